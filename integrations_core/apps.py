@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class IntegrationsCoreConfig(AppConfig):
+    name = "integrations_core"
+    verbose_name = "Integrations"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers system checks)
+        from .providers.registry import registry
+
+        registry.load()

@@ -1,0 +1,27 @@
+"""System checks: the provider registry loaded cleanly; encryption is configured for production."""
+
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register("integrations")
+def check_provider_registry(app_configs, **kwargs):
+    from .providers.registry import registry
+
+    return [checks.Error(f"INTEGRATION_PROVIDERS entry failed to load: {error}", id="integrations.E001")
+            for error in registry.load_errors]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_field_encryption_key(app_configs, **kwargs):
+    errors = []
+    key = settings.FIELD_ENCRYPTION_KEY
+    if not key or key == settings.DEV_FIELD_ENCRYPTION_KEY or len(key) < 32:
+        errors.append(checks.Error("FIELD_ENCRYPTION_KEY must be set to a random value of 32+ characters.",
+                                   id="integrations.E002"))
+    if key and key == settings.SECRET_KEY:
+        errors.append(checks.Error("FIELD_ENCRYPTION_KEY must differ from SECRET_KEY.", id="integrations.E003"))
+    if settings.SANDBOX_ENABLED:
+        errors.append(checks.Warning("SANDBOX_ENABLED is on: mock institutions are reachable.",
+                                     id="integrations.W001"))
+    return errors

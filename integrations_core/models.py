@@ -1,0 +1,284 @@
+"""Shared models. Connection, Account and Transaction are abstract: each provider family
+subclasses them (open_banking.BankConnection...). SyncRun, AuditEvent, ProviderSetting and
+OAuthState are concrete and point at any family's connection through a generic relation."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from .fields import EncryptedJSONField, EncryptedTextField
+
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 currency code such as GBP.")
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class UUIDTimestampedModel(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ConnectionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for authorisation"
+    ACTIVE = "active", "Active"
+    REAUTH_REQUIRED = "reauth_required", "Reconnect needed"
+    ERROR = "error", "Error"
+    REVOKED = "revoked", "Disconnected"
+    EXPIRED = "expired", "Expired"
+
+
+class Connection(UUIDTimestampedModel):
+    """One person's link to one provider. Tokens and credentials are encrypted at rest."""
+
+    # Set by each concrete family model so the core can write its accounts and transactions.
+    account_model: type[Account]
+    transaction_model: type[Transaction]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="%(app_label)s_%(class)ss")
+    provider = models.CharField(max_length=50, db_index=True)
+    status = models.CharField(max_length=20, choices=ConnectionStatus.choices,
+                              default=ConnectionStatus.PENDING, db_index=True)
+    external_id = models.CharField(max_length=255, blank=True, default="",
+                                   help_text="Provider-side id of this connection (requisition, credentials id).")
+    institution_id = models.CharField(max_length=100, blank=True, default="")
+    institution_name = models.CharField(max_length=200, blank=True, default="")
+
+    access_token = EncryptedTextField(blank=True, default="")
+    refresh_token = EncryptedTextField(blank=True, default="")
+    credentials = EncryptedJSONField(blank=True, default=dict)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    consent_expires_at = models.DateTimeField(null=True, blank=True)
+
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True, default="", help_text="Safe to show to the user.")
+    last_error_code = models.CharField(max_length=40, blank=True, default="")
+    retry_after = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    sync_state = models.JSONField(blank=True, default=dict)
+
+    # Lease-based lock: two syncs never overlap, and a crashed worker's lease simply expires.
+    sync_lock_token = models.CharField(max_length=64, blank=True, default="")
+    sync_lock_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.institution_name or self.institution_id or self.pk}"
+
+    @property
+    def is_syncable(self) -> bool:
+        return self.status in (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR)
+
+    @property
+    def user_state(self) -> str:
+        """What the person should understand: ok, reauth_required, rate_limited, provider_down,
+        error, pending, revoked, expired."""
+        if self.status == ConnectionStatus.ACTIVE and self.last_error_code:
+            if self.last_error_code == "rate_limited" and self.retry_after and self.retry_after > timezone.now():
+                return "rate_limited"
+            if self.last_error_code in ("provider_down", "bad_response"):
+                return "provider_down"
+        if self.status == ConnectionStatus.ACTIVE:
+            return "ok"
+        if self.status == ConnectionStatus.ERROR:
+            return "provider_down" if self.last_error_code in ("provider_down", "bad_response") else "error"
+        return self.status
+
+
+class AccountType(models.TextChoices):
+    CURRENT = "current", "Current account"
+    SAVINGS = "savings", "Savings"
+    CREDIT_CARD = "credit_card", "Credit card"
+    INVESTMENT = "investment", "Investment"
+    PENSION = "pension", "Pension"
+    OTHER = "other", "Other"
+
+
+class Account(UUIDTimestampedModel):
+    """Concrete subclasses add `connection = ForeignKey(<their Connection>)`."""
+
+    external_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=20, choices=AccountType.choices, default=AccountType.CURRENT)
+    subtype = models.CharField(max_length=50, blank=True, default="")
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    current_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    available_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    balance_updated_at = models.DateTimeField(null=True, blank=True)
+    masked_number = models.CharField(max_length=40, blank=True, default="")
+    is_active = models.BooleanField(default=True, help_text="False once the provider stops returning it.")
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(blank=True, default=dict)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "external_id"], name="%(app_label)s_%(class)s_uniq_ext"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+
+class TransactionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    BOOKED = "booked", "Booked"
+
+
+class Transaction(UUIDTimestampedModel):
+    """Concrete subclasses add `account = ForeignKey(<their Account>)`. Amounts are signed:
+    negative = money out, in `currency`."""
+
+    # Fields a user can edit; once edited, syncs and rules leave them alone.
+    USER_EDITABLE_FIELDS = ("category", "merchant_name", "description", "notes")
+
+    external_id = models.CharField(max_length=255, help_text="Our stable key: provider id or fingerprint.")
+    provider_transaction_id = models.CharField(max_length=255, blank=True, default="")
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    booked_date = models.DateField(db_index=True)
+    value_date = models.DateField(null=True, blank=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    original_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    original_currency = models.CharField(max_length=3, blank=True, default="")
+    description = models.CharField(max_length=500)
+    merchant_name = models.CharField(max_length=200, blank=True, default="")
+    category = models.CharField(max_length=80, blank=True, default="", db_index=True)
+    category_source = models.CharField(max_length=30, blank=True, default="")
+    category_confidence = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    provider_category = models.CharField(max_length=200, blank=True, default="")
+    mcc = models.CharField(max_length=4, blank=True, default="")
+    status = models.CharField(max_length=10, choices=TransactionStatus.choices,
+                              default=TransactionStatus.BOOKED, db_index=True)
+    notes = models.TextField(blank=True, default="")
+    locked_fields = models.JSONField(blank=True, default=list)
+    raw = models.JSONField(blank=True, default=dict)
+
+    class Meta:
+        abstract = True
+        ordering = ["-booked_date", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "external_id"], name="%(app_label)s_%(class)s_uniq_ext"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booked_date} {self.description} {self.amount} {self.currency}"
+
+    @property
+    def is_debit(self) -> bool:
+        return self.amount < Decimal("0")
+
+
+class SyncOutcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Partly succeeded"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped (another sync was running)"
+
+
+class SyncRun(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_runs")
+    connection_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    connection_id = models.UUIDField(db_index=True)
+    connection = GenericForeignKey("connection_type", "connection_id")
+    provider = models.CharField(max_length=50, db_index=True)
+    trigger = models.CharField(max_length=20, default="scheduled")  # scheduled | manual | connect
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=SyncOutcome.choices, default=SyncOutcome.RUNNING)
+    account_results = models.JSONField(blank=True, default=dict)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    provider_calls = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=40, blank=True, default="")
+    error = models.TextField(blank=True, default="", help_text="Safe to show to the user.")
+    next_action = models.CharField(max_length=40, blank=True, default="",
+                                   help_text="none | reconnect | retry_later | contact_support")
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["connection_type", "connection_id", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} sync {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class AuditEvent(models.Model):
+    """Who did what to which connection. Never holds a secret: `details` is built from ids."""
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", help_text="Empty for the system (scheduled jobs).")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="audit_events", help_text="Whose data it concerns.")
+    action = models.CharField(max_length=50, db_index=True)
+    provider = models.CharField(max_length=50, blank=True, default="")
+    connection_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True)
+    connection_id = models.UUIDField(null=True, blank=True, db_index=True)
+    details = models.JSONField(blank=True, default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class ProviderSetting(models.Model):
+    """Operator switches per provider, editable in admin without a deploy."""
+
+    provider = models.CharField(max_length=50, unique=True)
+    enabled = models.BooleanField(default=True)
+    notes = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} ({'enabled' if self.enabled else 'disabled'})"
+
+
+class OAuthState(models.Model):
+    """A single-use `state` for one connect attempt, bound to the user and the connection."""
+
+    state = models.CharField(max_length=128, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=50)
+    connection_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    connection_id = models.UUIDField()
+    redirect_uri = models.CharField(max_length=500)
+    code_verifier = EncryptedTextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"state for {self.provider} {self.connection_id}"

@@ -1,0 +1,102 @@
+"""Provider descriptors: what a provider *is* and what it can do. The runtime object bound to
+one connection (client + credentials) is separate: `Provider.bind(connection)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from integrations_core.models import Connection
+    from integrations_core.records import TokenSet
+
+
+class AuthType(StrEnum):
+    OAUTH2 = "oauth2"  # browser redirect with code exchange (TrueLayer)
+    REDIRECT = "redirect"  # browser redirect to a consent link, no token exchange (GoCardless)
+    API_KEY = "api_key"  # the person pastes a key (Trading 212)
+    NONE = "none"  # nothing to authorise (manual accounts, CSV imports)
+
+
+class Family(StrEnum):
+    BANKING = "banking"
+    INVESTMENTS = "investments"
+    PENSIONS = "pensions"
+
+
+class Capability(StrEnum):
+    ACCOUNTS = "accounts"
+    BALANCES = "balances"
+    TRANSACTIONS = "transactions"
+    PENDING_TRANSACTIONS = "pending_transactions"
+    PENDING_IDS = "pending_ids"  # pending items carry an id that survives booking
+    REFRESH_TOKENS = "refresh_tokens"
+    REVOKE = "revoke"
+    CONSENT_EXPIRY = "consent_expiry"
+    PKCE = "pkce"
+    HOLDINGS = "holdings"
+    CARDS = "cards"
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """What the connect flow needs to send the person to the provider."""
+
+    url: str
+    external_id: str = ""  # e.g. a GoCardless requisition id, stored on the connection
+
+
+class Provider:
+    """Subclass per provider; declare, don't compute. Registered by dotted path in
+    settings.INTEGRATION_PROVIDERS."""
+
+    slug: ClassVar[str]
+    name: ClassVar[str]
+    family: ClassVar[Family]
+    auth_type: ClassVar[AuthType]
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    consent_days: ClassVar[int | None] = None
+    daily_call_quota: ClassVar[int | None] = None  # per account and scope, where the bank limits it
+    logo_url: ClassVar[str] = ""
+    # "app_label.ModelName" of the concrete Connection model this provider's connections live in.
+    connection_model: ClassVar[str]
+
+    def has(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def is_configured(self) -> bool:
+        """False when the operator has not supplied credentials; such a provider is hidden."""
+        return True
+
+    # --- connect flow (redirect-based providers implement these) ----------------------------
+    def authorization_request(self, connection: Connection, *, state: str, redirect_uri: str,
+                              code_challenge: str | None) -> AuthorizationRequest:
+        raise NotImplementedError
+
+    def exchange_code(self, connection: Connection, *, code: str, redirect_uri: str,
+                      code_verifier: str | None, params: dict[str, Any]) -> TokenSet | None:
+        """Turn the callback into tokens. Providers with no token exchange return None."""
+        raise NotImplementedError
+
+    def refresh(self, connection: Connection) -> TokenSet:
+        raise NotImplementedError
+
+    def revoke(self, connection: Connection) -> None:
+        """Tell the provider to forget the consent. Default: nothing to call."""
+
+    # --- data -------------------------------------------------------------------------------
+    def bind(self, connection: Connection):
+        """Return the runtime data source for one connection (see `sources.py`)."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "family": str(self.family),
+            "auth_type": str(self.auth_type),
+            "capabilities": sorted(str(c) for c in self.capabilities),
+            "consent_days": self.consent_days,
+            "logo_url": self.logo_url,
+        }

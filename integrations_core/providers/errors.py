@@ -1,0 +1,61 @@
+"""The small error vocabulary every provider client raises. The core decides what each means
+for the connection (refresh, reconnect, back off, retry) without knowing the provider."""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """Base of every provider failure. `code` is stable and machine-readable; `user_message`
+    is safe to show to the person (never a token, a URL with a code, or a raw body)."""
+
+    code = "provider_error"
+    transient = False
+    user_message = "The provider returned an error."
+
+    def __init__(self, message: str = "", *, provider_code: str = "", status: int | None = None):
+        super().__init__(message or self.user_message)
+        self.provider_code = provider_code
+        self.status = status
+
+
+class ProviderAuthError(ProviderError):
+    """The access token was refused (expired or invalid): refresh it once, then give up."""
+
+    code = "auth_error"
+    user_message = "The provider did not accept our credentials."
+
+
+class ConsentExpired(ProviderAuthError):
+    """The person's consent has expired or been revoked: they must reconnect."""
+
+    code = "consent_expired"
+    user_message = "Your consent has expired. Reconnect to keep your data up to date."
+
+
+class RateLimited(ProviderError):
+    code = "rate_limited"
+    transient = True
+    user_message = "The provider is limiting how often we can fetch your data. We will try again later."
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ProviderUnavailable(ProviderError):
+    code = "provider_down"
+    transient = True
+    user_message = "The provider is not responding right now. We will try again later."
+
+
+class BadProviderResponse(ProviderError):
+    code = "bad_response"
+    transient = True
+    user_message = "The provider sent data we could not read. We will try again later."
+
+
+class ProviderConfigurationError(ProviderError):
+    """The operator has not configured this provider (missing client id/secret)."""
+
+    code = "not_configured"
+    user_message = "This provider is not available right now."

@@ -1,0 +1,149 @@
+"""The one place provider HTTP sessions are built: timeouts, retries with exponential backoff
+and jitter on 429/5xx/timeouts (urllib3's Retry, honouring Retry-After), and the mapping of
+failures onto the shared error vocabulary."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
+
+from .errors import (
+    BadProviderResponse,
+    ConsentExpired,
+    ProviderAuthError,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+)
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class BoundedRetry(Retry):
+    """urllib3 Retry that will not sleep through a long Retry-After: it stops retrying and lets
+    the 429 surface as RateLimited(retry_after) so the task can be rescheduled instead."""
+
+    max_inline_retry_after: float = 10.0
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if response is not None:
+            retry_after = self.get_retry_after(response)
+            if retry_after is not None and retry_after > self.max_inline_retry_after:
+                # With raise_on_status=False, urllib3 answers MaxRetryError from increment()
+                # by handing the 429 response back as it is.
+                raise MaxRetryError(_pool, url, reason=None)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class TimeoutSession(requests.Session):
+    """A Session whose requests always carry a timeout (requests has no default one)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method, url, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("timeout", self.default_timeout)
+        return super().request(method, url, **kwargs)
+
+
+def build_session(*, user_agent: str = "finance-platform/1.0", retries: int | None = None,
+                  timeout: float | None = None, allowed_methods: frozenset[str] | None = None) -> TimeoutSession:
+    retry = BoundedRetry(
+        total=settings.PROVIDER_HTTP_RETRIES if retries is None else retries,
+        connect=settings.PROVIDER_HTTP_RETRIES if retries is None else retries,
+        read=settings.PROVIDER_HTTP_RETRIES if retries is None else retries,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=settings.PROVIDER_HTTP_BACKOFF,
+        backoff_jitter=settings.PROVIDER_HTTP_BACKOFF,
+        backoff_max=30,
+        respect_retry_after_header=True,
+        raise_on_status=False,  # the last response comes back; we map it below
+        allowed_methods=allowed_methods or Retry.DEFAULT_ALLOWED_METHODS,
+    )
+    retry.max_inline_retry_after = settings.PROVIDER_MAX_INLINE_RETRY_AFTER
+    session = TimeoutSession(settings.PROVIDER_HTTP_TIMEOUT if timeout is None else timeout)
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=10, pool_maxsize=20)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - timezone.now()).total_seconds())
+
+
+# A classifier looks at a failed response and may return a more specific error (e.g. a body
+# saying the consent expired); returning None falls back to the status-code defaults.
+Classifier = Callable[[requests.Response, Any], ProviderError | None]
+
+
+def send(session: requests.Session, method: str, url: str, *, classify: Classifier | None = None,
+         **kwargs) -> requests.Response:
+    """Send a request; map transport failures and error statuses onto the error vocabulary."""
+    try:
+        response = session.request(method, url, **kwargs)
+    except requests.exceptions.RetryError as exc:
+        # Retries exhausted on a retryable status: the last status decides.
+        raise ProviderUnavailable("Provider kept failing after retries") from exc
+    except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+        raise ProviderUnavailable(f"Could not reach the provider ({type(exc).__name__})") from exc
+    if response.status_code < 400:
+        return response
+    body = safe_json(response)
+    if classify is not None:
+        specific = classify(response, body)
+        if specific is not None:
+            raise specific
+    raise default_error(response)
+
+
+def default_error(response: requests.Response) -> ProviderError:
+    status = response.status_code
+    if status == 429:
+        return RateLimited("Rate limited", retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                           status=status)
+    if status == 401:
+        return ProviderAuthError("Unauthorized", status=status)
+    if status == 403:
+        return ConsentExpired("Access denied", status=status)
+    if status >= 500:
+        return ProviderUnavailable(f"Provider error {status}", status=status)
+    return BadProviderResponse(f"Unexpected status {status}", status=status)
+
+
+def safe_json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def json_body(response: requests.Response) -> Any:
+    """The response's JSON, or BadProviderResponse: malformed bodies never reach a mapper."""
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise BadProviderResponse("The provider sent a body that is not JSON") from exc

@@ -1,0 +1,64 @@
+"""Creating, reconnecting and revoking connections, in any family."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from integrations_core.models import Connection, ConnectionStatus
+from integrations_core.providers.errors import ProviderError
+from integrations_core.providers.registry import registry
+from integrations_core.selectors import connection_model_get, provider_is_enabled
+
+from .audit import audit_record
+from .tokens import token_erase
+
+logger = logging.getLogger(__name__)
+
+
+class ProviderNotAvailable(Exception):
+    pass
+
+
+def connection_create(*, user, provider_slug: str, institution_id: str = "", institution_name: str = "",
+                      credentials: dict | None = None) -> Connection:
+    provider = registry.get(provider_slug)
+    if not provider_is_enabled(provider_slug) or not provider.is_configured():
+        raise ProviderNotAvailable(provider_slug)
+    model = connection_model_get(provider.connection_model)
+    connection = model.objects.create(
+        user=user, provider=provider_slug, institution_id=institution_id, institution_name=institution_name,
+        credentials=credentials or {}, status=ConnectionStatus.PENDING,
+    )
+    audit_record("connection.created", connection=connection, actor=user,
+                 details={"institution_id": institution_id})
+    return connection
+
+
+def connection_revoke(connection: Connection, *, actor=None, delete_data: bool = False) -> Connection:
+    """Disconnect: ask the provider to forget the consent (where it can), erase our tokens, mark
+    revoked, and keep or delete the accounts and transactions as the person chose."""
+    provider_revoked = False
+    try:
+        provider = registry.get(connection.provider)
+        provider.revoke(connection)
+        provider_revoked = True
+    except ProviderError as exc:
+        # We still forget the tokens: our side of the consent ends now whatever the provider says.
+        logger.warning("provider revoke failed provider=%s connection=%s code=%s",
+                       connection.provider, connection.pk, exc.code)
+    except LookupError:
+        pass
+    with transaction.atomic():
+        token_erase(connection)
+        connection.status = ConnectionStatus.REVOKED
+        connection.next_sync_at = None
+        connection.save(update_fields=["status", "next_sync_at", "updated_at"])
+        deleted = 0
+        if delete_data:
+            deleted = connection.account_model.objects.filter(connection=connection).delete()[0]
+        audit_record("connection.revoked", connection=connection, actor=actor,
+                     details={"provider_revoked": provider_revoked, "data_deleted": delete_data,
+                              "rows_deleted": deleted})
+    return connection

@@ -1,0 +1,27 @@
+"""The one browser callback for every redirect-based provider."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
+
+from .services.oauth import AuthorizationError, authorization_complete
+
+CALLBACK_PARAMS = ("code", "state", "error", "error_description", "ref")
+
+
+@login_required
+@require_GET
+def provider_callback(request, provider: str):
+    params = {k: request.GET[k] for k in CALLBACK_PARAMS if k in request.GET}
+    # GoCardless sends our reference back as `ref`; it is the state we issued.
+    state = params.get("state") or params.get("ref", "")
+    try:
+        connection = authorization_complete(user=request.user, provider_slug=provider, state=state,
+                                            code=params.get("code", ""), params=params)
+    except AuthorizationError as exc:
+        messages.error(request, exc.message)
+        return redirect("/connections/?error=" + exc.code)
+    messages.success(request, f"Connected {connection.institution_name or connection.provider}. "
+                              "Your first sync is running.")
+    return redirect(f"/connections/?connected={connection.pk}")
