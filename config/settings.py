@@ -253,3 +253,17 @@ LOGGING = {
         "requests_oauthlib": {"level": "INFO"},
     },
 }
+
+# --- Provider hosts and credentials (the sandbox stands in for them in dev and tests) --------
+TRUELAYER_AUTH_URL = env.str("TRUELAYER_AUTH_URL", default="https://auth.truelayer.com")
+TRUELAYER_API_URL = env.str("TRUELAYER_API_URL", default="https://api.truelayer.com")
+TRUELAYER_CLIENT_ID = env.str("TRUELAYER_CLIENT_ID", default="")
+TRUELAYER_CLIENT_SECRET = env.str("TRUELAYER_CLIENT_SECRET", default="")
+TRUELAYER_PROVIDERS = env.str("TRUELAYER_PROVIDERS", default="uk-ob-all uk-oauth-all")
+GOCARDLESS_API_URL = env.str("GOCARDLESS_API_URL", default="https://bankaccountdata.gocardless.com/api/v2")
+GOCARDLESS_SECRET_ID = env.str("GOCARDLESS_SECRET_ID", default="")
+GOCARDLESS_SECRET_KEY = env.str("GOCARDLESS_SECRET_KEY", default="")
+
+# Called inside each account's transaction after its rows are written (categorisation,
+# balance snapshots). Each is `hook(account=, data=, result=)`.
+SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=[])

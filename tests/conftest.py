@@ -1,0 +1,43 @@
+"""Shared fixtures. Provider-specific fixtures live beside their tests."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def make_user(db):
+    counter = {"n": 0}
+
+    def make(email: str | None = None, password: str = "correct-horse-battery", **extra):
+        counter["n"] += 1
+        email = email or f"user{counter['n']}@example.com"
+        return get_user_model().objects.create_user(username=email, email=email, password=password, **extra)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice@example.com")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user("mallory@example.com")
+
+
+@pytest.fixture
+def api_client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def other_api_client(other_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(other_user)
+    return client
