@@ -217,7 +217,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # --- Integrations ---------------------------------------------------------------------------
 INTEGRATION_PROVIDERS = env.list(
     "INTEGRATION_PROVIDERS",
-    default=[],
+    default=[
+        "open_banking.providers.truelayer.provider.TrueLayerProvider",
+        "open_banking.providers.gocardless.provider.GoCardlessProvider",
+    ],
 )
 DAILY_SYNC_HOUR = env.int("DAILY_SYNC_HOUR", default=4)
 DAILY_SYNC_JITTER_SECONDS = env.int("DAILY_SYNC_JITTER_SECONDS", default=600)
@@ -234,6 +237,10 @@ PROVIDER_MAX_INLINE_RETRY_AFTER = env.float("PROVIDER_MAX_INLINE_RETRY_AFTER", d
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
+# The client secret the sandbox's mock providers accept (TrueLayer client_secret, GoCardless
+# secret_key). `make run` generates one and points TRUELAYER_*/GOCARDLESS_* at the sandbox.
+SANDBOX_CLIENT_ID = env.str("SANDBOX_CLIENT_ID", default="sandbox-client")
+SANDBOX_CLIENT_SECRET = env.str("SANDBOX_CLIENT_SECRET", default="sandbox-secret")
 
 # --- Logging: ids and outcomes only; tokens never reach a log line ---------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -266,4 +273,4 @@ GOCARDLESS_SECRET_KEY = env.str("GOCARDLESS_SECRET_KEY", default="")
 
 # Called inside each account's transaction after its rows are written (categorisation,
 # balance snapshots). Each is `hook(account=, data=, result=)`.
-SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=[])
+SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=["transactions.hooks.categorise_after_import"])

@@ -9,6 +9,8 @@ from .views import health, home
 
 api_v1 = [
     path("", include("integrations_core.api.urls")),
+    path("open-banking/", include("open_banking.api.urls")),
+    path("", include("transactions.api.urls")),
 ]
 
 urlpatterns = [
