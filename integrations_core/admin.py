@@ -1,0 +1,103 @@
+"""The operators' console: base admin for any family's connections, plus sync runs, audit
+events and provider switches. Secrets are never displayed: token fields are excluded and only
+their presence is shown."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import AuditEvent, OAuthState, ProviderSetting, SyncRun
+from .services.connections import connection_revoke
+from .services.sync import connection_sync_enqueue
+
+SECRET_FIELDS = ("access_token", "refresh_token", "credentials", "sync_lock_token")
+
+
+class ConnectionAdminBase(admin.ModelAdmin):
+    """Subclass per family: `admin.site.register(BankConnection, BankConnectionAdmin)`."""
+
+    list_display = ("id", "user", "provider", "institution_name", "status", "last_synced_at", "next_sync_at",
+                    "consecutive_failures", "has_tokens")
+    list_filter = ("provider", "status")
+    search_fields = ("id", "user__email", "institution_name", "institution_id", "external_id")
+    exclude = SECRET_FIELDS
+    readonly_fields = ("id", "user", "provider", "external_id", "has_tokens", "token_expires_at",
+                       "consent_expires_at", "last_synced_at", "last_error", "last_error_code",
+                       "consecutive_failures", "retry_after", "sync_state", "sync_lock_expires_at",
+                       "sync_runs_link", "created_at", "updated_at")
+    actions = ["sync_now", "revoke"]
+    list_select_related = ("user",)
+
+    @admin.display(description="Tokens", boolean=True)
+    def has_tokens(self, obj) -> bool:
+        # Presence only: the values never reach an admin page.
+        return bool(obj.access_token or obj.credentials)
+
+    @admin.display(description="Sync runs")
+    def sync_runs_link(self, obj) -> str:
+        ct = ContentType.objects.get_for_model(obj)
+        url = reverse("admin:integrations_core_syncrun_changelist")
+        return format_html('<a href="{}?connection_type__id__exact={}&connection_id={}">View sync runs</a>',
+                           url, ct.pk, obj.pk)
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request, queryset):
+        count = 0
+        for connection in queryset:
+            if connection.is_syncable:
+                connection_sync_enqueue(connection, trigger="manual")
+                count += 1
+        self.message_user(request, f"Queued {count} sync(s).", messages.SUCCESS)
+
+    @admin.action(description="Revoke (disconnect, erase tokens)")
+    def revoke(self, request, queryset):
+        for connection in queryset:
+            connection_revoke(connection, actor=request.user, delete_data=False)
+        self.message_user(request, f"Revoked {queryset.count()} connection(s).", messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "provider", "connection_id", "trigger", "outcome", "added", "updated", "removed",
+                    "provider_calls", "error_code", "duration")
+    list_filter = ("provider", "outcome", "trigger")
+    search_fields = ("connection_id", "user__email", "error_code")
+    date_hierarchy = "started_at"
+
+    @admin.display(description="Seconds")
+    def duration(self, obj):
+        return None if obj.duration_seconds is None else round(obj.duration_seconds, 2)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "action", "provider", "user", "actor", "connection_id")
+    list_filter = ("action", "provider")
+    search_fields = ("connection_id", "user__email", "action")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ProviderSetting)
+class ProviderSettingAdmin(admin.ModelAdmin):
+    list_display = ("provider", "enabled", "updated_at")
+    list_editable = ("enabled",)
+
+
+@admin.register(OAuthState)
+class OAuthStateAdmin(ReadOnlyAdmin):
+    list_display = ("provider", "user", "connection_id", "created_at", "expires_at", "used_at")
+    exclude = ("state", "code_verifier")
