@@ -195,6 +195,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesyste
 CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(BASE_DIR / "var" / "celery-broker")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded broker for dev: kombu's filesystem transport, nothing else to install.
+    (CELERY_BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
@@ -274,3 +275,9 @@ GOCARDLESS_SECRET_KEY = env.str("GOCARDLESS_SECRET_KEY", default="")
 # Called inside each account's transaction after its rows are written (categorisation,
 # balance snapshots). Each is `hook(account=, data=, result=)`.
 SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=["transactions.hooks.categorise_after_import"])
+
+# Dev conveniences used by `make run` (seed_demo).
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
+SEED_COMMANDS = env.list("SEED_COMMANDS", default=[])
+# Beat entries apps add beside the daily sync: {"name", "task", "crontab": {...}}.
+EXTRA_PERIODIC_TASKS: list[dict] = []

@@ -1,0 +1,108 @@
+"""The one write path: idempotent, pending claimed by its booked twin, twins kept, drops removed,
+user edits locked."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from integrations_core.records import AccountData, AccountRecord
+from integrations_core.services.imports import account_data_import, account_upsert
+from open_banking.models import BankTransaction
+
+from .fakes import txn
+
+pytestmark = pytest.mark.django_db
+D1, D2, D3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
+
+
+@pytest.fixture
+def account(connection):
+    return account_upsert(connection, AccountRecord(external_id="acc-1", name="Current", type="current",
+                                                    currency="GBP"))
+
+
+def run(account, booked=(), pending=(), **window):
+    data = AccountData(account=None, booked=list(booked), pending=list(pending), **window)
+    return account_data_import(account, data)
+
+
+def rows(account):
+    return list(BankTransaction.objects.filter(account=account).order_by("booked_date", "amount")
+                .values_list("status", "amount", "description"))
+
+
+def test_second_import_of_same_data_changes_nothing(account):
+    booked = [txn("t1", D1, "-3.00"), txn(None, D2, "-4.50", "CORNER SHOP")]
+    pending = [txn(None, D3, "-9.99", "NETFLIX", status="pending")]
+    first = run(account, booked, pending, window_from=D1, window_to=D3)
+    assert (first.added, first.updated, first.removed) == (3, 0, 0)
+    snapshot = list(BankTransaction.objects.order_by("pk").values())
+    second = run(account, booked, pending, window_from=D1, window_to=D3)
+    assert (second.added, second.updated, second.removed) == (0, 0, 0)
+    assert list(BankTransaction.objects.order_by("pk").values()) == snapshot
+
+
+def test_pending_booked_under_new_id_and_amount_leaves_one_row(account):
+    run(account, pending=[txn("p-1", D1, "-20.00", "PIZZA EXPRESS LONDON", status="pending")])
+    pending_row = BankTransaction.objects.get()
+    pending_row.category = "FOOD_AND_DRINK_RESTAURANT"
+    pending_row.locked_fields = ["category"]
+    pending_row.save()
+    result = run(account, booked=[txn("b-77", D3, "-23.00", "PIZZA EXPRESS")], pending=[])
+    assert (result.added, result.claimed, result.removed) == (0, 1, 0)
+    row = BankTransaction.objects.get()
+    assert row.pk == pending_row.pk  # same row: the user's edits survive booking
+    assert (row.status, row.external_id, row.amount, row.booked_date) == ("booked", "b-77", Decimal("-23.00"), D3)
+    assert row.category == "FOOD_AND_DRINK_RESTAURANT"
+
+
+def test_pending_not_claimed_by_unrelated_booked(account):
+    run(account, pending=[txn("p-1", D1, "-20.00", "PIZZA EXPRESS", status="pending")])
+    result = run(account, booked=[txn("b-1", D2, "-250.00", "COUNCIL TAX")], pending=[])
+    assert result.claimed == 0 and result.removed == 1  # the pending one vanished (cancelled)
+    assert rows(account) == [("booked", Decimal("-250.00"), "COUNCIL TAX")]
+
+
+def test_pending_without_ids_booked_without_ids(account):
+    run(account, pending=[txn(None, D1, "-5.00", "COSTA COFFEE", status="pending")])
+    run(account, booked=[txn(None, D2, "-5.00", "COSTA COFFEE 1234")], pending=[])
+    assert rows(account) == [("booked", Decimal("-5.00"), "COSTA COFFEE 1234")]
+
+
+def test_identical_twins_in_one_payload_are_both_kept(account):
+    twins = [txn(None, D1, "-12.00", "GYM MEMBERSHIP"), txn(None, D1, "-12.00", "GYM MEMBERSHIP")]
+    assert run(account, twins).added == 2
+    assert run(account, twins).added == 0
+    assert BankTransaction.objects.count() == 2
+
+
+def test_duplicate_provider_ids_in_one_payload_are_kept_apart(account):
+    dupes = [txn("same", D1, "-1.00", "A"), txn("same", D1, "-2.00", "B")]
+    assert run(account, dupes).added == 2
+    assert run(account, dupes).added == 0
+
+
+def test_dropped_booked_transaction_is_removed_only_inside_the_window(account):
+    run(account, [txn("old", D1, "-1.00"), txn("t2", D2, "-2.00"), txn("t3", D3, "-3.00")])
+    result = run(account, [txn("t3", D3, "-3.00")], window_from=D2, window_to=D3)
+    assert result.removed == 1  # t2 dropped by the bank; `old` is outside the answered window
+    assert set(BankTransaction.objects.values_list("external_id", flat=True)) == {"old", "t3"}
+
+
+def test_user_locked_fields_survive_resync(account):
+    run(account, [txn("t1", D1, "-3.00", "TESCO STORES 123", merchant_name="Tesco")])
+    row = BankTransaction.objects.get()
+    row.merchant_name, row.locked_fields = "My corner Tesco", ["merchant_name"]
+    row.save()
+    result = run(account, [txn("t1", D1, "-3.50", "TESCO STORES 123", merchant_name="Tesco")])
+    row.refresh_from_db()
+    assert result.updated == 1 and row.amount == Decimal("-3.50") and row.merchant_name == "My corner Tesco"
+
+
+def test_raw_payload_and_running_balance_are_kept(account):
+    run(account, [txn("t1", D1, "-3.00", raw={"meta": {"x": 1}}, running_balance=Decimal("10.00"))])
+    row = BankTransaction.objects.get()
+    assert row.raw == {"meta": {"x": 1}} and row.running_balance == Decimal("10.00")
