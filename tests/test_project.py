@@ -51,7 +51,7 @@ def test_check_deploy_rejects_encryption_key_equal_to_secret_key():
 def test_debug_is_off_unless_set():
     code = "from django.conf import settings; print(settings.DEBUG, settings.SANDBOX_ENABLED)"
     result = run_manage("shell", "-c", code, env_overrides={})
-    assert result.stdout.strip() == "False False", result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False False", result.stderr
 
 
 def test_docker_compose_services_and_commands():
