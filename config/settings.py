@@ -287,3 +287,7 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 SEED_COMMANDS = env.list("SEED_COMMANDS", default=[])
 # Beat entries apps add beside the daily sync: {"name", "task", "crontab": {...}}.
 EXTRA_PERIODIC_TASKS: list[dict] = []
+# Circuit breaker: after this many consecutive provider-wide failures (5xx, timeouts, unreadable
+# bodies) a provider's syncs pause for the cooldown, doubling on each re-trip (max 6 h).
+PROVIDER_BREAKER_THRESHOLD = env.int("PROVIDER_BREAKER_THRESHOLD", default=5)
+PROVIDER_BREAKER_COOLDOWN_SECONDS = env.int("PROVIDER_BREAKER_COOLDOWN_SECONDS", default=600)

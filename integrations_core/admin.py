@@ -93,8 +93,20 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ProviderSetting)
 class ProviderSettingAdmin(admin.ModelAdmin):
-    list_display = ("provider", "enabled", "updated_at")
+    list_display = ("provider", "enabled", "breaker_state", "breaker_failures", "breaker_open_until",
+                    "breaker_reason", "updated_at")
     list_editable = ("enabled",)
+    list_filter = ("breaker_state", "enabled")
+    readonly_fields = ("breaker_failures", "breaker_trips", "breaker_reason", "updated_at")
+    actions = ["close_breaker"]
+
+    @admin.action(description="Resume syncing now (close the circuit breaker)")
+    def close_breaker(self, request, queryset):
+        from .services.breaker import breaker_record_success
+
+        for setting in queryset:
+            breaker_record_success(setting.provider)
+        self.message_user(request, "Circuit breaker closed.", messages.SUCCESS)
 
 
 @admin.register(OAuthState)

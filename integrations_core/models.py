@@ -251,13 +251,26 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
 
+class BreakerState(models.TextChoices):
+    CLOSED = "closed", "Closed (syncing)"
+    OPEN = "open", "Open (paused after provider-wide failures)"
+    HALF_OPEN = "half_open", "Half-open (trying again)"
+
+
 class ProviderSetting(models.Model):
-    """Operator switches per provider, editable in admin without a deploy."""
+    """Operator switches per provider, editable in admin without a deploy, and the provider's
+    circuit breaker: after repeated provider-wide failures its syncs pause, then resume by
+    themselves."""
 
     provider = models.CharField(max_length=50, unique=True)
     enabled = models.BooleanField(default=True)
     notes = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
+    breaker_state = models.CharField(max_length=10, choices=BreakerState.choices, default=BreakerState.CLOSED)
+    breaker_failures = models.PositiveIntegerField(default=0, help_text="Consecutive provider-wide failures.")
+    breaker_trips = models.PositiveIntegerField(default=0, help_text="Times opened since it last closed.")
+    breaker_open_until = models.DateTimeField(null=True, blank=True)
+    breaker_reason = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["provider"]

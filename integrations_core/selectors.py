@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Connection, ConnectionStatus, ProviderSetting, SyncRun
+from .models import BreakerState, Connection, ConnectionStatus, ProviderSetting, SyncRun
 from .providers.base import Provider
 from .providers.registry import registry
 
@@ -42,7 +42,8 @@ def connection_get_for_user(user, connection_id) -> Connection:
 
 def connections_due(model: type[Connection], now: datetime) -> QuerySet:
     """Connections the daily sync should run now: syncable, enabled provider, due."""
-    disabled = list(ProviderSetting.objects.filter(enabled=False).values_list("provider", flat=True))
+    paused = Q(enabled=False) | Q(breaker_state=BreakerState.OPEN, breaker_open_until__gt=now)
+    disabled = list(ProviderSetting.objects.filter(paused).values_list("provider", flat=True))
     return (
         model.objects.filter(status__in=[ConnectionStatus.ACTIVE, ConnectionStatus.ERROR])
         .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -101,10 +102,18 @@ def _record_values(model: type[Transaction], key: str, fp: str, record: Transact
         "status": record.status,
         "raw": record.raw,
     }
-    field_names = {f.name for f in model._meta.get_fields()}
-    if "running_balance" in field_names:
+    if _has_field(model, "running_balance"):
         values["running_balance"] = record.running_balance
     return values
+
+
+@lru_cache(maxsize=64)
+def _field_names(model) -> frozenset[str]:
+    return frozenset(f.name for f in model._meta.get_fields())
+
+
+def _has_field(model, name: str) -> bool:
+    return name in _field_names(model)
 
 
 def _apply(row: Transaction, values: dict) -> bool:
@@ -140,7 +149,7 @@ def _claim_score(pending: Transaction, booked: TransactionRecord) -> float | Non
 
 def account_upsert(connection: Connection, record: AccountRecord) -> Account:
     model = connection.account_model
-    field_names = {f.name for f in model._meta.get_fields()}
+    field_names = _field_names(model)
     values = {
         "name": record.name[:200], "type": record.type, "subtype": record.subtype, "currency": record.currency,
         "masked_number": record.masked_number, "raw": record.raw, "is_active": True,
@@ -161,8 +170,7 @@ def balance_apply(account: Account, balance: BalanceRecord) -> None:
     account.current_balance = balance.current
     account.available_balance = balance.available
     account.balance_updated_at = balance.as_of or timezone.now()
-    field_names = {f.name for f in account._meta.get_fields()}
-    extra = [k for k in balance.extra if k in field_names]
+    extra = [k for k in balance.extra if _has_field(type(account), k)]
     for k in extra:
         setattr(account, k, balance.extra[k])
     account.save(update_fields=["current_balance", "available_balance", "balance_updated_at", *extra, "updated_at"])
@@ -233,7 +241,7 @@ def transactions_import(account: Account, data: AccountData) -> ImportResult:
 
 
 def _extra_fields(model: type[Transaction]) -> list[str]:
-    return ["running_balance"] if "running_balance" in {f.name for f in model._meta.get_fields()} else []
+    return ["running_balance"] if _has_field(model, "running_balance") else []
 
 
 def _best_pending_match(candidates: list[Transaction], record: TransactionRecord, taken: set):

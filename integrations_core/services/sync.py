@@ -30,6 +30,7 @@ from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.selectors import connection_model_get, provider_is_enabled
 
 from .audit import audit_record
+from .breaker import breaker_allows, breaker_record_failure, breaker_record_success
 from .imports import account_data_import, account_upsert, incremental_since
 from .tokens import token_needs_refresh, token_refresh
 
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 # Re-fetch this many days before the last booked date: banks book late and amend recent items.
 OVERLAP_DAYS = 10
 SUCCESS_INTERVAL = timedelta(hours=20)  # the next daily run picks it up again
+# Failures that say the provider itself is unwell (not this person's consent or quota).
+PROVIDER_WIDE_CODES = {"provider_down", "bad_response"}
 
 
 class ConnectionBusy(Exception):
@@ -77,13 +80,12 @@ def connection_sync(connection: Connection, *, trigger: str = "scheduled", lock_
         provider=connection.provider,
         trigger=trigger,
     )
+    if not breaker_allows(connection.provider):
+        return _skip(connection, run, "provider_paused",
+                     "We have paused syncing with this provider while it has problems. It resumes by itself.")
     token = connection_lock_acquire(connection, lock_owner)
     if token is None:
-        run.outcome = SyncOutcome.SKIPPED
-        run.finished_at = timezone.now()
-        run.error = "Another sync of this connection is already running."
-        run.save()
-        return run
+        return _skip(connection, run, "", "Another sync of this connection is already running.")
     run.save()
     try:
         connection.refresh_from_db()
@@ -96,6 +98,15 @@ def connection_sync(connection: Connection, *, trigger: str = "scheduled", lock_
         raise exc
     finally:
         connection_lock_release(connection, token)
+    return run
+
+
+def _skip(connection: Connection, run: SyncRun, code: str, message: str) -> SyncRun:
+    run.outcome = SyncOutcome.SKIPPED
+    run.finished_at = timezone.now()
+    run.error_code, run.error = code, message
+    run.next_action = "retry_later" if code else "none"
+    run.save()
     return run
 
 
@@ -163,10 +174,13 @@ def _run(connection: Connection, run: SyncRun) -> None:
         run.outcome, run.error_code, run.error = SyncOutcome.FAILED, first["error_code"], first["error"]
         run.next_action = "retry_later"
         _bump_failures(connection, first["error_code"], first["error"])
+        if first["error_code"] in PROVIDER_WIDE_CODES:
+            breaker_record_failure(connection.provider, first["error_code"])
     else:
         run.outcome = SyncOutcome.PARTIAL if failed else SyncOutcome.SUCCEEDED
         run.next_action = "retry_later" if failed else "none"
         _record_success(connection)
+        breaker_record_success(connection.provider)
     run.finished_at = timezone.now()
     run.save()
 
@@ -222,6 +236,8 @@ def _record_failure(connection: Connection, run: SyncRun, exc: ProviderError, in
         run.next_action = "retry_later"
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         _bump_failures(connection, run.error_code, run.error, retry_after)
+        if run.error_code in PROVIDER_WIDE_CODES:
+            breaker_record_failure(connection.provider, run.error_code)
     run.save()
     logger.info("sync failed provider=%s connection=%s code=%s", connection.provider, connection.pk, run.error_code)
 
