@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from .models import AuditEvent, OAuthState, ProviderSetting, SyncRun
 from .services.connections import connection_revoke
-from .services.sync import connection_sync_enqueue
+from .services.sync import SyncQueueUnavailable, connection_sync_enqueue
 
 SECRET_FIELDS = ("access_token", "refresh_token", "credentials", "sync_lock_token")
 
@@ -46,10 +46,15 @@ class ConnectionAdminBase(admin.ModelAdmin):
     @admin.action(description="Sync now")
     def sync_now(self, request, queryset):
         count = 0
-        for connection in queryset:
-            if connection.is_syncable:
-                connection_sync_enqueue(connection, trigger="manual")
-                count += 1
+        try:
+            for connection in queryset:
+                if connection.is_syncable:
+                    connection_sync_enqueue(connection, trigger="manual")
+                    count += 1
+        except SyncQueueUnavailable:
+            self.message_user(request, f"The task queue is unavailable; queued {count} before it failed.",
+                              messages.ERROR)
+            return
         self.message_user(request, f"Queued {count} sync(s).", messages.SUCCESS)
 
     @admin.action(description="Revoke (disconnect, erase tokens)")

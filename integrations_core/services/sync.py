@@ -260,12 +260,30 @@ def connection_sync_by_id(model_label: str, connection_id, **kwargs) -> SyncRun 
     return connection_sync(connection, **kwargs)
 
 
+class SyncQueueUnavailable(Exception):
+    """The task queue (broker) cannot take the request; nothing was changed."""
+
+
 def connection_sync_enqueue(connection: Connection, *, trigger: str = "manual", countdown: float = 0) -> None:
-    """Queue a sync once the current transaction commits (so the worker sees the tokens)."""
+    """Queue a sync. Inside a transaction it is sent once the transaction commits (so the worker
+    sees the tokens) and a broker failure is only logged: the daily run picks the connection up
+    (its next_sync_at is due). Outside one it is sent now, and a broker failure raises
+    SyncQueueUnavailable so the caller can answer 503."""
+    from kombu.exceptions import OperationalError
+
     from integrations_core.tasks import sync_connection
 
     label = connection._meta.label
-    transaction.on_commit(
-        lambda: sync_connection.apply_async(args=[label, str(connection.pk)], kwargs={"trigger": trigger},
-                                            countdown=countdown)
-    )
+
+    def send() -> None:
+        sync_connection.apply_async(args=[label, str(connection.pk)], kwargs={"trigger": trigger},
+                                    countdown=countdown)
+
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(send, robust=True)
+        return
+    try:
+        send()
+    except (OperationalError, ConnectionError, OSError) as exc:
+        logger.warning("could not queue sync connection=%s: %s", connection.pk, type(exc).__name__)
+        raise SyncQueueUnavailable() from exc

@@ -190,3 +190,19 @@ def test_every_run_is_recorded(connection, fake_provider):
     connection_sync(reload(connection))
     assert list(SyncRun.objects.order_by("started_at").values_list("outcome", flat=True)) == [
         SyncOutcome.SUCCEEDED, SyncOutcome.FAILED]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_outside_a_transaction_reports_broker_down(connection, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from integrations_core.services.sync import SyncQueueUnavailable, connection_sync_enqueue
+    from integrations_core.tasks import sync_connection
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(sync_connection, "apply_async", broker_down)
+    with pytest.raises(SyncQueueUnavailable):
+        connection_sync_enqueue(connection)
+    assert SyncRun.objects.count() == 0
