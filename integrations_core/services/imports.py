@@ -185,11 +185,12 @@ def transactions_import(account: Account, data: AccountData) -> ImportResult:
     incoming_keys = {k for k, _, _ in booked} | {k for k, _, _ in pending}
 
     existing = {row.external_id: row for row in model.objects.filter(account=account, external_id__in=incoming_keys)}
-    # Pending rows no longer reported as pending are candidates to be claimed by a booked twin.
-    pending_keys = {k for k, _, _ in pending}
+    # Pending rows the provider no longer reports under their own key are candidates to be
+    # claimed by a booked twin with a new key (or, unclaimed, were cancelled). A pending row
+    # whose key comes back as booked is simply updated in place below.
     open_pending = [
         row for row in model.objects.filter(account=account, status=TransactionStatus.PENDING)
-        if row.external_id not in pending_keys
+        if row.external_id not in incoming_keys
     ]
 
     to_create: list[Transaction] = []

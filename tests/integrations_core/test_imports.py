@@ -106,3 +106,12 @@ def test_raw_payload_and_running_balance_are_kept(account):
     run(account, [txn("t1", D1, "-3.00", raw={"meta": {"x": 1}}, running_balance=Decimal("10.00"))])
     row = BankTransaction.objects.get()
     assert row.raw == {"meta": {"x": 1}} and row.running_balance == Decimal("10.00")
+
+
+def test_pending_booked_under_the_same_id_is_updated_in_place(account):
+    run(account, pending=[txn("same-id", D1, "-7.00", "UBER TRIP", status="pending")])
+    pk = BankTransaction.objects.get().pk
+    result = run(account, booked=[txn("same-id", D2, "-7.40", "UBER TRIP")], pending=[])
+    assert (result.added, result.updated, result.removed) == (0, 1, 0)
+    row = BankTransaction.objects.get()
+    assert (row.pk, row.status, row.amount) == (pk, "booked", Decimal("-7.40"))
