@@ -121,6 +121,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# In dev and tests, serve static files straight from the app folders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+WHITENOISE_AUTOREFRESH = env.bool("WHITENOISE_AUTOREFRESH", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -256,6 +259,8 @@ SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 # secret_key). `make run` generates one and points TRUELAYER_*/GOCARDLESS_* at the sandbox.
 SANDBOX_CLIENT_ID = env.str("SANDBOX_CLIENT_ID", default="sandbox-client")
 SANDBOX_CLIENT_SECRET = env.str("SANDBOX_CLIENT_SECRET", default="sandbox-secret")
+SANDBOX_SLOW_MS = env.int("SANDBOX_SLOW_MS", default=3000)  # the error.slow login's added latency
+SANDBOX_RETRY_AFTER_SECONDS = env.int("SANDBOX_RETRY_AFTER_SECONDS", default=60)
 
 # --- Logging: ids and outcomes only; tokens never reach a log line ---------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -21,3 +21,6 @@ PROVIDER_HTTP_BACKOFF = 0.0
 # Throttles are tested explicitly; the generic ones must not trip the rest of the suite.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
     **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "100000/min", "anon": "100000/min"}}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -1,0 +1,140 @@
+"""The generated data: a pure function of (institution, username, date), internally
+consistent, and growing - never rewriting - as the sandbox clock moves on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from sandbox.data import build_book
+from sandbox.institutions import INSTITUTIONS, Product, institution_by_slug
+
+TODAY = date(2026, 11, 21)
+REPO = Path(__file__).resolve().parents[2]
+
+
+def generate(slug: str, username: str, today: date):
+    """A fresh generation, bypassing build_book's cache, so two calls really compute twice."""
+    return build_book.__wrapped__(slug, username, today)
+
+
+def fingerprint(book) -> list[tuple]:
+    return [(s.account.key, s.account.iban, s.account.card_number, s.current, s.available,
+             tuple((t.transaction_id, t.timestamp, t.amount, t.description, t.running_balance) for t in s.booked),
+             tuple((t.transaction_id, t.amount) for t in s.pending)) for s in book.accounts]
+
+
+def test_same_inputs_give_the_same_data():
+    first, second = generate("barclays", "john", TODAY), generate("barclays", "john", TODAY)
+    assert first is not second
+    assert fingerprint(first) == fingerprint(second) and first.identity == second.identity
+
+
+def test_same_data_in_another_process():
+    """A different PYTHONHASHSEED catches any accidental use of hash() or set ordering."""
+    script = ("import django; django.setup()\n"
+              "from datetime import date\n"
+              "from sandbox.data import build_book\n"
+              "b = build_book('lloyds', 'john', date(2026, 11, 21))\n"
+              "print(b.identity.full_name, *[(s.account.iban, s.current, len(s.booked)) for s in b.accounts])\n")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "PYTHONHASHSEED": "12345"}
+    output = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    book = generate("lloyds", "john", TODAY)
+    assert output == " ".join(map(str, [book.identity.full_name,
+                                        *[(s.account.iban, s.current, len(s.booked)) for s in book.accounts]]))
+
+
+def test_people_and_banks_differ():
+    john, jane = generate("monzo", "john", TODAY), generate("monzo", "jane", TODAY)
+    assert john.identity != jane.identity
+    assert fingerprint(john) != fingerprint(jane)
+    assert fingerprint(john) != fingerprint(generate("santander", "john", TODAY))
+
+
+def test_clock_advance_keeps_old_days_and_adds_new_ones():
+    before, after = generate("monzo", "john", TODAY), generate("monzo", "john", TODAY + timedelta(days=7))
+    for old, new in zip(before.accounts, after.accounts, strict=True):
+        overlap = [t for t in old.booked if t.booking_date >= after.history_start]
+        assert overlap == [t for t in new.booked if t.booking_date <= TODAY]
+        assert any(t.booking_date > TODAY for t in new.booked) or old.account.product == Product.SAVINGS
+    current = after.snapshot("current")
+    assert [t for t in current.booked if t.booking_date > TODAY], "a week brings new transactions"
+    # Monzo keeps a card payment's id when it books: yesterday's pending lines are today's booked ones.
+    booked_ids = {t.transaction_id for t in current.booked}
+    settled = [p for p in before.snapshot("current").pending if p.booking_date <= after.today]
+    assert settled and all(p.transaction_id in booked_ids for p in settled)
+
+
+def test_balances_are_consistent_with_transactions():
+    for institution in INSTITUTIONS:
+        for snapshot in generate(institution.slug, "john", TODAY).accounts:
+            balance = snapshot.opening_balance
+            for line in snapshot.booked:
+                balance += line.amount
+                assert line.running_balance == balance
+            assert snapshot.current == balance
+            limit = snapshot.account.credit_limit or Decimal(0)
+            assert snapshot.available == snapshot.current + sum(p.amount for p in snapshot.pending) + limit
+
+
+def test_history_is_three_to_six_months_with_salary_and_bills():
+    book = generate("hsbc", "john", TODAY)
+    assert 90 <= (TODAY - book.history_start).days <= 184
+    descriptions = [t.description for t in book.snapshot("current").booked]
+    salaries = [t for t in book.snapshot("current").booked if t.description == "ACME LTD SALARY"]
+    assert len(salaries) >= 3 and len({t.amount for t in salaries}) == 1
+    assert len({t.timestamp.day for t in salaries}) <= 3  # a fixed day, moved only for weekends
+    for expected in ("TESCO STORES", "TFL TRAVEL CH", "BRITISH GAS", "THAMES WATER DD", "COUNCIL TAX",
+                     "VODAFONE", "RENT "):
+        assert any(d.startswith(expected) for d in descriptions), expected
+    card = [t.description for t in book.snapshot("credit_card").booked]
+    assert "NETFLIX.COM" in card and "SPOTIFY" in card
+
+
+def test_tipped_restaurant_bills_book_under_a_new_id_and_amount():
+    """Find a restaurant pre-authorisation, then look at it after it books."""
+    for offset in range(60):
+        today = TODAY - timedelta(days=offset)
+        for line in build_book("barclays", "john", today).snapshot("credit_card").pending:
+            if line.classification == ("Food & Dining", "Restaurants"):
+                later = build_book("barclays", "john", line.booking_date).snapshot("credit_card")
+                booked = next(t for t in later.booked if t.timestamp == line.timestamp)
+                assert booked.transaction_id != line.transaction_id
+                assert booked.amount < line.amount  # more money out: the tip
+                return
+    pytest.fail("no pending restaurant bill found in 60 days")
+
+
+def test_us_banks_use_dollars_and_us_merchants():
+    book = generate("chase", "john", TODAY)
+    current = book.snapshot("current")
+    assert current.account.currency == "USD" and not current.account.iban
+    assert any(t.description == "ACME INC PAYROLL" for t in current.booked)
+
+
+def test_account_numbers_and_cards_look_real():
+    account = generate("lloyds", "john", TODAY).snapshot("current").account
+    rearranged = account.iban[4:] + account.iban[:4]
+    assert int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1  # a valid IBAN check
+    assert account.masked_number.endswith(account.account_number[-4:])
+    card = generate("lloyds", "john", TODAY).snapshot("credit_card").account
+    digits = [int(d) for d in reversed(card.card_number)]
+    assert (sum(digits[0::2]) + sum(sum(divmod(2 * d, 10)) for d in digits[1::2])) % 10 == 0  # Luhn
+    assert card.masked_pan.count("*") == len(card.card_number) - 10
+
+
+def test_institutions_have_unique_ids_and_logo_files():
+    for attribute in ("slug", "truelayer_id", "gocardless_id"):
+        assert len({getattr(i, attribute) for i in INSTITUTIONS}) == len(INSTITUTIONS)
+    logos = REPO / "sandbox" / "static" / "sandbox" / "logos"
+    assert all((logos / f"{i.slug}.svg").read_text().startswith("<svg") for i in INSTITUTIONS)
+    assert institution_by_slug("monzo").truelayer_id == "ob-monzo"
+    assert institution_by_slug("monzo").gocardless_id == "MONZO_MONZGB2L"
+
