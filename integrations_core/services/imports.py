@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from integrations_core.models import Account, Connection, Transaction, TransactionStatus
@@ -193,7 +194,7 @@ def transactions_import(account: Account, data: AccountData) -> ImportResult:
         if row.external_id not in incoming_keys
     ]
 
-    to_create: list[Transaction] = []
+    to_create: list[dict] = []
     to_update: dict = {}
     claimed_ids: set = set()
 
@@ -206,7 +207,8 @@ def transactions_import(account: Account, data: AccountData) -> ImportResult:
                 claimed_ids.add(row.pk)
                 result.claimed += 1
         if row is None:
-            to_create.append(model(account=account, **values))
+            values["account_id"] = account.pk
+            to_create.append(values)
             continue
         if _apply(row, values):
             to_update[row.pk] = row
@@ -233,12 +235,39 @@ def transactions_import(account: Account, data: AccountData) -> ImportResult:
         result.updated = len(rows)
         result.changed_ids = [r.pk for r in rows]
     if to_create:
-        model.objects.bulk_create(to_create, batch_size=1000)
+        result.new_ids = _bulk_insert(model, to_create)
         result.added = len(to_create)
-        result.new_ids = [r.pk for r in to_create]
     account.last_synced_at = timezone.now()
     account.save(update_fields=["last_synced_at", "updated_at"])
     return result
+
+
+def _bulk_insert(model: type[Transaction], rows: list[dict]) -> list:
+    """Insert new rows. On PostgreSQL through COPY (several times faster than a multi-row INSERT
+    built by the ORM); safe because the connection's sync lock makes us the only writer for this
+    account and every key was checked against the table above."""
+    now = timezone.now()
+    defaults = {"created_at": now, "updated_at": now, "category": "", "category_source": "",
+                "category_confidence": None, "notes": "", "locked_fields": []}
+    for row in rows:
+        row["id"] = uuid.uuid4()
+        for key, value in defaults.items():
+            row.setdefault(key, value)
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
+        return [row["id"] for row in rows]
+    from psycopg.types.json import Jsonb
+
+    columns = list(rows[0])
+    json_columns = {"raw", "locked_fields"}
+    db_columns = [model._meta.get_field(c.removesuffix("_id") if c == "account_id" else c).column for c in columns]
+    sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(model._meta.db_table), ", ".join(connection.ops.quote_name(c) for c in db_columns))
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])
+    return [row["id"] for row in rows]
 
 
 def _extra_fields(model: type[Transaction]) -> list[str]:
