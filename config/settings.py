@@ -293,13 +293,19 @@ GOCARDLESS_SECRET_KEY = env.str("GOCARDLESS_SECRET_KEY", default="")
 
 # Called inside each account's transaction after its rows are written (categorisation,
 # balance snapshots). Each is `hook(account=, data=, result=)`.
-SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=["transactions.hooks.categorise_after_import"])
+SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=[
+    "transactions.hooks.categorise_after_import",
+    "open_banking.hooks.balance_snapshot_after_import",
+])
 
 # Dev conveniences used by `make run` (seed_demo).
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
-SEED_COMMANDS = env.list("SEED_COMMANDS", default=[])
+SEED_COMMANDS = env.list("SEED_COMMANDS", default=["seed_institutions"])
 # Beat entries apps add beside the daily sync: {"name", "task", "crontab": {...}}.
-EXTRA_PERIODIC_TASKS: list[dict] = []
+EXTRA_PERIODIC_TASKS: list[dict] = [
+    {"name": "refresh-institutions", "task": "open_banking.tasks.refresh_institutions",
+     "crontab": {"minute": "30", "hour": "3", "day_of_week": "1"}},
+]
 # Circuit breaker: after this many consecutive provider-wide failures (5xx, timeouts, unreadable
 # bodies) a provider's syncs pause for the cooldown, doubling on each re-trip (max 6 h).
 PROVIDER_BREAKER_THRESHOLD = env.int("PROVIDER_BREAKER_THRESHOLD", default=5)

@@ -96,6 +96,8 @@ class Connection(UUIDTimestampedModel):
         if self.status == ConnectionStatus.ACTIVE:
             return "ok"
         if self.status == ConnectionStatus.ERROR:
+            if self.last_error_code == "rate_limited" and self.retry_after and self.retry_after > timezone.now():
+                return "rate_limited"
             return "provider_down" if self.last_error_code in ("provider_down", "bad_response") else "error"
         return self.status
 
@@ -187,6 +189,7 @@ class Transaction(UUIDTimestampedModel):
 
 
 class SyncOutcome(models.TextChoices):
+    QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     PARTIAL = "partial", "Partly succeeded"

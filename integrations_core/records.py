@@ -43,7 +43,7 @@ class BalanceRecord:
 class TransactionRecord:
     """One transaction as the provider reports it, normalised: negative amount = money out."""
 
-    external_id: str | None  # the provider's *stable* id when it has one
+    external_id: str | None  # the provider's *stable* id when it has one (our dedupe key)
     booked_date: date
     amount: Decimal
     currency: str
@@ -58,6 +58,9 @@ class TransactionRecord:
     mcc: str = ""
     running_balance: Decimal | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # The provider's own id as it sent it, when that differs from the stable key (TrueLayer's
+    # transaction_id can change between requests; its normalised id is the key).
+    provider_transaction_id: str = ""
 
 
 @dataclass

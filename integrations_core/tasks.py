@@ -21,8 +21,10 @@ RETRY_BASE_SECONDS = 60
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=14 * 60, time_limit=15 * 60)
-def sync_connection(self, model_label: str, connection_id: str, trigger: str = "scheduled") -> str | None:
-    run = connection_sync_by_id(model_label, connection_id, trigger=trigger, lock_owner=self.request.id)
+def sync_connection(self, model_label: str, connection_id: str, trigger: str = "scheduled",
+                    run_id: str | None = None) -> str | None:
+    run = connection_sync_by_id(model_label, connection_id, trigger=trigger, lock_owner=self.request.id,
+                                run_id=run_id)
     if run is None:
         return None
     if run.outcome == SyncOutcome.FAILED and run.error_code in TRANSIENT_CODES:

@@ -34,6 +34,8 @@ def main() -> int:
         "GOCARDLESS_SECRET_ID": "sandbox-client",
         "GOCARDLESS_SECRET_KEY": sandbox_secret,
         "DEMO_PASSWORD": secrets.token_urlsafe(9),
+        # The sandbox is served over plain http on localhost; oauthlib refuses http otherwise.
+        "OAUTHLIB_INSECURE_TRANSPORT": "1",
     }
     body = "# Written by `make run` for local development. Never commit this file.\n"
     body += "".join(f"{k}={v}\n" for k, v in lines.items())

@@ -37,6 +37,12 @@ class BoundedRetry(Retry):
 
     max_inline_retry_after: float = 10.0
 
+    def new(self, **kw):
+        # urllib3 builds a fresh Retry per attempt; carry our limit across.
+        fresh = super().new(**kw)
+        fresh.max_inline_retry_after = self.max_inline_retry_after
+        return fresh
+
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         if response is not None:
             retry_after = self.get_retry_after(response)
@@ -60,12 +66,13 @@ class TimeoutSession(requests.Session):
 
 
 def build_session(*, user_agent: str = "finance-platform/1.0", retries: int | None = None,
-                  timeout: float | None = None, allowed_methods: frozenset[str] | None = None) -> TimeoutSession:
+                  timeout: float | None = None, allowed_methods: frozenset[str] | None = None,
+                  status_forcelist: frozenset[int] = RETRY_STATUSES) -> TimeoutSession:
     retry = BoundedRetry(
         total=settings.PROVIDER_HTTP_RETRIES if retries is None else retries,
         connect=settings.PROVIDER_HTTP_RETRIES if retries is None else retries,
         read=settings.PROVIDER_HTTP_RETRIES if retries is None else retries,
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=status_forcelist,
         backoff_factor=settings.PROVIDER_HTTP_BACKOFF,
         backoff_jitter=settings.PROVIDER_HTTP_BACKOFF,
         backoff_max=30,

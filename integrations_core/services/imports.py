@@ -87,7 +87,8 @@ def keyed_records(records: list[TransactionRecord]) -> list[tuple[str, str, Tran
 def _record_values(model: type[Transaction], key: str, fp: str, record: TransactionRecord) -> dict:
     values = {
         "external_id": key,
-        "provider_transaction_id": record.external_id or str(record.raw.get("transaction_id", "") or ""),
+        "provider_transaction_id": (record.provider_transaction_id or record.external_id
+                                    or str(record.raw.get("transaction_id", "") or ""))[:255],
         "fingerprint": fp,
         "booked_date": record.booked_date,
         "value_date": record.value_date,

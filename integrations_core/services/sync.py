@@ -72,14 +72,22 @@ def _post_import_hooks() -> list[Callable]:
 
 
 # --- the engine -----------------------------------------------------------------------------
-def connection_sync(connection: Connection, *, trigger: str = "scheduled", lock_owner: str | None = None) -> SyncRun:
-    run = SyncRun(
-        user_id=connection.user_id,
-        connection_type=ContentType.objects.get_for_model(connection),
-        connection_id=connection.pk,
-        provider=connection.provider,
-        trigger=trigger,
-    )
+def _new_run(connection: Connection, trigger: str, **fields) -> SyncRun:
+    return SyncRun(user_id=connection.user_id, connection_type=ContentType.objects.get_for_model(connection),
+                   connection_id=connection.pk, provider=connection.provider, trigger=trigger, **fields)
+
+
+def connection_sync(connection: Connection, *, trigger: str = "scheduled", lock_owner: str | None = None,
+                    run_id=None) -> SyncRun:
+    """Sync one connection now. `run_id` names a queued SyncRun to fill in (a manual request);
+    without one, or when it was already used (a retry), a new run is recorded."""
+    run = None
+    if run_id is not None:
+        run = SyncRun.objects.filter(pk=run_id, connection_id=connection.pk, outcome=SyncOutcome.QUEUED).first()
+    if run is None:
+        run = _new_run(connection, trigger)
+    run.outcome = SyncOutcome.RUNNING
+    run.started_at = timezone.now()
     if not breaker_allows(connection.provider):
         return _skip(connection, run, "provider_paused",
                      "We have paused syncing with this provider while it has problems. It resumes by itself.")
@@ -156,6 +164,8 @@ def _run(connection: Connection, run: SyncRun) -> None:
         except ProviderError as exc:
             results[record.external_id] = {"name": account.name, "status": "failed", "error_code": exc.code,
                                            "error": exc.user_message}
+            if isinstance(exc, RateLimited) and exc.retry_after:
+                results[record.external_id]["retry_after"] = exc.retry_after
             continue
         results[record.external_id] = {"name": account.name, "status": "ok", **result.as_dict()}
         run.added += result.added
@@ -173,7 +183,8 @@ def _run(connection: Connection, run: SyncRun) -> None:
         first = failed[0]
         run.outcome, run.error_code, run.error = SyncOutcome.FAILED, first["error_code"], first["error"]
         run.next_action = "retry_later"
-        _bump_failures(connection, first["error_code"], first["error"])
+        waits = [r["retry_after"] for r in failed if r.get("retry_after")]
+        _bump_failures(connection, first["error_code"], first["error"], min(waits) if waits else None)
         if first["error_code"] in PROVIDER_WIDE_CODES:
             breaker_record_failure(connection.provider, first["error_code"])
     else:
@@ -252,7 +263,7 @@ def connection_record_final_failure(connection: Connection, run: SyncRun | None 
                      details={"code": connection.last_error_code, "failures": connection.consecutive_failures})
 
 
-def connection_sync_by_id(model_label: str, connection_id, **kwargs) -> SyncRun | None:
+def connection_sync_by_id(model_label: str, connection_id, **kwargs) -> SyncRun | None:  # noqa: D401
     model = connection_model_get(model_label)
     connection = model.objects.filter(pk=connection_id).first()
     if connection is None:
@@ -262,6 +273,30 @@ def connection_sync_by_id(model_label: str, connection_id, **kwargs) -> SyncRun 
 
 class SyncQueueUnavailable(Exception):
     """The task queue (broker) cannot take the request; nothing was changed."""
+
+
+def connection_sync_request(connection: Connection, *, trigger: str = "manual") -> SyncRun:
+    """A person or operator asks for a sync now: record a queued SyncRun they can watch and send
+    the task straight away. If the broker is down the run is marked failed and
+    SyncQueueUnavailable is raised (the API answers 503); nothing else changes."""
+    from kombu.exceptions import OperationalError
+
+    from integrations_core.tasks import sync_connection
+
+    run = _new_run(connection, trigger, outcome=SyncOutcome.QUEUED)
+    run.save()
+    try:
+        sync_connection.apply_async(args=[connection._meta.label, str(connection.pk)],
+                                    kwargs={"trigger": trigger, "run_id": str(run.pk)})
+    except (OperationalError, ConnectionError, OSError) as exc:
+        logger.warning("could not queue sync connection=%s: %s", connection.pk, type(exc).__name__)
+        run.outcome, run.error_code = SyncOutcome.FAILED, "queue_unavailable"
+        run.error, run.next_action = "We could not start the sync right now. Try again shortly.", "retry_later"
+        run.finished_at = timezone.now()
+        run.save()
+        raise SyncQueueUnavailable() from exc
+    run.refresh_from_db()  # an eager worker (tests, dev) may already have filled it in
+    return run
 
 
 def connection_sync_enqueue(connection: Connection, *, trigger: str = "manual", countdown: float = 0) -> None:

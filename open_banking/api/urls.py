@@ -1,4 +1,16 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from .views import BankAccountViewSet, BankConnectionViewSet, BankTransactionViewSet, InstitutionViewSet
+
 router = DefaultRouter()
-urlpatterns = router.urls
+router.register("institutions", InstitutionViewSet, basename="bank-institution")
+router.register("connections", BankConnectionViewSet, basename="bank-connection")
+router.register("accounts", BankAccountViewSet, basename="bank-account")
+router.register("transactions", BankTransactionViewSet, basename="bank-transaction")
+
+urlpatterns = [
+    path("accounts/<uuid:account_pk>/transactions/",
+         BankTransactionViewSet.as_view({"get": "list"}), name="bank-account-transactions"),
+    *router.urls,
+]

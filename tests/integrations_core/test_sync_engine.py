@@ -206,3 +206,20 @@ def test_enqueue_outside_a_transaction_reports_broker_down(connection, monkeypat
     with pytest.raises(SyncQueueUnavailable):
         connection_sync_enqueue(connection)
     assert SyncRun.objects.count() == 0
+
+
+def test_every_account_rate_limited_sets_retry_after(connection, fake_provider):
+    fake_provider.failures["fetch:acc-1"] = RateLimited(retry_after=3600)
+    run = connection_sync(connection)
+    assert run.outcome == SyncOutcome.FAILED and run.error_code == "rate_limited"
+    fresh = reload(connection)
+    assert fresh.user_state == "rate_limited"
+    assert fresh.retry_after > timezone.now() + timedelta(minutes=55)
+
+
+def test_manual_request_fills_in_its_queued_run(connection, fake_provider):
+    from integrations_core.services.sync import connection_sync_request
+
+    run = connection_sync_request(connection)  # eager worker in tests: already done
+    assert run.outcome == SyncOutcome.SUCCEEDED and run.trigger == "manual"
+    assert SyncRun.objects.filter(connection_id=connection.pk).count() == 1

@@ -28,10 +28,8 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, reset: bool = False, **options):
         for spec in default_schedules():
-            crontab, _ = CrontabSchedule.objects.get_or_create(
-                timezone=settings.CELERY_TIMEZONE, day_of_week="*", day_of_month="*", month_of_year="*",
-                **spec["crontab"],
-            )
+            when = {"day_of_week": "*", "day_of_month": "*", "month_of_year": "*", **spec["crontab"]}
+            crontab, _ = CrontabSchedule.objects.get_or_create(timezone=settings.CELERY_TIMEZONE, **when)
             task = PeriodicTask.objects.filter(name=spec["name"]).first()
             if task is None:
                 PeriodicTask.objects.create(name=spec["name"], task=spec["task"], crontab=crontab, enabled=True)

@@ -1,6 +1,33 @@
-"""Placeholder until the open banking issue fills it in."""
-from integrations_core.providers.base import AuthType, Family
+"""TrueLayer (Data API v1): what it is and can do, and the data source bound to one connection."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from integrations_core.models import AccountType
+from integrations_core.providers.base import AuthType, Capability, Family
+from integrations_core.providers.errors import ProviderError, RateLimited
 from integrations_core.providers.oauth import OAuth2Provider
+from integrations_core.records import AccountData, AccountRecord, TokenSet
+from integrations_core.services.tokens import token_needs_refresh
+
+from . import mapper
+from .client import EndpointNotSupported, HistoryTooOld, TrueLayerClient
+
+logger = logging.getLogger(__name__)
+
+# The first sync asks for this much history; banks that refuse (or want a fresh SCA for old
+# data) get the 89 days every UK bank must give without one.
+FULL_HISTORY_DAYS = 730
+FALLBACK_HISTORY_DAYS = 89
+# A 429 without Retry-After: TrueLayer's limits are the bank's few unattended calls a day.
+DEFAULT_RETRY_AFTER = 3600
 
 
 class TrueLayerProvider(OAuth2Provider):
@@ -8,7 +35,127 @@ class TrueLayerProvider(OAuth2Provider):
     name = "TrueLayer"
     family = Family.BANKING
     auth_type = AuthType.OAUTH2
+    capabilities = frozenset({
+        Capability.ACCOUNTS, Capability.BALANCES, Capability.TRANSACTIONS, Capability.PENDING_TRANSACTIONS,
+        Capability.REFRESH_TOKENS, Capability.REVOKE, Capability.CONSENT_EXPIRY, Capability.PKCE, Capability.CARDS,
+    })
+    consent_days = 90
     connection_model = "open_banking.BankConnection"
+    scopes = ["info", "accounts", "balance", "cards", "transactions", "offline_access"]
 
-    def is_configured(self) -> bool:
-        return False
+    # --- configuration (the sandbox stands in for the real hosts through settings) -------------
+    def authorize_url(self) -> str:
+        return settings.TRUELAYER_AUTH_URL.rstrip("/") + "/"
+
+    def token_url(self) -> str:
+        return settings.TRUELAYER_AUTH_URL.rstrip("/") + "/connect/token"
+
+    def client_id(self) -> str:
+        return settings.TRUELAYER_CLIENT_ID
+
+    def client_secret(self) -> str:
+        return settings.TRUELAYER_CLIENT_SECRET
+
+    def extra_auth_params(self, connection) -> dict[str, str]:
+        params = {"providers": settings.TRUELAYER_PROVIDERS}
+        if connection.institution_id:
+            params["provider_id"] = connection.institution_id  # skip TrueLayer's bank picker
+        return params
+
+    def client(self, access_token: str) -> TrueLayerClient:
+        return TrueLayerClient(api_url=settings.TRUELAYER_API_URL, auth_url=settings.TRUELAYER_AUTH_URL,
+                               access_token=access_token)
+
+    # --- connect ----------------------------------------------------------------------------
+    def exchange_code(self, connection, *, code: str, redirect_uri: str, code_verifier: str | None,
+                      params: dict[str, Any]) -> TokenSet:
+        tokens = super().exchange_code(connection, code=code, redirect_uri=redirect_uri,
+                                       code_verifier=code_verifier, params=params)
+        return self._with_consent(tokens)
+
+    def _with_consent(self, tokens: TokenSet) -> TokenSet:
+        """Read the consent's expiry (and the credentials id) from /me. A /me failure does not
+        undo the connection: the first sync will meet the same fault and report it properly."""
+        consent = timezone.now() + timedelta(days=self.consent_days)
+        external_id = ""
+        try:
+            me = self.client(tokens.access_token).me()
+            consent = mapper.consent_expiry(me) or consent
+            external_id = str(me.get("credentials_id") or "")
+        except ProviderError as exc:
+            logger.warning("truelayer /me failed code=%s", exc.code)
+        return dataclasses.replace(tokens, consent_expires_at=consent, external_id=external_id)
+
+    def revoke(self, connection) -> None:
+        if not connection.access_token:
+            return
+        token = connection.access_token
+        if token_needs_refresh(connection) and connection.refresh_token:
+            try:
+                token = self.refresh(connection).access_token
+            except ProviderError as exc:
+                logger.info("truelayer refresh before revoke failed connection=%s code=%s", connection.pk, exc.code)
+        self.client(token).delete_connection()
+
+    # --- data -------------------------------------------------------------------------------
+    def bind(self, connection) -> TrueLayerSource:
+        return TrueLayerSource(self.client(connection.access_token), connection)
+
+
+class TrueLayerSource:
+    """Accounts and cards of one connection. Per account and sync: balance, booked, pending."""
+
+    def __init__(self, client: TrueLayerClient, connection):
+        self.client = client
+        self.connection = connection
+
+    @property
+    def calls(self) -> int:
+        return self.client.calls
+
+    def list_accounts(self) -> list[AccountRecord]:
+        records: list[AccountRecord] = []
+        for fetch, to_record in ((self.client.accounts, mapper.account_record),
+                                 (self.client.cards, mapper.card_record)):
+            try:
+                items = fetch()
+            except EndpointNotSupported:
+                continue  # a card-only bank has no /accounts, most banks have no /cards
+            records.extend(to_record(item) for item in items)
+        return records
+
+    def fetch_account(self, account: AccountRecord, *, since: date | None) -> AccountData:
+        try:
+            return self._fetch(account, since)
+        except RateLimited as exc:
+            # The core keeps retry_after only when the whole connection fails; when accounts
+            # fail one by one it saves the connection object it handed to bind(), so the wait
+            # is put there (a successful account clears it again).
+            wait = exc.retry_after or DEFAULT_RETRY_AFTER
+            self.connection.retry_after = timezone.now() + timedelta(seconds=wait)
+            raise
+
+    def _fetch(self, account: AccountRecord, since: date | None) -> AccountData:
+        kind = mapper.CARDS if account.type == AccountType.CREDIT_CARD else mapper.ACCOUNTS
+        today = timezone.localdate()
+        date_from = since or today - timedelta(days=FULL_HISTORY_DAYS)
+        balance = mapper.balance_record(self.client.balance(kind, account.external_id), kind)
+        try:
+            booked = self.client.transactions(kind, account.external_id, date_from=date_from, date_to=today)
+        except HistoryTooOld:
+            if since is not None:
+                raise
+            date_from = today - timedelta(days=FALLBACK_HISTORY_DAYS)
+            booked = self.client.transactions(kind, account.external_id, date_from=date_from, date_to=today)
+        try:
+            pending = mapper.transaction_records(self.client.pending(kind, account.external_id), kind, "pending")
+        except EndpointNotSupported:
+            pending = None  # the bank cannot say: keep the pending rows we have
+        return AccountData(
+            account=account,
+            balance=balance,
+            booked=mapper.transaction_records(booked, kind, "booked"),
+            pending=pending,
+            window_from=date_from,
+            window_to=today,
+        )

@@ -1,0 +1,123 @@
+"""Operators' console for bank data. Connections use the core's base admin (sync now, revoke,
+no token ever displayed); bank data is read-only here: it belongs to the person and the sync."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.utils.html import format_html_join
+
+from integrations_core.admin import ConnectionAdminBase, ReadOnlyAdmin
+from integrations_core.models import SyncRun
+
+from .models import (
+    BalanceSnapshot,
+    BankAccount,
+    BankConnection,
+    BankTransaction,
+    Institution,
+    QuotaLedger,
+    ServerToken,
+)
+
+
+class SyncRunInline(GenericTabularInline):
+    model = SyncRun
+    ct_field = "connection_type"
+    ct_fk_field = "connection_id"
+    fields = ("started_at", "trigger", "outcome", "provider_calls", "added", "updated", "removed", "error_code",
+              "per_account")
+    readonly_fields = fields
+    ordering = ("-started_at",)
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "Recent sync runs"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-started_at")
+
+    @admin.display(description="Per account")
+    def per_account(self, obj: SyncRun):
+        rows = []
+        for result in (obj.account_results or {}).values():
+            if result.get("status") == "ok":
+                detail = f"ok +{result.get('added', 0)} ~{result.get('updated', 0)} -{result.get('removed', 0)}"
+            else:
+                detail = f"{result.get('status')}: {result.get('error_code', '')}"
+            rows.append((result.get("name", "?"), detail))
+        return format_html_join("", "<div>{}: {}</div>", rows) or "-"
+
+
+class BankAccountInline(admin.TabularInline):
+    model = BankAccount
+    fields = ("name", "type", "currency", "current_balance", "masked_number", "is_active", "last_synced_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(BankConnection)
+class BankConnectionAdmin(ConnectionAdminBase):
+    list_display = (*ConnectionAdminBase.list_display, "user_state")
+    inlines = [BankAccountInline, SyncRunInline]
+
+    @admin.display(description="User sees")
+    def user_state(self, obj: BankConnection) -> str:
+        return obj.user_state
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ReadOnlyAdmin):
+    list_display = ("name", "connection", "type", "currency", "current_balance", "available_balance",
+                    "masked_number", "is_active", "last_synced_at")
+    list_filter = ("type", "is_active", "connection__provider")
+    search_fields = ("name", "external_id", "masked_number", "iban_masked", "connection__user__email",
+                     "connection__institution_name")
+    list_select_related = ("connection", "connection__user")
+
+
+@admin.register(BankTransaction)
+class BankTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("booked_date", "description", "amount", "currency", "status", "category", "account")
+    list_filter = ("status", "account__type", "account__connection__provider")
+    search_fields = ("description", "merchant_name", "external_id", "provider_transaction_id", "category",
+                     "account__connection__user__email")
+    date_hierarchy = "booked_date"
+    list_select_related = ("account",)
+    show_full_result_count = False  # counting millions of rows on every page load is wasted work
+
+
+@admin.register(BalanceSnapshot)
+class BalanceSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("date", "account", "current", "available", "currency", "recorded_at")
+    list_filter = ("currency",)
+    search_fields = ("account__name", "account__connection__user__email")
+    date_hierarchy = "date"
+    list_select_related = ("account",)
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ("name", "provider", "external_id", "country", "transaction_total_days",
+                    "max_access_valid_for_days", "is_active")
+    list_filter = ("provider", "country", "is_active")
+    list_editable = ("is_active",)
+    search_fields = ("name", "external_id", "bic")
+
+
+@admin.register(QuotaLedger)
+class QuotaLedgerAdmin(ReadOnlyAdmin):
+    list_display = ("day", "provider", "account_id", "scope", "successful_calls", "rate_limited_calls", "limit",
+                    "remaining", "reset_at")
+    list_filter = ("provider", "scope", "day")
+    search_fields = ("account_id", "connection__id")
+
+
+@admin.register(ServerToken)
+class ServerTokenAdmin(ReadOnlyAdmin):
+    list_display = ("provider", "access_expires_at", "refresh_expires_at", "updated_at")
+    exclude = ("access_token", "refresh_token", "key")

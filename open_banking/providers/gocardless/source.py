@@ -1,0 +1,180 @@
+"""The GoCardless data source bound to one connection.
+
+Per account and daily sync it spends at most: details (first sync only), transactions (booked
+and pending come in one call) and balances. Every call is asked of the quota ledger first and
+written to it after; a 429 is recorded with its reset and reported as rate limited, never as
+"no new data"."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from integrations_core.providers.errors import (
+    BadProviderResponse,
+    ConsentExpired,
+    ProviderAuthError,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+)
+from integrations_core.records import AccountData, AccountRecord
+
+from ...selectors import bank_accounts_by_external_id
+from ...services.connections import bank_account_rekey
+from ...services.gocardless import quota_record_limited, quota_record_success, quota_wait_seconds
+from . import mapper
+from .client import GoCardlessClient, NotFound
+
+if TYPE_CHECKING:
+    from ...models import BankAccount, BankConnection
+    from .provider import GoCardlessProvider
+
+logger = logging.getLogger(__name__)
+
+LINKED = "LN"
+
+
+def stored_record(account: BankAccount) -> AccountRecord:
+    """The record for an account whose details we already have: no details call is spent, and
+    the core's upsert finds nothing to change."""
+    return AccountRecord(
+        external_id=account.external_id, name=account.name, type=account.type, subtype=account.subtype,
+        currency=account.currency, masked_number=account.masked_number,
+        extra={"iban_masked": account.iban_masked}, raw=account.raw,
+    )
+
+
+def _seconds_to_next_utc_day() -> float:
+    now = timezone.now()
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - now).total_seconds()
+
+
+class GoCardlessSource:
+    def __init__(self, provider: GoCardlessProvider, connection: BankConnection, client: GoCardlessClient):
+        self.provider = provider
+        self.connection = connection
+        self.client = client
+        self._deferred: dict[str, ProviderError] = {}
+        self._waits: list[float] = []
+
+    @property
+    def calls(self) -> int:
+        return self.client.calls
+
+    # --- accounts -----------------------------------------------------------------------------
+    def list_accounts(self) -> list[AccountRecord]:
+        stored = bank_accounts_by_external_id(self.connection)
+        self._stop_if_all_blocked(stored)
+        requisition_id = self.connection.sync_state.get("requisition_id") or self.connection.external_id
+        try:
+            requisition = self.provider.authed_call(self.client, self.client.requisition, requisition_id)
+        except NotFound as exc:
+            raise ConsentExpired("The GoCardless requisition no longer exists", status=404) from exc
+        if requisition.get("status") != LINKED:
+            raise ConsentExpired(f"GoCardless requisition is {requisition.get('status')}",
+                                 provider_code=str(requisition.get("status")))
+        account_ids = [str(a) for a in requisition.get("accounts") or []]
+        records = []
+        for account_id in account_ids:
+            known = stored.get(account_id)
+            if known is not None and "details" in (known.raw or {}):
+                records.append(stored_record(known))
+            else:
+                record = self._discover(account_id, known)
+                if known is None:
+                    self._adopt_previous(record, stored, account_ids)
+                records.append(record)
+        return records
+
+    def _adopt_previous(self, record: AccountRecord, stored: dict[str, BankAccount], current_ids: list[str]) -> None:
+        """After a reconnect GoCardless names the same bank account with a new id: find the
+        account we already had (same IBAN, no longer in the requisition) and move it over."""
+        digest = record.raw.get("iban_digest")
+        if not digest:
+            return
+        for old_id, account in stored.items():
+            if old_id not in current_ids and (account.raw or {}).get("iban_digest") == digest:
+                bank_account_rekey(account, record.external_id)
+                stored.pop(old_id)
+                stored[record.external_id] = account
+                return
+
+    def _stop_if_all_blocked(self, stored: dict[str, BankAccount]) -> None:
+        """When the ledger says no known account may be fetched yet, spend nothing at all."""
+        known = [a for a in stored.values() if a.is_active and "details" in (a.raw or {})]
+        if not known:
+            return
+        waits = [quota_wait_seconds(a.external_id, "transactions") for a in known]
+        if all(w is not None for w in waits):
+            raise self._limited(min(waits))
+
+    def _discover(self, account_id: str, known: BankAccount | None) -> AccountRecord:
+        try:
+            wait = quota_wait_seconds(account_id, "details")
+            if wait is not None:
+                raise self._limited(wait)
+            return mapper.account_record(account_id, self._scoped(account_id, "details", self.client.account_details))
+        except (ConsentExpired, ProviderAuthError):
+            raise
+        except ProviderError as exc:
+            # Report this account as failed in the run (fetch_account raises it) rather than
+            # failing every other account of the connection.
+            self._deferred[account_id] = exc
+            return stored_record(known) if known is not None else mapper.placeholder_record(account_id)
+
+    # --- data ---------------------------------------------------------------------------------
+    def fetch_account(self, account: AccountRecord, *, since: date | None) -> AccountData:
+        account_id = account.external_id
+        if account_id in self._deferred:
+            raise self._deferred.pop(account_id)
+        wait = quota_wait_seconds(account_id, "transactions")
+        if wait is not None:
+            raise self._limited(wait)
+        today = timezone.localdate()
+        # First sync: no date_from, so GoCardless returns all the agreement's history.
+        body = self._scoped(account_id, "transactions", self.client.account_transactions,
+                            date_from=since, date_to=today if since else None)
+        booked, pending = mapper.transaction_records(body)
+        return AccountData(account=account, balance=self._balance(account_id), booked=booked, pending=pending,
+                           window_from=since, window_to=today if since else None)
+
+    def _balance(self, account_id: str):
+        """The balance, if the quota allows. The transactions are already paid for, so a balance
+        failure only costs today's snapshot, not the rows."""
+        if quota_wait_seconds(account_id, "balances") is not None:
+            return None
+        try:
+            return mapper.balance_record(self._scoped(account_id, "balances", self.client.account_balances))
+        except (RateLimited, ProviderUnavailable, BadProviderResponse) as exc:
+            logger.info("gocardless balance skipped connection=%s code=%s", self.connection.pk, exc.code)
+            return None
+
+    def _scoped(self, account_id: str, scope: str, fn, **kwargs):
+        try:
+            reply = self.provider.authed_call(self.client, fn, account_id, **kwargs)
+        except RateLimited as exc:
+            if exc.retry_after is None:
+                exc.retry_after = _seconds_to_next_utc_day()
+            quota_record_limited(account_id, scope, connection=self.connection, retry_after=exc.retry_after,
+                                 info=getattr(exc, "quota", None))
+            self._note_wait(exc.retry_after)
+            raise
+        quota_record_success(account_id, scope, connection=self.connection, info=reply.quota)
+        return reply.body
+
+    def _limited(self, wait: float) -> RateLimited:
+        self._note_wait(wait)
+        return RateLimited("The bank's daily limit for this account is spent", retry_after=wait,
+                           provider_code="quota_ledger")
+
+    def _note_wait(self, seconds: float) -> None:
+        # The core records retry_after only when the whole connection fails; when every account
+        # fails one by one it saves the connection object it gave us, so the earliest time any
+        # account may be fetched again is put there (a success clears it).
+        self._waits.append(seconds)
+        self.connection.retry_after = timezone.now() + timedelta(seconds=min(self._waits))

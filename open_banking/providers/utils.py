@@ -1,0 +1,85 @@
+"""Small parsing helpers the bank mappers and clients share."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import requests
+
+from integrations_core.providers.errors import BadProviderResponse
+
+
+def decimal_json(response: requests.Response) -> Any:
+    """The body as JSON with every number a Decimal: money never passes through a float."""
+    try:
+        return json.loads(response.content or b"null", parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadProviderResponse("The provider sent a body that is not JSON") from exc
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):  # never expected (see decimal_json), but never trust a float's digits
+        value = str(value)
+    try:
+        return Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise BadProviderResponse(f"Not an amount: {type(value).__name__}") from exc
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """An aware datetime; a naive one from the provider is taken as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadProviderResponse("Unreadable timestamp") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise BadProviderResponse("Unreadable date") from exc
+
+
+def local_date(value: str | None) -> date | None:
+    """The calendar date as the bank wrote it: '2024-03-06T00:30:00+01:00' is the 6th, even
+    though it is the 5th in UTC."""
+    return parse_date(value)
+
+
+def mask_iban(iban: str) -> str:
+    compact = (iban or "").replace(" ", "")
+    if len(compact) < 8:
+        return ""
+    return f"{compact[:4]}{'*' * 4}{compact[-4:]}"
+
+
+def mask_sort_code(sort_code: str) -> str:
+    digits = "".join(ch for ch in sort_code or "" if ch.isdigit())
+    return f"**-**-{digits[-2:]}" if len(digits) == 6 else ""
+
+
+def mask_number(number: str) -> str:
+    digits = "".join(ch for ch in number or "" if ch.isalnum())
+    return f"****{digits[-4:]}" if digits else ""
+
+
+def jsonable(value: Any) -> Any:
+    """Raw payloads go into JSONFields: Decimals become strings (exact, unlike floats)."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

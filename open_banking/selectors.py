@@ -1,0 +1,74 @@
+"""Queries for bank data. Everything a person can see is scoped to them here, so a view can
+never leak another user's rows by forgetting a filter."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from integrations_core.selectors import sync_runs_for_connection
+
+from .models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
+
+if TYPE_CHECKING:
+    from integrations_core.models import SyncRun
+
+
+def institution_list(*, provider: str | None = None, country: str | None = None) -> QuerySet[Institution]:
+    qs = Institution.objects.filter(is_active=True)
+    if provider:
+        qs = qs.filter(provider=provider)
+    if country:
+        qs = qs.filter(country=country.upper())
+    return qs
+
+
+def institution_get(provider: str, external_id: str) -> Institution | None:
+    if not external_id:
+        return None
+    return Institution.objects.filter(provider=provider, external_id=external_id).first()
+
+
+def bank_connection_list(user) -> QuerySet[BankConnection]:
+    return BankConnection.objects.filter(user=user)
+
+
+def bank_connection_get(user, pk) -> BankConnection:
+    return get_object_or_404(BankConnection, pk=pk, user=user)
+
+
+def bank_connection_sync_runs(connection: BankConnection) -> QuerySet[SyncRun]:
+    return sync_runs_for_connection(connection).order_by("-started_at")
+
+
+def bank_account_list(user) -> QuerySet[BankAccount]:
+    return BankAccount.objects.filter(connection__user=user).select_related("connection")
+
+
+def bank_account_get(user, pk) -> BankAccount:
+    return get_object_or_404(bank_account_list(user), pk=pk)
+
+
+def bank_accounts_by_external_id(connection: BankConnection) -> dict[str, BankAccount]:
+    return {a.external_id: a for a in BankAccount.objects.filter(connection=connection)}
+
+
+def bank_transaction_list(user, *, account: BankAccount | None = None) -> QuerySet[BankTransaction]:
+    qs = BankTransaction.objects.filter(account__connection__user=user).select_related(
+        "account", "account__connection")
+    if account is not None:
+        qs = qs.filter(account=account)
+    return qs
+
+
+def balance_history(account: BankAccount, *, date_from: date | None = None,
+                    date_to: date | None = None) -> QuerySet[BalanceSnapshot]:
+    qs = BalanceSnapshot.objects.filter(account=account)
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lte=date_to)
+    return qs.order_by("date")

@@ -1,0 +1,145 @@
+"""GoCardless's shared server token (cached, encrypted, refreshed; never one per request) and
+the per-account quota ledger (every successful call and every 429 is written down)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F
+from django.utils import timezone
+
+from integrations_core.providers.errors import ProviderAuthError, ProviderConfigurationError
+
+from ..models import QuotaLedger, ServerToken
+
+if TYPE_CHECKING:
+    from ..providers.gocardless.client import GoCardlessClient, QuotaInfo
+
+logger = logging.getLogger(__name__)
+
+PROVIDER = "gocardless"
+# Renew a little early so a token never expires between our check and the provider's.
+TOKEN_MARGIN = timedelta(minutes=5)
+
+
+def _token_key(base_url: str, secret_id: str) -> str:
+    return hashlib.sha256(f"{base_url.rstrip('/')}|{secret_id}".encode()).hexdigest()
+
+
+@contextmanager
+def _renewal_lock(name: str, *, hold: int = 30, wait: float = 10.0):
+    """A cache-based mutex so concurrent workers renew the token once. No database transaction
+    is held across the HTTP call (SQLite would lock out everyone else meanwhile). If the lock
+    cannot be had in time we renew anyway: a spare token beats a failed sync."""
+    deadline = time.monotonic() + wait
+    acquired = cache.add(name, "1", hold)
+    while not acquired and time.monotonic() < deadline:
+        time.sleep(0.05)
+        acquired = cache.add(name, "1", hold)
+    try:
+        yield
+    finally:
+        if acquired:
+            cache.delete(name)
+
+
+def _is_fresh(row: ServerToken, rejected: str) -> bool:
+    return bool(row.access_token and row.access_expires_at and row.access_token != rejected
+                and row.access_expires_at - timezone.now() > TOKEN_MARGIN)
+
+
+def server_token_get(client: GoCardlessClient, *, rejected: str = "") -> str:
+    """A valid access token for `client`'s host. `rejected` is a token the API just refused:
+    if the cache still holds it, it is renewed (once, however many workers saw it fail)."""
+    secret_id, secret_key = settings.GOCARDLESS_SECRET_ID, settings.GOCARDLESS_SECRET_KEY
+    if not (secret_id and secret_key):
+        raise ProviderConfigurationError("GoCardless secrets are not configured")
+    key = _token_key(client.base_url, secret_id)
+    row, _ = ServerToken.objects.get_or_create(key=key, defaults={"provider": PROVIDER})
+    if _is_fresh(row, rejected):
+        return row.access_token
+    with _renewal_lock(f"gocardless-token-renewal:{key}"):
+        row.refresh_from_db()
+        if _is_fresh(row, rejected):
+            return row.access_token  # another worker renewed it while we waited
+        now = timezone.now()
+        body = None
+        if row.refresh_token and row.refresh_expires_at and row.refresh_expires_at - now > TOKEN_MARGIN:
+            try:
+                body = client.token_refresh(row.refresh_token)
+            except ProviderAuthError:
+                body = None  # refresh token revoked: fall through to a new pair
+        if body is None:
+            body = client.token_new(secret_id, secret_key)
+            row.refresh_token = body.get("refresh", "")
+            row.refresh_expires_at = now + timedelta(seconds=int(body.get("refresh_expires") or 0))
+        row.access_token = body["access"]
+        row.access_expires_at = now + timedelta(seconds=int(body.get("access_expires") or 0))
+        row.save()
+    logger.info("gocardless server token renewed")
+    return row.access_token
+
+
+# --- quota ledger -----------------------------------------------------------------------------
+DEFAULT_DAILY_LIMIT = 4
+
+
+def _next_utc_midnight():
+    now = timezone.now()
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def quota_wait_seconds(account_id: str, scope: str) -> float | None:
+    """Seconds until a call to this account's scope may be spent, or None if it may be now."""
+    now = timezone.now()
+    blocked = (QuotaLedger.objects.filter(provider=PROVIDER, account_id=account_id, scope=scope,
+                                          remaining=0, reset_at__gt=now)
+               .order_by("-reset_at").values_list("reset_at", flat=True).first())
+    if blocked is not None:
+        return (blocked - now).total_seconds()
+    today = QuotaLedger.objects.filter(provider=PROVIDER, account_id=account_id, scope=scope,
+                                       day=now.date()).first()
+    if today is not None and today.successful_calls >= (today.limit or DEFAULT_DAILY_LIMIT):
+        until = today.reset_at if today.reset_at and today.reset_at > now else _next_utc_midnight()
+        return (until - now).total_seconds()
+    return None
+
+
+def _entry(account_id: str, scope: str, connection) -> QuotaLedger:
+    row, _ = QuotaLedger.objects.get_or_create(
+        provider=PROVIDER, account_id=account_id, scope=scope, day=timezone.now().date(),
+        defaults={"connection": connection})
+    return row
+
+
+def quota_record_success(account_id: str, scope: str, *, connection=None, info: QuotaInfo | None = None) -> None:
+    row = _entry(account_id, scope, connection)
+    updates: dict = {"successful_calls": F("successful_calls") + 1, "updated_at": timezone.now()}
+    if info is not None:
+        if info.limit is not None:
+            updates["limit"] = info.limit
+        if info.remaining is not None:
+            updates["remaining"] = info.remaining
+        if info.reset_seconds is not None:
+            updates["reset_at"] = timezone.now() + timedelta(seconds=info.reset_seconds)
+    QuotaLedger.objects.filter(pk=row.pk).update(**updates)
+
+
+def quota_record_limited(account_id: str, scope: str, *, connection=None, retry_after: float | None = None,
+                         info: QuotaInfo | None = None) -> None:
+    """A 429: nothing more is spent on this scope until the announced reset (or, when the bank
+    did not say, until the next UTC day)."""
+    row = _entry(account_id, scope, connection)
+    reset_at = timezone.now() + timedelta(seconds=retry_after) if retry_after else _next_utc_midnight()
+    updates: dict = {"rate_limited_calls": F("rate_limited_calls") + 1, "remaining": 0, "reset_at": reset_at,
+                     "updated_at": timezone.now()}
+    if info is not None and info.limit is not None:
+        updates["limit"] = info.limit
+    QuotaLedger.objects.filter(pk=row.pk).update(**updates)
