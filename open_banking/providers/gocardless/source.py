@@ -135,13 +135,12 @@ class GoCardlessSource:
         wait = quota_wait_seconds(account_id, "transactions")
         if wait is not None:
             raise self._limited(wait)
-        today = timezone.localdate()
-        # First sync: no date_from, so GoCardless returns all the agreement's history.
-        body = self._scoped(account_id, "transactions", self.client.account_transactions,
-                            date_from=since, date_to=today if since else None)
+        # First sync: no date_from, so GoCardless returns all the agreement's history. No date_to
+        # ever: it defaults to the bank's today, which is what we want even if our clock lags.
+        body = self._scoped(account_id, "transactions", self.client.account_transactions, date_from=since)
         booked, pending = mapper.transaction_records(body)
         return AccountData(account=account, balance=self._balance(account_id), booked=booked, pending=pending,
-                           window_from=since, window_to=today if since else None)
+                           window_from=since, window_to=None)
 
     def _balance(self, account_id: str):
         """The balance, if the quota allows. The transactions are already paid for, so a balance
