@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "investments",
     "pensions",
     "transactions",
+    "web",
     "sandbox",
 ]
 
@@ -303,9 +304,14 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 SEED_COMMANDS = env.list("SEED_COMMANDS", default=["seed_institutions"])
 # Beat entries apps add beside the daily sync: {"name", "task", "crontab": {...}}.
 EXTRA_PERIODIC_TASKS: list[dict] = [
+    {"name": "purge-revoked-connections", "task": "integrations_core.tasks.purge_revoked_connections",
+     "crontab": {"minute": "15", "hour": "2"}},
     {"name": "refresh-institutions", "task": "open_banking.tasks.refresh_institutions",
      "crontab": {"minute": "30", "hour": "3", "day_of_week": "1"}},
 ]
+# How long a disconnected connection's accounts and transactions are kept (for the person to
+# export or reconnect) before the daily purge deletes them. 0 = purge at the next run.
+REVOKED_DATA_RETENTION_DAYS = env.int("REVOKED_DATA_RETENTION_DAYS", default=30)
 # Circuit breaker: after this many consecutive provider-wide failures (5xx, timeouts, unreadable
 # bodies) a provider's syncs pause for the cooldown, doubling on each re-trip (max 6 h).
 PROVIDER_BREAKER_THRESHOLD = env.int("PROVIDER_BREAKER_THRESHOLD", default=5)

@@ -4,8 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from integrations_core.views import provider_callback
+from integrations_core.webhooks import provider_webhook
 
-from .views import health, home
+from .views import health
 
 api_v1 = [
     path("", include("integrations_core.api.urls")),
@@ -14,7 +15,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", include("web.urls")),
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("integrations/<slug:provider>/callback/", provider_callback, name="integrations-callback"),
+    path("integrations/<slug:provider>/webhook/", provider_webhook, name="integrations-webhook"),
 ]
 
 if settings.SANDBOX_ENABLED:

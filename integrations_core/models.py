@@ -66,6 +66,8 @@ class Connection(UUIDTimestampedModel):
     last_error = models.TextField(blank=True, default="", help_text="Safe to show to the user.")
     last_error_code = models.CharField(max_length=40, blank=True, default="")
     retry_after = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                      help_text="When it was disconnected; its data is purged after the retention period.")
     consecutive_failures = models.PositiveIntegerField(default=0)
     sync_state = models.JSONField(blank=True, default=dict)
 

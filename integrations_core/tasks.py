@@ -53,3 +53,11 @@ def sync_due_connections() -> int:
             count += 1
     logger.info("daily sync queued %s connections", count)
     return count
+
+
+@shared_task(acks_late=True)
+def purge_revoked_connections() -> int:
+    """Daily: delete disconnected connections' data once the retention period has passed."""
+    from .services.connections import connections_purge_revoked
+
+    return connections_purge_revoked()

@@ -85,6 +85,14 @@ class Provider:
     def revoke(self, connection: Connection) -> None:
         """Tell the provider to forget the consent. Default: nothing to call."""
 
+    # --- webhooks (opt-in; see integrations_core/webhooks.py) ---------------------------------
+    def webhook_secret(self) -> str | None:
+        """The shared secret webhooks are signed with; None means this provider sends none."""
+        return None
+
+    def handle_webhook(self, payload: dict[str, Any]) -> None:
+        """Act on a verified webhook (usually: queue a sync of the connection it names)."""
+
     # --- data -------------------------------------------------------------------------------
     def bind(self, connection: Connection):
         """Return the runtime data source for one connection (see `sources.py`)."""

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from integrations_core.models import Connection, ConnectionStatus
 from integrations_core.providers.errors import ProviderError
 from integrations_core.providers.registry import registry
-from integrations_core.selectors import connection_model_get, provider_is_enabled
+from integrations_core.selectors import connection_model_get, connection_models, provider_is_enabled
 
 from .audit import audit_record
 from .tokens import token_erase
@@ -54,7 +58,8 @@ def connection_revoke(connection: Connection, *, actor=None, delete_data: bool =
         token_erase(connection)
         connection.status = ConnectionStatus.REVOKED
         connection.next_sync_at = None
-        connection.save(update_fields=["status", "next_sync_at", "updated_at"])
+        connection.revoked_at = timezone.now()
+        connection.save(update_fields=["status", "next_sync_at", "revoked_at", "updated_at"])
         deleted = 0
         if delete_data:
             deleted = connection.account_model.objects.filter(connection=connection).delete()[0]
@@ -62,3 +67,20 @@ def connection_revoke(connection: Connection, *, actor=None, delete_data: bool =
                      details={"provider_revoked": provider_revoked, "data_deleted": delete_data,
                               "rows_deleted": deleted})
     return connection
+
+
+def connections_purge_revoked(now=None) -> int:
+    """Delete revoked connections (and with them their accounts and transactions) once they
+    are older than REVOKED_DATA_RETENTION_DAYS. An audit event records each purge."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.REVOKED_DATA_RETENTION_DAYS)
+    purged = 0
+    for model in connection_models():
+        for connection in model.objects.filter(status=ConnectionStatus.REVOKED, revoked_at__lt=cutoff):
+            with transaction.atomic():
+                audit_record("connection.purged", connection=connection,
+                             details={"revoked_at": connection.revoked_at.isoformat(),
+                                      "retention_days": settings.REVOKED_DATA_RETENTION_DAYS})
+                connection.delete()
+            purged += 1
+    return purged
