@@ -306,6 +306,14 @@ SEED_COMMANDS = env.list("SEED_COMMANDS", default=["seed_institutions"])
 EXTRA_PERIODIC_TASKS: list[dict] = [
     {"name": "purge-revoked-connections", "task": "integrations_core.tasks.purge_revoked_connections",
      "crontab": {"minute": "15", "hour": "2"}},
+    {"name": "categorise-pending", "task": "transactions.tasks.categorise_pending",
+     "crontab": {"minute": "5", "hour": "*"}},
+    {"name": "categoriser-retrain", "task": "transactions.tasks.categoriser_retrain",
+     "crontab": {"minute": "0", "hour": "3"}},
+    {"name": "recurring-detect", "task": "transactions.tasks.recurring_detect_all",
+     "crontab": {"minute": "0", "hour": "6"}},
+    {"name": "budget-alerts-check", "task": "transactions.tasks.budget_alerts_check_all",
+     "crontab": {"minute": "30", "hour": "6"}},
     {"name": "refresh-institutions", "task": "open_banking.tasks.refresh_institutions",
      "crontab": {"minute": "30", "hour": "3", "day_of_week": "1"}},
 ]

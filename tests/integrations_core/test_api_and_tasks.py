@@ -121,3 +121,13 @@ def test_setup_schedules_upserts_without_wiping_operator_edits(settings):
     call_command("setup_schedules", "--reset", stdout=open("/dev/null", "w"))
     task.refresh_from_db()
     assert task.enabled and task.crontab.hour == str(settings.DAILY_SYNC_HOUR)
+
+
+def test_every_scheduled_task_exists():
+    """A schedule naming a task nobody registered would fail silently at 4am."""
+    from config.celery import app
+    from integrations_core.management.commands.setup_schedules import default_schedules
+
+    app.loader.import_default_modules()
+    for spec in default_schedules():
+        assert spec["task"] in app.tasks, spec["task"]

@@ -1,0 +1,1 @@
+"""Read-only queries (the only place non-trivial queries are built)."""

@@ -1,0 +1,132 @@
+"""Queries over the user's bank transactions, rules, corrections and the trained model."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from open_banking.models import BankAccount, BankTransaction
+from transactions.categoriser.answers import SOURCE_TRANSFER, SOURCE_USER
+from transactions.models import CategoriserModel, CategoryRule, MerchantCorrection
+
+# The fields the categoriser (and transfer pairing) reads. The raw payload is never loaded: the
+# provider mappers already copy what matters from it (TrueLayer's classification or transaction
+# type, GoCardless's bank code, the MCC) into provider_category and mcc.
+CATEGORISE_FIELDS = ("id", "account_id", "booked_date", "status", "description", "merchant_name", "amount",
+                     "currency", "mcc", "provider_category", "category", "category_source", "category_confidence",
+                     "locked_fields")
+
+
+def bank_transactions_for_user(user) -> QuerySet:
+    return BankTransaction.objects.filter(account__connection__user=user)
+
+
+def bank_transaction_get_for_user(user, pk) -> BankTransaction:
+    """Another user's transaction is a 404, never a 403: ids are not confirmed to exist."""
+    try:
+        pk = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("No such transaction") from None
+    found = bank_transactions_for_user(user).select_related("account").filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such transaction")
+    return found
+
+
+def categorise_rows(queryset: QuerySet) -> list[dict]:
+    """Plain dicts with what the categoriser needs."""
+    return list(queryset.values(*CATEGORISE_FIELDS))
+
+
+def imported_rows(account, data, result, chunk: int = 900, inserted: list[dict] | None = None) -> list[dict]:
+    """The rows an import just wrote, as `categorise_rows` dicts. New rows are built from the
+    records in memory (the import wrote exactly these values), so the sync reads back five narrow
+    columns instead of fourteen; changed rows are re-read because they may carry the user's edits.
+    A new row whose key the records do not explain is re-read too, so this never guesses."""
+    from integrations_core.services.imports import keyed_records
+
+    rows: list[dict] = []
+    reread = list(result.changed_ids)
+    new_ids = list(result.new_ids)
+    if inserted:
+        # The import's own new-row values, already categorised before the insert gave them ids:
+        # nothing to read back for these.
+        # The dicts carry every CATEGORISE_FIELDS key: the import fills the defaults on insert.
+        known = {row["id"]: row for row in inserted if "id" in row}
+        rows = [known[pk] for pk in new_ids if pk in known]
+        new_ids = [pk for pk in new_ids if pk not in known]
+    found: list[tuple] = []
+    for start in range(0, len(new_ids), chunk):
+        # The category columns too: a pre-insert hook may already have filled them.
+        found += BankTransaction.objects.filter(pk__in=new_ids[start:start + chunk]).values_list(
+            "id", "external_id", "category", "category_source", "category_confidence")
+    if found:
+        # The provider's id is the key for almost every record; only rows keyed by fingerprint (or
+        # a repeated id) need the import's own keying, which hashes every record.
+        by_key = {r.external_id: r for r in [*data.booked, *(data.pending or [])] if r.external_id}
+        if any(row[1] not in by_key for row in found):
+            by_key = {key: r for key, _, r in [*keyed_records(data.booked), *keyed_records(data.pending or [])]}
+    for pk, external_id, category, source, confidence in found:
+        record = by_key.get(external_id)
+        if record is None:
+            reread.append(pk)
+            continue
+        rows.append({
+            "id": pk, "account_id": account.pk, "booked_date": record.booked_date, "status": record.status,
+            "description": (record.description or "")[:500], "merchant_name": (record.merchant_name or "")[:200],
+            "amount": record.amount, "currency": record.currency, "mcc": (record.mcc or "")[:4],
+            "provider_category": (record.provider_category or "")[:200], "category": category,
+            "category_source": source, "category_confidence": confidence, "locked_fields": [],
+        })
+    for start in range(0, len(reread), chunk):
+        rows.extend(categorise_rows(BankTransaction.objects.filter(account=account, pk__in=reread[start:start + chunk])))
+    return rows
+
+
+def transactions_needing_categorisation(*, review_below, user=None) -> QuerySet:
+    """Uncategorised or low-confidence, and not the user's own choice."""
+    queryset = BankTransaction.objects.all() if user is None else bank_transactions_for_user(user)
+    low = Q(category="") | Q(category_confidence__isnull=True) | Q(category_confidence__lt=review_below)
+    return queryset.filter(low).exclude(category_source=SOURCE_USER)
+
+
+def transfer_orphans() -> QuerySet:
+    """Rows still marked as a transfer whose pair is gone (the other leg was deleted)."""
+    return BankTransaction.objects.filter(category_source=SOURCE_TRANSFER, transfer_as_outflow__isnull=True,
+                                          transfer_as_inflow__isnull=True)
+
+
+def user_account_types(user) -> dict:
+    """{account id: account type} for the user's bank accounts."""
+    return dict(BankAccount.objects.filter(connection__user=user).values_list("id", "type"))
+
+
+def transfer_candidates(*, account_ids, date_from, date_to, amounts) -> list[dict]:
+    """Unpaired transactions in these accounts, in a date window, with one of these amounts. Paired
+    legs are marked with the transfer source, which is cheaper to filter on than the pair table."""
+    return categorise_rows(
+        BankTransaction.objects.filter(account_id__in=list(account_ids), booked_date__gte=date_from,
+                                       booked_date__lte=date_to, amount__in=list(amounts))
+        .exclude(category_source=SOURCE_TRANSFER).exclude(amount=0))
+
+
+def rules_active_for_user(user) -> list[CategoryRule]:
+    return list(CategoryRule.objects.filter(user=user, is_active=True).order_by("priority", "created_at"))
+
+
+def corrections_for_user(user) -> dict[str, str]:
+    return dict(MerchantCorrection.objects.filter(user=user).values_list("merchant_key", "category"))
+
+
+def categoriser_model_latest_id() -> int | None:
+    return (CategoriserModel.objects.filter(is_active=True).order_by("-created_at", "-id")
+            .values_list("id", flat=True).first())
+
+
+def training_rows(sources, limit: int) -> QuerySet:
+    """The most recent confidently categorised transactions of every user."""
+    return (BankTransaction.objects.filter(category_source__in=sources).exclude(category="")
+            .order_by("-booked_date").values_list("description", "merchant_name", "amount", "category",
+                                                  "category_source")[:limit])
