@@ -29,7 +29,9 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool = False, **options):
         for spec in default_schedules():
             when = {"day_of_week": "*", "day_of_month": "*", "month_of_year": "*", **spec["crontab"]}
-            crontab, _ = CrontabSchedule.objects.get_or_create(timezone=settings.CELERY_TIMEZONE, **when)
+            # Operators may have created an identical crontab already: reuse any, never fail on it.
+            crontab = (CrontabSchedule.objects.filter(timezone=settings.CELERY_TIMEZONE, **when).first()
+                       or CrontabSchedule.objects.create(timezone=settings.CELERY_TIMEZONE, **when))
             task = PeriodicTask.objects.filter(name=spec["name"]).first()
             if task is None:
                 PeriodicTask.objects.create(name=spec["name"], task=spec["task"], crontab=crontab, enabled=True)
