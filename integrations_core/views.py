@@ -22,6 +22,12 @@ def provider_callback(request, provider: str):
     except AuthorizationError as exc:
         messages.error(request, exc.message)
         return redirect("/connections/?error=" + exc.code)
-    messages.success(request, f"Connected {connection.institution_name or connection.provider}. "
-                              "Your first sync is running.")
+    connection.refresh_from_db()  # with an inline worker (dev, tests) the first sync has already run
+    name = connection.institution_name or connection.provider
+    if connection.status == "active" and not connection.last_error_code:
+        done = connection.last_synced_at is not None
+        messages.success(request, f"Connected {name}. " + ("Your accounts are up to date." if done
+                                                           else "Your first sync is running."))
+    else:
+        messages.warning(request, f"Connected {name}, but the first sync did not complete. See below.")
     return redirect(f"/connections/?connected={connection.pk}")

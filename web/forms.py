@@ -1,0 +1,127 @@
+"""Forms: validation only. Writes go through the families' services (or web.services)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from integrations_core.models import MONEY, TransactionStatus
+from transactions.taxonomy import categories, is_valid
+
+from .models import ManualAccount
+
+UNCATEGORISED = "uncategorised"
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+COMMON_CURRENCIES = [("GBP", "GBP (£)"), ("EUR", "EUR (€)"), ("USD", "USD ($)")]
+
+
+def category_choices(*, primaries_only: bool = False) -> list:
+    """The taxonomy in its own order: each primary as an <optgroup> of itself and its detailed
+    codes, or (for filters and budgets) the primaries alone."""
+    infos = sorted(categories().values(), key=lambda info: info.sort_order)
+    primaries = [info for info in infos if info.is_primary]
+    if primaries_only:
+        return [(info.code, info.label) for info in primaries]
+    return [(primary.label, [(primary.code, f"{primary.label} (general)"),
+                             *[(info.code, info.label) for info in infos
+                               if info.primary == primary.code and not info.is_primary]])
+            for primary in primaries]
+
+
+class ConnectForm(forms.Form):
+    provider = forms.CharField(max_length=50)
+    institution = forms.CharField(max_length=100, required=False)
+
+
+class InstitutionSearchForm(forms.Form):
+    q = forms.CharField(label="Search banks", required=False, max_length=100)
+    provider = forms.ChoiceField(label="Connect through", required=False)
+
+    def __init__(self, *args, providers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [(p.slug, p.name) for p in providers]
+
+
+class DisconnectForm(forms.Form):
+    delete_data = forms.BooleanField(
+        label="Also delete this bank's accounts and transactions from this app", required=False)
+
+
+class ManualAccountForm(forms.ModelForm):
+    currency = forms.ChoiceField(choices=COMMON_CURRENCIES, initial="GBP")
+    balance = forms.DecimalField(max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"],
+                                 help_text="Use a minus sign for money you owe.")
+
+    class Meta:
+        model = ManualAccount
+        fields = ["name", "type", "currency", "balance"]
+        labels = {"name": "Account name", "type": "Type"}
+
+
+class TransactionFilterForm(forms.Form):
+    account = forms.ChoiceField(label="Account", required=False)
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    category = forms.ChoiceField(label="Category", required=False)
+    q = forms.CharField(label="Search", required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Shop or description"}))
+    status = forms.ChoiceField(label="Status", required=False,
+                               choices=[("", "Any status"), *TransactionStatus.choices])
+
+    def __init__(self, *args, accounts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", "All accounts"), *[(str(a.pk), a.name) for a in accounts]]
+        self.fields["category"].choices = [("", "All categories"), (UNCATEGORISED, "Not categorised"),
+                                           *category_choices(primaries_only=True)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("The start date is after the end date.")
+        return data
+
+
+class RecategoriseForm(forms.Form):
+    category = forms.ChoiceField(label="Category")
+    apply_to_similar = forms.BooleanField(label="Also change my other transactions from this shop",
+                                          required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+
+    def clean_category(self) -> str:
+        value = self.cleaned_data["category"]
+        if not is_valid(value):
+            raise ValidationError("Choose a category from the list.")
+        return value
+
+
+class BudgetForm(forms.Form):
+    category = forms.ChoiceField(label="Category")
+    amount = forms.DecimalField(label="Monthly limit", min_value=Decimal("0"),
+                                max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"])
+    month = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        spending = [(c, label) for c, label in category_choices(primaries_only=True)
+                    if categories()[c].kind == "spending" or c == "OTHER"]
+        self.fields["category"].choices = [("", "Choose a category"), *spending]
+
+    def clean_month(self) -> date:
+        return parse_month(self.cleaned_data.get("month") or "")
+
+
+def parse_month(value: str) -> date:
+    """'2026-03' -> 1 March 2026; anything else -> the first of this month."""
+    match = MONTH.match(value or "")
+    if not match:
+        return timezone.localdate().replace(day=1)
+    return date(int(match.group(1)), int(match.group(2)), 1)
+

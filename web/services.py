@@ -1,0 +1,41 @@
+"""The only code in the web app that writes: manual accounts, and setting a budget from the
+budgets page (which composes the transactions app's own budget services)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from transactions.models import Budget
+from transactions.services.budgets import budget_create, budget_update
+
+from .models import ManualAccount
+from .selectors import budget_find
+
+
+def manual_account_create(*, user, name: str, type: str, currency: str, balance: Decimal) -> ManualAccount:
+    return ManualAccount.objects.create(user=user, name=name.strip(), type=type, currency=currency.upper(),
+                                        balance=balance)
+
+
+def manual_account_update(account: ManualAccount, *, balance: Decimal) -> ManualAccount:
+    account.balance = balance
+    account.save(update_fields=["balance", "updated_at"])
+    return account
+
+
+def manual_account_delete(account: ManualAccount) -> None:
+    account.delete()
+
+
+def budget_set(*, user, category: str, amount: Decimal, currency: str, month: date) -> tuple[Budget, bool]:
+    """Create the category's budget from `month` on, or change the limit of the one it has.
+    Returns (budget, created)."""
+    existing = budget_find(user, category=category, currency=currency)
+    if existing is None:
+        return budget_create(user=user, category=category, amount=amount, currency=currency,
+                             start_month=month), True
+    values = {"amount": amount}
+    if month < existing.start_month:
+        values["start_month"] = month
+    return budget_update(existing, **values), False

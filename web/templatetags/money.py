@@ -1,0 +1,38 @@
+"""{{ amount|money:currency }} -> "£1,170.20", "−£2.99", "12.00 CHF"; {{ amount|money_signed:currency }}
+adds "+" to money in. Decimal all the way: no float ever touches an amount."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from django import template
+
+register = template.Library()
+
+SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+MINUS = "\u2212"  # a real minus sign: read as "minus" by screen readers, unlike a hyphen
+CENT = Decimal("0.01")
+
+
+def format_money(amount, currency: str = "GBP", *, signed: bool = False) -> str:
+    if amount is None or amount == "":
+        return "—"
+    try:
+        value = Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    sign = MINUS if value < 0 else ("+" if signed and value > 0 else "")
+    digits = f"{abs(value):,.2f}"
+    currency = (currency or "").upper()
+    symbol = SYMBOLS.get(currency)
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}".rstrip()
+
+
+@register.filter
+def money(amount, currency="GBP") -> str:
+    return format_money(amount, currency)
+
+
+@register.filter
+def money_signed(amount, currency="GBP") -> str:
+    return format_money(amount, currency, signed=True)

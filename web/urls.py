@@ -1,0 +1,30 @@
+"""The web app's pages, mounted at the site root by config/urls.py."""
+
+from django.templatetags.static import static
+from django.urls import path
+from django.views.generic import RedirectView
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the sandbox's, the API docs).
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
+    path("connections/", views.connections, name="connections"),
+    path("connections/connect/", views.connection_connect, name="connection-connect"),
+    path("connections/<uuid:pk>/sync/", views.connection_sync, name="connection-sync"),
+    path("connections/<uuid:pk>/sync-runs/<uuid:run_id>/", views.connection_sync_status,
+         name="connection-sync-status"),
+    path("connections/<uuid:pk>/reconnect/", views.connection_reconnect, name="connection-reconnect"),
+    path("connections/<uuid:pk>/disconnect/", views.connection_disconnect, name="connection-disconnect"),
+    path("my-accounts/", views.accounts, name="accounts"),
+    path("my-accounts/manual/", views.manual_account_create, name="manual-account-create"),
+    path("my-accounts/manual/<uuid:pk>/delete/", views.manual_account_delete, name="manual-account-delete"),
+    path("transactions/", views.transactions, name="transactions"),
+    path("transactions/export.csv", views.transactions_export, name="transactions-export"),
+    path("transactions/<uuid:pk>/category/", views.transaction_category, name="transaction-category"),
+    path("budgets/", views.budgets, name="budgets"),
+    path("budgets/set/", views.budget_set, name="budget-set"),
+]

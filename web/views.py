@@ -1,0 +1,327 @@
+"""Thin views: read the request, call a family's selector or service (the same ones the API
+uses), render. Every object is looked up through the person's own rows, so anyone else's id is a
+404. Views that JavaScript calls answer JSON when asked for it and redirect otherwise, so every
+page also works without scripts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from integrations_core.api.throttles import ConnectionCreateThrottle, SyncRequestThrottle
+from open_banking import services as bank_services
+from open_banking.api.renderers import CSV_COLUMNS, csv_line
+from open_banking.selectors import bank_connection_get
+from transactions.selectors.spending import spending_summary, user_main_currency
+from transactions.selectors.transactions import bank_transaction_get_for_user
+from transactions.services.budgets import add_months, budget_summary, month_end
+from transactions.services.corrections import transaction_recategorise
+from transactions.taxonomy import label_of
+
+from . import selectors, services
+from .forms import (
+    BudgetForm,
+    ConnectForm,
+    DisconnectForm,
+    InstitutionSearchForm,
+    ManualAccountForm,
+    RecategoriseForm,
+    TransactionFilterForm,
+    category_choices,
+    parse_month,
+)
+from .presenters import FINISHED, budget_rows, connection_card, spending_chart, sync_run_message
+
+INSTITUTIONS_SHOWN = 60
+TRANSACTIONS_PER_PAGE = 50
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _throttle_wait(request, throttle_class) -> int:
+    """Seconds to wait if the person has used up the same allowance the API gives them, else 0."""
+    throttle = throttle_class()
+    if throttle.allow_request(request, None):
+        return 0
+    return max(1, int(throttle.wait() or 60))
+
+
+def _retention_days() -> int | None:
+    """How long a disconnected bank's data is kept before the daily purge (None: kept)."""
+    return getattr(settings, "REVOKED_DATA_RETENTION_DAYS", None)
+
+
+def _json_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("web:accounts")
+    return render(request, "home.html")
+
+
+# --- connections ----------------------------------------------------------------------------
+@login_required
+@require_GET
+def connections(request):
+    providers = selectors.bank_providers_available()
+    search = InstitutionSearchForm(request.GET, providers=providers)
+    search.is_valid()
+    provider = search.cleaned_data.get("provider") or (providers[0].slug if providers else "")
+    query = search.cleaned_data.get("q", "")
+    institutions = list(selectors.institution_search(provider=provider, text=query)[:INSTITUTIONS_SHOWN + 1]) \
+        if provider else []
+    current, revoked = selectors.connections_for_page(request.user)
+    return render(request, "web/connections.html", {
+        "cards": [connection_card(c) for c in current], "revoked": revoked, "providers": providers,
+        "provider": provider, "search": search, "query": query, "institutions": institutions[:INSTITUTIONS_SHOWN],
+        "more_institutions": len(institutions) > INSTITUTIONS_SHOWN, "retention_days": _retention_days(),
+    })
+
+
+@login_required
+@require_POST
+def connection_connect(request):
+    form = ConnectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a bank to connect.")
+        return redirect("web:connections")
+    if wait := _throttle_wait(request, ConnectionCreateThrottle):
+        messages.error(request, f"You have started a lot of connections recently. Try again in {wait // 60 + 1} "
+                                "minutes.")
+        return redirect("web:connections")
+    try:
+        authorization = bank_services.bank_connection_initiate(
+            user=request.user, provider_slug=form.cleaned_data["provider"],
+            institution_id=form.cleaned_data["institution"])
+    except bank_services.ConnectError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:connections")
+    return HttpResponseRedirect(authorization.authorization_url)
+
+
+@login_required
+@require_POST
+def connection_reconnect(request, pk):
+    connection = bank_connection_get(request.user, pk)
+    try:
+        authorization = bank_services.bank_connection_reconnect(connection, actor=request.user)
+    except bank_services.ConnectError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:connections")
+    return HttpResponseRedirect(authorization.authorization_url)
+
+
+def _sync_payload(request, connection, run) -> dict:
+    payload = {"run": str(run.pk), "outcome": run.outcome, "finished": run.outcome in FINISHED,
+               "message": sync_run_message(run),
+               "status_url": reverse("web:connection-sync-status", args=[connection.pk, run.pk])}
+    if payload["finished"]:
+        connection.refresh_from_db()
+        payload["card_html"] = render_to_string("web/connections/_card.html",
+                                                {"card": connection_card(connection)}, request=request)
+    return payload
+
+
+@login_required
+@require_POST
+def connection_sync(request, pk):
+    connection = bank_connection_get(request.user, pk)
+    if wait := _throttle_wait(request, SyncRequestThrottle):
+        error = ("throttled", f"You have asked for a lot of syncs recently. Try again in {wait // 60 + 1} minutes.",
+                 429)
+    else:
+        try:
+            run = bank_services.bank_connection_sync_request(connection, actor=request.user)
+        except bank_services.SyncNotPossible as exc:
+            error = (exc.code, exc.message, 409)
+        except bank_services.SyncQueueUnavailable:
+            error = ("queue_unavailable", "We could not start the sync right now. Try again shortly.", 503)
+        else:
+            if _wants_json(request):
+                return JsonResponse(_sync_payload(request, connection, run), status=202)
+            messages.info(request, sync_run_message(run))
+            return redirect("web:connections")
+    if _wants_json(request):
+        return _json_error(*error)
+    messages.error(request, error[1])
+    return redirect("web:connections")
+
+
+@login_required
+@require_GET
+def connection_sync_status(request, pk, run_id):
+    connection = bank_connection_get(request.user, pk)
+    run = selectors.sync_run_get(connection, run_id)
+    return JsonResponse(_sync_payload(request, connection, run))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connection_disconnect(request, pk):
+    connection = bank_connection_get(request.user, pk)
+    card = connection_card(connection)
+    if card.state == "revoked":
+        messages.info(request, f"{card.name} is already disconnected.")
+        return redirect("web:connections")
+    form = DisconnectForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        bank_services.bank_connection_revoke(connection, actor=request.user,
+                                             delete_data=form.cleaned_data["delete_data"])
+        messages.success(request, f"Disconnected {card.name}. We will no longer read from it.")
+        return redirect("web:connections")
+    return render(request, "web/disconnect.html", {"card": card, "form": form, "retention_days": _retention_days()})
+
+
+# --- accounts -------------------------------------------------------------------------------
+def _accounts_page(request, form: ManualAccountForm, status: int = 200):
+    return render(request, "web/accounts.html", {
+        "rows": selectors.account_rows(request.user), "chart": selectors.balance_chart(request.user), "form": form,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def accounts(request):
+    return _accounts_page(request, ManualAccountForm())
+
+
+@login_required
+@require_POST
+def manual_account_create(request):
+    form = ManualAccountForm(request.POST)
+    if not form.is_valid():
+        return _accounts_page(request, form, status=400)
+    account = services.manual_account_create(user=request.user, **form.cleaned_data)
+    messages.success(request, f"Added {account.name}.")
+    return redirect("web:accounts")
+
+
+@login_required
+@require_POST
+def manual_account_delete(request, pk):
+    account = selectors.manual_account_get(request.user, pk)
+    services.manual_account_delete(account)
+    messages.success(request, f"Removed {account.name}.")
+    return redirect("web:accounts")
+
+
+# --- transactions ---------------------------------------------------------------------------
+def _transaction_filters(request) -> tuple[TransactionFilterForm, dict]:
+    form = TransactionFilterForm(request.GET, accounts=selectors.transaction_accounts(request.user))
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    return form, {"account": data.get("account") or "", "date_from": data.get("date_from"),
+                  "date_to": data.get("date_to"), "category": data.get("category") or "",
+                  "text": data.get("q") or "", "status": data.get("status") or ""}
+
+
+@login_required
+@require_GET
+def transactions(request):
+    form, filters = _transaction_filters(request)
+    page = Paginator(selectors.transaction_search(request.user, **filters), TRANSACTIONS_PER_PAGE) \
+        .get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/transactions.html", {
+        "form": form, "page": page, "querystring": query.urlencode(), "category_choices": category_choices(),
+    })
+
+
+@login_required
+@require_GET
+def transactions_export(request):
+    """Every row matching the filters (not only one page), in the API's CSV columns."""
+    _, filters = _transaction_filters(request)
+    rows = selectors.transaction_search(request.user, **filters)
+
+    def lines():
+        yield csv_line(CSV_COLUMNS)
+        for tx in rows.iterator(chunk_size=2000):
+            yield csv_line([tx.booked_date, tx.value_date, tx.account.name, tx.description, tx.merchant_name,
+                            tx.amount, tx.currency, tx.transaction_type, tx.status, tx.category,
+                            tx.provider_category, tx.running_balance, tx.id])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="transactions.csv"'
+    return response
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transaction_category(request, pk):
+    """Recategorise: the correction locks the row and teaches the categoriser this merchant."""
+    tx = bank_transaction_get_for_user(request.user, pk)
+    form = RecategoriseForm(request.POST if request.method == "POST" else None, initial={"category": tx.category})
+    next_url = _safe_next(request, reverse("web:transactions"))
+    if request.method == "POST":
+        if form.is_valid():
+            result = transaction_recategorise(user=request.user, tx=tx, category=form.cleaned_data["category"],
+                                              apply_to_similar=form.cleaned_data["apply_to_similar"])
+            label = label_of(result.transaction.category)
+            message = f"Category changed to {label}."
+            if result.similar_updated:
+                message += f" {result.similar_updated} more from the same shop changed too."
+            if _wants_json(request):
+                return JsonResponse({"category": result.transaction.category, "label": label, "message": message,
+                                     "similar_updated": result.similar_updated})
+            messages.success(request, message)
+            return redirect(next_url)
+        if _wants_json(request):
+            return _json_error("invalid", " ".join(form.errors.get("category", ["Choose a category."])), 400)
+    return render(request, "web/recategorise.html", {"tx": tx, "form": form, "next": next_url},
+                  status=400 if form.errors else 200)
+
+
+# --- budgets --------------------------------------------------------------------------------
+@login_required
+@require_GET
+def budgets(request):
+    month = parse_month(request.GET.get("month", ""))
+    this_month = parse_month("")
+    currency = user_main_currency(request.user)
+    spending = spending_summary(request.user, date_from=month, date_to=month_end(month), currency=currency,
+                                group_by="category")
+    return render(request, "web/budgets.html", {
+        "month": month, "previous_month": add_months(month, -1),
+        "next_month": add_months(month, 1) if month < this_month else None,
+        "budgets": budget_rows(budget_summary(user=request.user, month=month)["budgets"]),
+        "spending": spending, "chart": spending_chart(spending),
+        "recurring": selectors.recurring_payment_list(request.user),
+        "form": BudgetForm(initial={"month": month.strftime("%Y-%m")}),
+    })
+
+
+@login_required
+@require_POST
+def budget_set(request):
+    form = BudgetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a category and enter a monthly limit of zero or more.")
+        return redirect(reverse("web:budgets") + f"?month={request.POST.get('month', '')}")
+    month = form.cleaned_data["month"]
+    budget, created = services.budget_set(user=request.user, category=form.cleaned_data["category"],
+                                          amount=form.cleaned_data["amount"],
+                                          currency=user_main_currency(request.user), month=month)
+    messages.success(request, f"{'Added' if created else 'Changed'} the {label_of(budget.category)} budget.")
+    return redirect(reverse("web:budgets") + f"?month={month:%Y-%m}")
