@@ -95,6 +95,12 @@ def connection_sync(connection: Connection, *, trigger: str = "scheduled", lock_
     if token is None:
         return _skip(connection, run, "", "Another sync of this connection is already running.")
     run.save()
+    # Holding the lock, no other sync of this connection can be running: a run still marked
+    # running was cut off (a worker killed mid-sync). Close it so the history tells the truth.
+    SyncRun.objects.filter(connection_type=run.connection_type, connection_id=connection.pk,
+                           outcome=SyncOutcome.RUNNING).exclude(pk=run.pk).update(
+        outcome=SyncOutcome.FAILED, error_code="interrupted", next_action="none", finished_at=run.started_at,
+        error="This sync was interrupted and has been run again.")
     try:
         connection.refresh_from_db()
         _run(connection, run)

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from integrations_core.models import Connection
 from integrations_core.providers.base import Capability, Provider
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=5)
 
 
+@sensitive_variables("tokens")
 def token_store(connection: Connection, tokens: TokenSet) -> None:
     connection.access_token = tokens.access_token
     if tokens.refresh_token:  # some providers rotate it, some keep the old one
@@ -43,6 +45,7 @@ def token_needs_refresh(connection: Connection) -> bool:
     return connection.token_expires_at - timezone.now() < REFRESH_MARGIN
 
 
+@sensitive_variables("tokens")
 def token_refresh(connection: Connection, provider: Provider) -> None:
     """Refresh the access token. Raises ConsentExpired when the provider refuses (invalid_grant)."""
     if not provider.has(Capability.REFRESH_TOKENS):
