@@ -55,7 +55,11 @@ def import_all(accounts, records, with_hooks: bool = True) -> tuple[float, int, 
     from integrations_core.records import AccountData
     from integrations_core.services.imports import account_data_import
     from integrations_core.services.sync import _post_import_hooks
+    from transactions import hooks as transactions_hooks
 
+    # The categorise hook queues budget alerts and recurring detection after commit, outside the
+    # sync's critical path; with no worker here they would pile up in the dev broker.
+    transactions_hooks._after_commit = lambda user_id: None
     hooks = _post_import_hooks() if with_hooks else []
     added = updated = 0
     with Timer() as t:

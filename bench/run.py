@@ -1,16 +1,19 @@
-"""`make bench` (add ARGS=--quick for a run under a minute). Prints one table per benchmark."""
+"""`make bench` (add ARGS=--quick for a run under a minute). Prints one table per benchmark:
+ingest, API latency, the daily fleet sync, the categoriser. Needs PostgreSQL in DATABASE_URL
+(and Redis for the fleet); on SQLite only ingest and the categoriser run."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import setup_django, throwaway_database  # noqa: E402
 
-BENCHES = ["ingest"]
+BENCHES = ["ingest", "api", "fleet", "categoriser"]
 
 
 def main() -> int:
@@ -18,13 +21,17 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     parser.add_argument("--only", choices=BENCHES, action="append", help="run only these")
     args = parser.parse_args()
+    started = time.monotonic()
     setup_django()
     from importlib import import_module
 
     with throwaway_database() as name:
-        print(f"benchmark database: {name}")
+        print(f"benchmark database: {name} (ready in {time.monotonic() - started:.0f}s)")
         for bench in args.only or BENCHES:
+            begun = time.monotonic()
             import_module(f"bench.{bench}").run(quick=args.quick)
+            print(f"[{bench}: {time.monotonic() - begun:.0f}s]")
+    print(f"\nbenchmarks done in {time.monotonic() - started:.0f}s")
     return 0
 
 

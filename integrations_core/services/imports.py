@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from django.db import connections, router, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations_core.models import Account, Connection, Transaction, TransactionStatus
@@ -149,7 +150,9 @@ def _claim_score(pending: Transaction, booked: TransactionRecord) -> float | Non
     return similarity * 2 + (1 if diff == 0 else 0) - days * 0.05
 
 
-def account_upsert(connection: Connection, record: AccountRecord) -> Account:
+def account_upsert(connection: Connection, record: AccountRecord, *, known: Account | None = None) -> Account:
+    """Create or update one account. `known` is the stored account with this external id, when
+    the caller already loaded the connection's accounts (the sync does, in one query)."""
     model = connection.account_model
     field_names = _field_names(model)
     values = {
@@ -157,8 +160,11 @@ def account_upsert(connection: Connection, record: AccountRecord) -> Account:
         "masked_number": record.masked_number, "raw": record.raw, "is_active": True,
     }
     values.update({k: v for k, v in record.extra.items() if k in field_names})
-    account, created = model.objects.get_or_create(connection=connection, external_id=record.external_id,
-                                                   defaults=values)
+    if known is not None:
+        account, created = known, False
+    else:
+        account, created = model.objects.get_or_create(connection=connection, external_id=record.external_id,
+                                                       defaults=values)
     if not created:
         changed = [k for k, v in values.items() if getattr(account, k) != v]
         for k in changed:
@@ -168,31 +174,52 @@ def account_upsert(connection: Connection, record: AccountRecord) -> Account:
     return account
 
 
-def balance_apply(account: Account, balance: BalanceRecord) -> None:
+def _balance_set(account: Account, balance: BalanceRecord) -> list[str]:
+    """Put the balance on the account (unsaved); returns the fields to save."""
     account.current_balance = balance.current
     account.available_balance = balance.available
     account.balance_updated_at = balance.as_of or timezone.now()
     extra = [k for k in balance.extra if _has_field(type(account), k)]
     for k in extra:
         setattr(account, k, balance.extra[k])
-    account.save(update_fields=["current_balance", "available_balance", "balance_updated_at", *extra, "updated_at"])
+    return ["current_balance", "available_balance", "balance_updated_at", *extra]
 
 
-def transactions_import(account: Account, data: AccountData) -> ImportResult:
-    """Write one account's fetched data. Call inside a transaction (the sync engine does)."""
+def balance_apply(account: Account, balance: BalanceRecord) -> None:
+    account.save(update_fields=[*_balance_set(account, balance), "updated_at"])
+
+
+def transactions_import(account: Account, data: AccountData, *, also_save: tuple[str, ...] = ()) -> ImportResult:
+    """Write one account's fetched data. Call inside a transaction (the sync engine does).
+    `also_save`: account fields the caller changed, saved with the account's last_synced_at."""
     model: type[Transaction] = account.transactions.model
     result = ImportResult()
     booked = keyed_records(data.booked)
     pending = keyed_records(data.pending or [])
     incoming_keys = {k for k, _, _ in booked} | {k for k, _, _ in pending}
+    window = None
+    if data.window_from is not None:
+        window = (data.window_from, data.window_to or timezone.localdate())
 
-    existing = {row.external_id: row for row in model.objects.filter(account=account, external_id__in=incoming_keys)}
+    # One query for every stored row this import may touch: those with an incoming key, the
+    # open pending rows, and the booked rows inside the window the bank answered for.
+    touched = Q(external_id__in=incoming_keys) | Q(status=TransactionStatus.PENDING)
+    if window is not None:
+        touched |= Q(status=TransactionStatus.BOOKED, booked_date__gte=window[0], booked_date__lte=window[1])
+    stored = list(model.objects.filter(account=account).filter(touched))
+    existing = {row.external_id: row for row in stored if row.external_id in incoming_keys}
     # Pending rows the provider no longer reports under their own key are candidates to be
     # claimed by a booked twin with a new key (or, unclaimed, were cancelled). A pending row
     # whose key comes back as booked is simply updated in place below.
     open_pending = [
-        row for row in model.objects.filter(account=account, status=TransactionStatus.PENDING)
-        if row.external_id not in incoming_keys
+        row for row in stored if row.status == TransactionStatus.PENDING and row.external_id not in incoming_keys
+    ]
+    # Booked rows inside the window the bank answered for that it no longer reports (as stored
+    # now, before the loop below edits any row): dropped by the bank, unless claimed below.
+    unreported = [] if window is None else [
+        (row.pk, row.external_id) for row in stored
+        if row.status == TransactionStatus.BOOKED and window[0] <= row.booked_date <= window[1]
+        and row.external_id not in incoming_keys
     ]
 
     to_create: list[dict] = []
@@ -215,18 +242,9 @@ def transactions_import(account: Account, data: AccountData) -> ImportResult:
             to_update[row.pk] = row
 
     removed_ids = [row.pk for row in open_pending if row.pk not in claimed_ids and data.pending is not None]
-    if data.window_from is not None:
-        # Booked rows inside the window the bank answered for that it no longer reports: dropped.
-        window_to = data.window_to or timezone.localdate()
+    if unreported:
         claimed_keys = {row.external_id for row in to_update.values()}
-        stale = (
-            model.objects.filter(account=account, status=TransactionStatus.BOOKED,
-                                 booked_date__gte=data.window_from, booked_date__lte=window_to)
-            .exclude(external_id__in=incoming_keys | claimed_keys)
-            .exclude(pk__in=list(to_update))
-            .values_list("pk", flat=True)
-        )
-        removed_ids.extend(stale)
+        removed_ids.extend(pk for pk, key in unreported if key not in claimed_keys and pk not in to_update)
 
     if removed_ids:
         result.removed = model.objects.filter(pk__in=removed_ids).delete()[0]
@@ -239,7 +257,7 @@ def transactions_import(account: Account, data: AccountData) -> ImportResult:
         result.new_ids = _bulk_insert(model, to_create)
         result.added = len(to_create)
     account.last_synced_at = timezone.now()
-    account.save(update_fields=["last_synced_at", "updated_at"])
+    account.save(update_fields=[*also_save, "last_synced_at", "updated_at"])
     return result
 
 
@@ -289,9 +307,9 @@ def _best_pending_match(candidates: list[Transaction], record: TransactionRecord
 def account_data_import(account: Account, data: AccountData) -> ImportResult:
     """Balance + transactions for one account, atomically."""
     with transaction.atomic():
-        if data.balance is not None:
-            balance_apply(account, data.balance)
-        return transactions_import(account, data)
+        # The balance is saved with the account's last_synced_at: one UPDATE, not two.
+        balance_fields = _balance_set(account, data.balance) if data.balance is not None else []
+        return transactions_import(account, data, also_save=tuple(balance_fields))
 
 
 def last_booked_date(account: Account):

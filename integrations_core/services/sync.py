@@ -156,8 +156,10 @@ def _run(connection: Connection, run: SyncRun) -> None:
     results: dict[str, dict] = {}
     hooks = _post_import_hooks()
     seen_external_ids = []
+    # The connection's stored accounts in one query (after list_accounts, which may re-key some).
+    stored = {a.external_id: a for a in connection.account_model.objects.filter(connection=connection)}
     for record in accounts:
-        account = account_upsert(connection, record)
+        account = account_upsert(connection, record, known=stored.get(record.external_id))
         seen_external_ids.append(record.external_id)
         try:
             data = call("fetch_account", record, since=incremental_since(account, OVERLAP_DAYS))
@@ -179,8 +181,9 @@ def _run(connection: Connection, run: SyncRun) -> None:
         run.removed += result.removed
 
     # Accounts the provider no longer returns are hidden, never deleted (their history stays).
-    connection.account_model.objects.filter(connection=connection).exclude(
-        external_id__in=seen_external_ids).update(is_active=False)
+    vanished = [a.pk for key, a in stored.items() if a.is_active and key not in seen_external_ids]
+    if vanished:
+        connection.account_model.objects.filter(pk__in=vanished).update(is_active=False)
 
     run.provider_calls += state["source"].calls
     run.account_results = results

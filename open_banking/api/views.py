@@ -15,6 +15,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from integrations_core.api.serializers import ErrorSerializer
 from integrations_core.api.throttles import ConnectionCreateThrottle, SyncRequestThrottle
 
 from .. import selectors, services
@@ -70,7 +71,11 @@ class BankConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return BankConnection.objects.none()
-        return selectors.bank_connection_list(self.request.user)
+        queryset = selectors.bank_connection_list(self.request.user)
+        if self.action in ("list", "retrieve"):
+            # Never shown, and encrypted: loading them would decrypt three fields per row.
+            queryset = queryset.defer(*selectors.CONNECTION_SECRETS)
+        return queryset
 
     def get_throttles(self):
         if self.action == "create":
@@ -83,7 +88,7 @@ class BankConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
         context = {**self.get_serializer_context(), "authorization_url": authorization.authorization_url}
         return Response(AuthorizationSerializer(authorization.connection, context=context).data, status=http_status)
 
-    @extend_schema(request=ConnectionCreateSerializer, responses={201: AuthorizationSerializer})
+    @extend_schema(request=ConnectionCreateSerializer, responses={201: AuthorizationSerializer, 503: ErrorSerializer})
     def create(self, request):
         body = ConnectionCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -106,7 +111,8 @@ class BankConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
         services.bank_connection_revoke(connection, actor=request.user, delete_data=delete_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses={202: SyncRequestedSerializer})
+    @extend_schema(request=None, responses={202: SyncRequestedSerializer, 409: ErrorSerializer,
+                                            503: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
         connection = self.get_object()
@@ -123,7 +129,7 @@ class BankConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
         data = {"status": run.outcome, "sync_run": SyncRunSerializer(run).data}
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={200: AuthorizationSerializer})
+    @extend_schema(request=None, responses={200: AuthorizationSerializer, 503: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def reconnect(self, request, pk=None):
         connection = self.get_object()
@@ -150,7 +156,9 @@ class BankAccountViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return BankAccount.objects.none()
-        return selectors.bank_account_list(self.request.user)
+        # The raw payload and the connection's (encrypted) secrets are never shown.
+        return selectors.bank_account_list(self.request.user).defer(
+            "raw", *(f"connection__{name}" for name in selectors.CONNECTION_SECRETS))
 
     @extend_schema(parameters=[OpenApiParameter("from", str, description="YYYY-MM-DD"),
                                OpenApiParameter("to", str, description="YYYY-MM-DD")],
