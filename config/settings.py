@@ -204,6 +204,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The one error format, documented on every operation (integrations_core/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "integrations_core.api.schema.postprocess_error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "ConnectionStatusEnum": "integrations_core.models.ConnectionStatus",
         "TransactionStatusEnum": "integrations_core.models.TransactionStatus",
@@ -270,6 +273,11 @@ SANDBOX_CLIENT_SECRET = env.str("SANDBOX_CLIENT_SECRET", default="sandbox-secret
 SANDBOX_SLOW_MS = env.int("SANDBOX_SLOW_MS", default=3000)  # the error.slow login's added latency
 SANDBOX_RETRY_AFTER_SECONDS = env.int("SANDBOX_RETRY_AFTER_SECONDS", default=60)
 
+# Error reports (500 e-mails, the HTML report) hide secret-looking names at any depth, scrub
+# token-shaped text from frame variables and clean the query string (integrations_core/reporting.py).
+DEFAULT_EXCEPTION_REPORTER = "integrations_core.reporting.SecretsExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "integrations_core.reporting.SecretsExceptionReporterFilter"
+
 # --- Logging: ids and outcomes only; tokens never reach a log line ---------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
@@ -299,6 +307,9 @@ GOCARDLESS_API_URL = env.str("GOCARDLESS_API_URL", default="https://bankaccountd
 GOCARDLESS_SECRET_ID = env.str("GOCARDLESS_SECRET_ID", default="")
 GOCARDLESS_SECRET_KEY = env.str("GOCARDLESS_SECRET_KEY", default="")
 
+# Called on the new rows' values just before they are inserted (categorising them first means
+# each row is written once: an UPDATE right after the insert would rewrite every index entry).
+SYNC_PRE_INSERT_HOOKS = env.list("SYNC_PRE_INSERT_HOOKS", default=["transactions.hooks.categorise_before_insert"])
 # Called inside each account's transaction after its rows are written (categorisation,
 # balance snapshots). Each is `hook(account=, data=, result=)`.
 SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=[

@@ -50,7 +50,7 @@ def categorise_before_insert(*, account, rows: list[dict]) -> None:
     inserts them. On PostgreSQL an UPDATE after the insert rewrites every index entry of the row,
     which costs about as much as the COPY itself; categorising first means each row is written
     once, and the post-import hook above then finds nothing to change and only pairs transfers.
-    Not wired yet: the import service would call it on `to_create` just before `_bulk_insert`."""
+    Wired through settings.SYNC_PRE_INSERT_HOOKS; a failure leaves the rows uncategorised, never lost."""
     from .categoriser.answers import TxInput
     from .services.categorisation import categoriser_for_user, confidence_decimal
 
@@ -59,7 +59,13 @@ def categorise_before_insert(*, account, rows: list[dict]) -> None:
     items = [TxInput(description=row["description"], amount=row["amount"], currency=row["currency"],
                      merchant_name=row.get("merchant_name") or "", mcc=row.get("mcc") or "",
                      provider_category=row.get("provider_category") or "", account_id=account.pk) for row in rows]
-    for row, result in zip(rows, categoriser_for_user(account.connection.user).categorise_many(items), strict=True):
+    try:
+        answers = categoriser_for_user(account.connection.user).categorise_many(items)
+    except Exception:
+        # The rows are inserted uncategorised; the post-import hook and the hourly pass retry.
+        logger.exception("categorisation before insert failed account=%s", account.pk)
+        return
+    for row, result in zip(rows, answers, strict=True):
         row["category"] = result.category
         row["category_source"] = result.source
         row["category_confidence"] = confidence_decimal(result.confidence)

@@ -16,9 +16,11 @@ from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from integrations_core.models import Account, Connection, Transaction, TransactionStatus
 from integrations_core.records import AccountData, AccountRecord, BalanceRecord, TransactionRecord
@@ -254,11 +256,20 @@ def transactions_import(account: Account, data: AccountData, *, also_save: tuple
         result.updated = len(rows)
         result.changed_ids = [r.pk for r in rows]
     if to_create:
+        for hook in _pre_insert_hooks():
+            # e.g. categorise on the values, so each new row is written once, complete.
+            hook(account=account, rows=to_create)
         result.new_ids = _bulk_insert(model, to_create)
         result.added = len(to_create)
     account.last_synced_at = timezone.now()
     account.save(update_fields=[*also_save, "last_synced_at", "updated_at"])
     return result
+
+
+def _pre_insert_hooks() -> list:
+    """SYNC_PRE_INSERT_HOOKS: `hook(account=, rows=)` may fill in fields of the new rows' values
+    before they are inserted. It runs inside the account's transaction."""
+    return [import_string(path) for path in getattr(settings, "SYNC_PRE_INSERT_HOOKS", [])]
 
 
 def _bulk_insert(model: type[Transaction], rows: list[dict]) -> list:

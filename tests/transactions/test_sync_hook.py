@@ -104,8 +104,10 @@ def test_a_failing_categoriser_never_loses_the_bank_data(account, monkeypatch, c
         raise RuntimeError("bug")
 
     monkeypatch.setattr("transactions.services.categorisation.rows_categorise", boom)
+    monkeypatch.setattr("transactions.services.categorisation.categoriser_for_user", boom)
     sync(account, [rec("TESCO STORES", "-1", ext_id="t1")])
     assert row("t1").category == ""  # stored; the periodic pass will categorise it
+    assert "categorisation before insert failed" in caplog.text
     assert "categorisation after import failed" in caplog.text
 
 
