@@ -60,7 +60,19 @@ def import_all(accounts, records, with_hooks: bool = True) -> tuple[float, int, 
     # The categorise hook queues budget alerts and recurring detection after commit, outside the
     # sync's critical path; with no worker here they would pile up in the dev broker.
     transactions_hooks._after_commit = lambda user_id: None
+    from django.conf import settings
+
     hooks = _post_import_hooks() if with_hooks else []
+    # "Import alone" means no categorising at all: switch the pre-insert hook off too.
+    pre_insert = settings.SYNC_PRE_INSERT_HOOKS
+    settings.SYNC_PRE_INSERT_HOOKS = pre_insert if with_hooks else []
+    try:
+        return _timed_import(accounts, records, hooks, account_data_import, AccountData, transaction)
+    finally:
+        settings.SYNC_PRE_INSERT_HOOKS = pre_insert
+
+
+def _timed_import(accounts, records, hooks, account_data_import, AccountData, transaction):  # noqa: N803
     added = updated = 0
     with Timer() as t:
         for account, rows in zip(accounts, records, strict=True):
