@@ -1,6 +1,9 @@
 """A Redis cache that degrades instead of failing: when Redis is down, reads miss and writes are
 dropped (logged once a minute), so the API keeps serving reads. Throttling and allauth's rate
-limits then fail open for the outage, which is the lesser evil next to refusing every request."""
+limits then fail open for the outage, which is the lesser evil next to refusing every request:
+`add` (what allauth's rate-limit lock and the GoCardless token-renewal lock are built on) answers
+"added" while Redis is down. Checks that must fail closed instead (webhook replay protection) use
+`cache_add_strict`, which raises CacheUnavailable."""
 
 from __future__ import annotations
 
@@ -20,6 +23,16 @@ def _warn(exc: Exception) -> None:
     if time.monotonic() - _last_warning[0] > 60:
         _last_warning[0] = time.monotonic()
         logger.warning("cache unavailable, serving without it: %s", type(exc).__name__)
+
+
+class CacheUnavailable(Exception):
+    """The cache cannot answer a question that must not be guessed."""
+
+
+def cache_add_strict(cache, key, value, timeout=None) -> bool:
+    """cache.add() that raises CacheUnavailable instead of guessing when the cache is down."""
+    strict = getattr(cache, "add_strict", None)
+    return strict(key, value, timeout) if strict is not None else cache.add(key, value, timeout)
 
 
 class ResilientRedisCache(RedisCache):
@@ -49,7 +62,14 @@ class ResilientRedisCache(RedisCache):
             return super().add(key, value, timeout, version)
         except _UNAVAILABLE as exc:
             _warn(exc)
-            return False
+            return True  # fail open: a lock nobody can hold must not lock everyone out
+
+    def add_strict(self, key, value, timeout=None, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except _UNAVAILABLE as exc:
+            _warn(exc)
+            raise CacheUnavailable() from exc
 
     def delete(self, key, version=None):
         try:

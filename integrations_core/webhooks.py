@@ -2,7 +2,8 @@
 from `webhook_secret()` (TrueLayer Data v1 and GoCardless BAD send no signed webhooks, so today
 every provider answers 404). Signatures are HMAC-SHA256 over "<timestamp>.<body>" in
 `X-Webhook-Signature: t=<unix>,v1=<hex>`, timestamps older than 5 minutes are refused, and each
-`X-Webhook-Id` is accepted once (replays are refused)."""
+`X-Webhook-Id` is accepted once (replays are refused; while the cache that remembers ids is down,
+deliveries are refused with 503 rather than risk a replay)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from .cache import CacheUnavailable, cache_add_strict
 from .providers.registry import UnknownProvider, registry
 
 logger = logging.getLogger(__name__)
@@ -48,8 +50,13 @@ def webhook_verify(secret: str, request: HttpRequest, now: float | None = None) 
         raise WebhookRejected(401, "bad_signature")
     if abs((now or time.time()) - timestamp) > TOLERANCE_SECONDS:
         raise WebhookRejected(401, "stale")
-    # cache.add is atomic: only the first delivery of an id gets in.
-    if not cache.add(f"webhook-seen:{webhook_id}", 1, timeout=2 * TOLERANCE_SECONDS):
+    # cache.add is atomic: only the first delivery of an id gets in. With the cache down a replay
+    # cannot be ruled out, so the delivery is refused (the provider retries later).
+    try:
+        first = cache_add_strict(cache, f"webhook-seen:{webhook_id}", 1, timeout=2 * TOLERANCE_SECONDS)
+    except CacheUnavailable:
+        raise WebhookRejected(503, "unavailable") from None
+    if not first:
         raise WebhookRejected(409, "replayed")
     try:
         return json.loads(request.body or b"{}")

@@ -3,6 +3,18 @@ from rest_framework import serializers
 from integrations_core.models import SyncRun
 
 
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The API's one error format (integrations_core/api/errors.py)."""
+
+    error = ErrorDetailSerializer()
+
+
 class ProviderSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()

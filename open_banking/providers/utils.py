@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,24 +12,46 @@ import requests
 
 from integrations_core.providers.errors import BadProviderResponse
 
+# What an amount may look like on the wire: digits, one point, an optional exponent. No NaN or
+# Infinity (Decimal and Python's json accept both), no "1_000", no currency signs or separators.
+_AMOUNT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+# The money columns hold 18 digits, 2 of them decimals; anything larger is not a real amount and
+# would fail the whole account's write instead of being reported as a bad response.
+MAX_AMOUNT = Decimal(10) ** 16
+
+
+def _not_finite(constant: str):
+    raise BadProviderResponse(f"The provider sent a number that is not finite ({constant[:10]})")
+
 
 def decimal_json(response: requests.Response) -> Any:
     """The body as JSON with every number a Decimal: money never passes through a float."""
     try:
-        return json.loads(response.content or b"null", parse_float=Decimal)
+        return json.loads(response.content or b"null", parse_float=Decimal, parse_constant=_not_finite)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadProviderResponse("The provider sent a body that is not JSON") from exc
 
 
 def to_decimal(value: Any) -> Decimal | None:
+    """An exact, finite amount from a JSON number (Decimal or int) or a string; None for a
+    missing one; BadProviderResponse for anything else."""
     if value is None or value == "":
         return None
     if isinstance(value, float):  # never expected (see decimal_json), but never trust a float's digits
-        value = str(value)
+        value = repr(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if not _AMOUNT.match(value):
+            raise BadProviderResponse("Not an amount: str")
+    elif isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise BadProviderResponse(f"Not an amount: {type(value).__name__}")
     try:
-        return Decimal(value)
+        amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError) as exc:
         raise BadProviderResponse(f"Not an amount: {type(value).__name__}") from exc
+    if not amount.is_finite() or amount.copy_abs() >= MAX_AMOUNT:
+        raise BadProviderResponse("Not an amount: out of range")
+    return amount
 
 
 def parse_datetime(value: str | None) -> datetime | None:

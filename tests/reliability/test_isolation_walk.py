@@ -1,0 +1,214 @@
+"""Isolation, walked from the published OpenAPI schema: as a second user, every list answers
+without the first user's data, and every route that takes an id answers 404 (or 403) for the
+first user's objects, for every method the schema lists, and leaves them unchanged.
+
+A route added to the schema without an entry in OBJECT_ROUTES or OWN_ONLY_POSTS below fails
+test_every_route_in_the_schema_is_walked, so a new route cannot skip this check."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from integrations_core.models import AuditEvent, OAuthState, SyncOutcome, SyncRun
+from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction
+from transactions.models import Budget, BudgetAlert, CategoryRule, RecurringPayment
+
+pytestmark = pytest.mark.django_db
+
+METHODS = ("get", "post", "put", "patch", "delete")
+PARAM = re.compile(r"\{(\w+)\}")
+MARKER = "ALICE-PRIVATE"
+
+# path template -> which of A's objects fills its parameter, and the body each write method sends
+# (valid, so that without the ownership check the request would succeed and change A's data).
+OBJECT_ROUTES: dict[str, dict] = {
+    "/api/v1/budgets/{id}/": {"object": "budget", "put": {"category": "FOOD_AND_DRINK", "amount": "1.00",
+                                                          "currency": "GBP"}, "patch": {"amount": "1.00"}},
+    "/api/v1/connections/{id}/complete/": {"object": "connection", "post": {"code": "c", "state": "s"}},
+    "/api/v1/open-banking/accounts/{account_pk}/transactions/": {"object": "account"},
+    "/api/v1/open-banking/accounts/{id}/": {"object": "account"},
+    "/api/v1/open-banking/accounts/{id}/balances/": {"object": "account"},
+    "/api/v1/open-banking/connections/{id}/": {"object": "connection"},
+    "/api/v1/open-banking/connections/{id}/reconnect/": {"object": "connection", "post": {}},
+    "/api/v1/open-banking/connections/{id}/sync/": {"object": "connection", "post": {}},
+    "/api/v1/open-banking/connections/{id}/sync-runs/": {"object": "connection"},
+    "/api/v1/open-banking/transactions/{id}/": {"object": "transaction"},
+    "/api/v1/recurring/{id}/": {"object": "recurring"},
+    "/api/v1/rules/{id}/": {"object": "rule", "put": {"name": "mine now", "category": "FOOD_AND_DRINK",
+                                                      "pattern": "x"}, "patch": {"name": "mine now"}},
+    "/api/v1/rules/{id}/apply/": {"object": "rule", "post": {}},
+    "/api/v1/transactions/{id}/": {"object": "transaction", "patch": {"category": "FOOD_AND_DRINK"}},
+}
+# Routes with a parameter that is not another person's data: the shared category taxonomy.
+SHARED_ROUTES = {"/api/v1/categories/{code}/": "FOOD_AND_DRINK"}
+# POSTs without an id act on the caller's own data only; each is checked in test_own_only_posts.
+OWN_ONLY_POSTS = {"/api/v1/budgets/", "/api/v1/budgets/alerts/read/", "/api/v1/open-banking/connections/",
+                  "/api/v1/recurring/refresh/", "/api/v1/rules/", "/api/v1/rules/preview/"}
+# Extra query strings so lists reach back far enough to include A's data if it leaked.
+LIST_QUERIES = {"/api/v1/spending/summary/": {"from": (timezone.localdate() - timedelta(days=1000)).isoformat(),
+                                               "group_by": "merchant"}}
+
+
+@pytest.fixture
+def schema(client) -> dict:
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+@pytest.fixture
+def alice(user, bank_data):
+    """User A with an object of every kind the API exposes."""
+    connection, current = bank_data["connection"], bank_data["current"]
+    today = timezone.localdate()
+    private = BankTransaction.objects.create(
+        account=current, external_id="a-private", fingerprint="a-private", booked_date=today - timedelta(days=2),
+        amount=Decimal("-12.34"), currency="GBP", description=f"{MARKER} MERCHANT", merchant_name=f"{MARKER} SHOP",
+        category="FOOD_AND_DRINK_RESTAURANT")
+    budget = Budget.objects.create(user=user, category="FOOD_AND_DRINK", amount=Decimal("5.00"), currency="GBP",
+                                   start_month=today.replace(day=1))
+    alert = BudgetAlert.objects.create(user=user, budget=budget, month=today.replace(day=1), threshold=100,
+                                       spent=Decimal("12.34"), cap=Decimal("5.00"), message=f"{MARKER} ALERT")
+    rule = CategoryRule.objects.create(user=user, name=f"{MARKER} RULE", category="GENERAL_MERCHANDISE",
+                                       pattern="ALICE-PRIVATE", account=current)
+    recurring = RecurringPayment.objects.create(
+        user=user, account=current, merchant_key="alice-private", name=f"{MARKER} SUBSCRIPTION", direction="out",
+        frequency="monthly", currency="GBP", typical_amount=Decimal("-9.99"), last_amount=Decimal("-9.99"),
+        last_date=today - timedelta(days=3), next_expected_date=today + timedelta(days=27),
+        next_expected_amount=Decimal("-9.99"), occurrences=4)
+    run = SyncRun.objects.create(user=user, connection_type_id=_content_type_id(connection),
+                                 connection_id=connection.pk, provider="truelayer", outcome=SyncOutcome.SUCCEEDED,
+                                 error=f"{MARKER} RUN")
+    connection.institution_name = f"{MARKER} BANK"
+    connection.save()
+    objects = {"connection": connection, "account": current, "transaction": private, "budget": budget,
+               "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
+               "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
+    return objects
+
+
+def _content_type_id(obj) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(obj).pk
+
+
+def alice_state(user) -> list:
+    """Every row of A's that any route could touch, field by field."""
+    rows = []
+    for model, owner in ((BankConnection, "user"), (BankAccount, "connection__user"),
+                         (BankTransaction, "account__connection__user"), (BalanceSnapshot, "account__connection__user"),
+                         (Budget, "user"), (BudgetAlert, "user"), (CategoryRule, "user"),
+                         (RecurringPayment, "user"), (SyncRun, "user"), (OAuthState, "user")):
+        for obj in model.objects.filter(**{owner: user}).order_by("pk"):
+            rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),
+                         getattr(obj, "updated_at", None)))
+    rows.append(("audit", AuditEvent.objects.filter(user=user).count()))
+    return rows
+
+
+def markers(alice) -> list[str]:
+    ids = [str(obj.pk) for key, obj in alice.items() if key != "snapshot"]
+    ids += [str(t.pk) for t in BankTransaction.objects.filter(account__connection=alice["connection"])]
+    ids += [str(a.pk) for a in BankAccount.objects.filter(connection=alice["connection"])]
+    return [MARKER, "GOOGLE PLAY STORE", "PAYPAL EBAY", "Club Lloyds", *ids]
+
+
+@pytest.fixture
+def bob(other_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(other_user)
+    return client
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield path, method
+
+
+def test_every_route_in_the_schema_is_walked(schema):
+    parametrised = {path for path, _ in operations(schema) if PARAM.search(path)}
+    assert parametrised == set(OBJECT_ROUTES) | set(SHARED_ROUTES), (
+        "map every new route with an id to one of A's objects (or say why it is shared)")
+    posts = {path for path, method in operations(schema) if method == "post" and not PARAM.search(path)}
+    assert posts == OWN_ONLY_POSTS, "check every new POST for other people's data"
+
+
+def test_lists_never_show_another_users_data(schema, alice, bob):
+    secrets = markers(alice)
+    walked = 0
+    for path, method in operations(schema):
+        if method != "get" or PARAM.search(path):
+            continue
+        response = bob.get(path, LIST_QUERIES.get(path, {}))
+        assert response.status_code == 200, (path, response.status_code)
+        text = response.content.decode()
+        for secret in secrets:
+            assert secret not in text, (path, secret)
+        walked += 1
+    assert walked >= 10
+    # The lists are not empty by accident: A sees their own data on the same routes.
+    alice_client = APIClient()
+    alice_client.force_authenticate(alice["connection"].user)
+    assert MARKER in alice_client.get("/api/v1/transactions/").content.decode()
+    assert MARKER in alice_client.get("/api/v1/rules/").content.decode()
+
+
+def test_every_route_with_an_id_is_404_for_another_users_objects(schema, alice, bob):
+    before = alice_state(alice["connection"].user)
+    exercised = set()
+    for path, method in operations(schema):
+        if not PARAM.search(path):
+            continue
+        if path in SHARED_ROUTES:
+            assert bob.get(PARAM.sub(SHARED_ROUTES[path], path)).status_code == 200
+            exercised.add((path, method))
+            continue
+        spec = OBJECT_ROUTES[path]
+        url = PARAM.sub(str(alice[spec["object"]].pk), path)
+        body = spec.get(method)
+        response = getattr(bob, method)(url, body, format="json") if body is not None else getattr(bob, method)(url)
+        assert response.status_code in (403, 404), (method, path, response.status_code, response.content[:200])
+        if response.status_code == 404:
+            assert response.json()["error"]["code"] == "not_found"
+        for secret in markers(alice):
+            assert secret not in response.content.decode(), (method, path)
+        exercised.add((path, method))
+    assert exercised == {(p, m) for p, m in operations(schema) if PARAM.search(p)}
+    assert alice_state(alice["connection"].user) == before, "nothing of A's changed"
+
+
+def test_own_only_posts_cannot_reach_another_users_data(alice, bob, other_user):
+    before = alice_state(alice["connection"].user)
+    # A rule cannot be pinned to someone else's account.
+    pinned = bob.post("/api/v1/rules/", {"name": "x", "category": "GENERAL_MERCHANDISE", "pattern": "x",
+                                         "account": str(alice["account"].pk)}, format="json")
+    assert pinned.status_code == 400 and "account" in pinned.json()["error"]["fields"]
+    # A preview only looks at the caller's transactions.
+    preview = bob.post("/api/v1/rules/preview/", {"name": "x", "category": "GENERAL_MERCHANDISE", "pattern": MARKER},
+                       format="json")
+    assert preview.status_code == 200 and preview.json()["count"] == 0, preview.content
+    # Marking someone else's alert as read does nothing.
+    read = bob.post("/api/v1/budgets/alerts/read/", {"ids": [str(alice["alert"].pk)]}, format="json")
+    assert read.status_code == 200 and read.json() == {"count": 0}
+    # Detection runs on the caller's own history.
+    refreshed = bob.post("/api/v1/recurring/refresh/", {}, format="json")
+    assert refreshed.status_code == 200 and MARKER not in refreshed.content.decode()
+    # A budget is the caller's own, even for a category A budgets too.
+    created = bob.post("/api/v1/budgets/", {"category": "FOOD_AND_DRINK", "amount": "3.00", "currency": "GBP"},
+                       format="json")
+    assert created.status_code == 201 and Budget.objects.get(pk=created.json()["id"]).user == other_user
+    # Creating a connection makes the caller's own (provider checks are in tests/open_banking/test_api.py).
+    connect = bob.post("/api/v1/open-banking/connections/", {"provider": "truelayer"}, format="json")
+    assert connect.status_code == 201 and BankConnection.objects.get(pk=connect.json()["id"]).user == other_user
+    assert alice_state(alice["connection"].user) == before
