@@ -64,6 +64,9 @@ def connection_lock_release(connection: Connection, token: str) -> None:
     type(connection).objects.filter(pk=connection.pk, sync_lock_token=token).update(
         sync_lock_token="", sync_lock_expires_at=None
     )
+    # Keep the in-memory object in step, so a later full save() cannot write the lease back.
+    if connection.sync_lock_token == token:
+        connection.sync_lock_token, connection.sync_lock_expires_at = "", None
 
 
 # --- hooks ----------------------------------------------------------------------------------

@@ -223,3 +223,10 @@ def test_manual_request_fills_in_its_queued_run(connection, fake_provider):
     run = connection_sync_request(connection)  # eager worker in tests: already done
     assert run.outcome == SyncOutcome.SUCCEEDED and run.trigger == "manual"
     assert SyncRun.objects.filter(connection_id=connection.pk).count() == 1
+
+
+def test_released_lease_is_cleared_on_the_object_too(connection, fake_provider):
+    connection_sync(connection)
+    assert connection.sync_lock_token == "" and connection.sync_lock_expires_at is None
+    connection.save()  # a full save of the same object must not write the lease back
+    assert reload(connection).sync_lock_token == ""

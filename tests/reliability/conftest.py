@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings as django_settings
 from django.db import connection as db
 
@@ -71,16 +72,40 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def worker_factory(tmp_path):
+def redis_server():
+    """A throwaway redis-server on a free loopback port, killed at teardown."""
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
+
+    def up():
+        try:
+            return client.ping()
+        except redis.ConnectionError:
+            return False
+
+    wait_for(up, 10, "redis-server to start", proc=proc)
+    proc.url, proc.client = f"redis://127.0.0.1:{port}/0", client
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def worker_factory(tmp_path, redis_server):
     """Start real Celery worker processes (solo pool, one private queue) against the test
-    database; every one started is killed at teardown."""
+    database, on a private Redis (so nothing else on the machine that flushes or restores the
+    shared Redis can touch their messages); every one started is killed at teardown."""
     queue = f"reliability-{uuid.uuid4().hex[:8]}"
     started = []
 
     def start(**extra_env):
         log = tmp_path / f"worker-{len(started)}.log"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "DATABASE_URL": database_url(),
-               "CELERY_TASK_ALWAYS_EAGER": "false", **extra_env}
+               "CELERY_TASK_ALWAYS_EAGER": "false", "REDIS_URL": redis_server.url,
+               "CELERY_BROKER_URL": redis_server.url, **extra_env}
         with open(log, "w") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
@@ -91,21 +116,22 @@ def worker_factory(tmp_path):
         started.append(proc)
         return proc
 
-    start.queue = queue
+    start.queue, start.broker_url = queue, redis_server.url
     yield start
     for proc in started:
         stop(proc, sig_kill=True)
 
 
 @pytest.fixture
-def send_task():
-    """Publish a task to the real broker even though the suite runs tasks eagerly."""
+def send_task(worker_factory):
+    """Publish a task to the workers' broker even though the suite runs tasks eagerly."""
     from config.celery import app
 
     def send(task, *, queue: str, args, kwargs=None):
         app.conf.task_always_eager = False
         try:
-            return task.apply_async(args=args, kwargs=kwargs or {}, queue=queue)
+            with app.connection_for_write(worker_factory.broker_url) as connection:
+                return task.apply_async(args=args, kwargs=kwargs or {}, queue=queue, connection=connection)
         finally:
             app.conf.task_always_eager = True
 

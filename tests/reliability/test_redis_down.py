@@ -8,44 +8,19 @@ test_manual_sync_with_the_queue_down_is_503_and_changes_nothing; this one uses r
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
-import redis
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from integrations_core.models import SyncOutcome, SyncRun
 from open_banking.models import BankAccount, BankConnection, BankTransaction
 
-from .conftest import free_port, wait_for
-
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/open-banking"
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def redis_server():
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
-
-    def up():
-        try:
-            return client.ping()
-        except redis.ConnectionError:
-            return False
-
-    wait_for(up, 10, "redis-server to start", proc=proc)
-    proc.url, proc.client = f"redis://127.0.0.1:{port}/0", client
-    yield proc
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture
