@@ -15,9 +15,14 @@ from django.db import models
 from django.utils import timezone
 
 from .fields import EncryptedJSONField, EncryptedTextField
+from .money import STORED_DECIMALS
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 currency code such as GBP.")
+# Amounts a person types (budgets, caps, manual balances): pence are enough.
 MONEY = {"max_digits": 18, "decimal_places": 2}
+# Amounts a provider sends: every ISO 4217 currency exactly (KWD has 3 decimals, CLF 4; JPY 0),
+# so what is stored equals what arrives and an unchanged re-sync finds nothing to rewrite.
+PROVIDER_MONEY = {"max_digits": 22, "decimal_places": STORED_DECIMALS}
 
 
 class UUIDTimestampedModel(models.Model):
@@ -121,12 +126,22 @@ class Account(UUIDTimestampedModel):
     type = models.CharField(max_length=20, choices=AccountType.choices, default=AccountType.CURRENT)
     subtype = models.CharField(max_length=50, blank=True, default="")
     currency = models.CharField(max_length=3, validators=[currency_validator])
-    current_balance = models.DecimalField(**MONEY, null=True, blank=True)
-    available_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    # One sign convention for every provider and account type: negative = the person owes it
+    # (an overdrawn current account, a credit card's spent balance), positive = money they have.
+    current_balance = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True,
+                                          help_text="Negative = owed (a card's balance), positive = held.")
+    available_balance = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True,
+                                            help_text="What can be spent now, including any overdraft "
+                                                      "or credit limit left.")
     balance_updated_at = models.DateTimeField(null=True, blank=True)
     masked_number = models.CharField(max_length=40, blank=True, default="")
     is_active = models.BooleanField(default=True, help_text="False once the provider stops returning it.")
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # This account's own last sync problem: the connection can be fine while one account fails
+    # (a closed account's 404, a bank that refuses old history) or only its balance is stale.
+    sync_error_code = models.CharField(max_length=40, blank=True, default="")
+    sync_error = models.TextField(blank=True, default="", help_text="Safe to show to the user.")
+    sync_failing_since = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(blank=True, default=dict)
 
     class Meta:
@@ -138,6 +153,14 @@ class Account(UUIDTimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.currency})"
+
+    @property
+    def sync_state(self) -> str:
+        """ok | balance_stale (rows are current, the balance is as of balance_updated_at) |
+        failing (nothing new since sync_failing_since)."""
+        if not self.sync_error_code:
+            return "ok"
+        return "balance_stale" if self.sync_error_code.startswith("balance_") else "failing"
 
 
 class TransactionStatus(models.TextChoices):
@@ -158,9 +181,9 @@ class Transaction(UUIDTimestampedModel):
     booked_date = models.DateField(db_index=True)
     value_date = models.DateField(null=True, blank=True)
     booked_at = models.DateTimeField(null=True, blank=True)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**PROVIDER_MONEY)
     currency = models.CharField(max_length=3, validators=[currency_validator])
-    original_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    original_amount = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
     original_currency = models.CharField(max_length=3, blank=True, default="")
     description = models.CharField(max_length=500)
     merchant_name = models.CharField(max_length=200, blank=True, default="")

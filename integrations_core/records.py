@@ -28,6 +28,9 @@ class AccountRecord:
     masked_number: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # family-specific columns (IBAN, limits...)
     raw: dict[str, Any] = field(default_factory=dict)
+    # True when the provider named the account but its details could not be fetched yet: the
+    # sync reports it as failing instead of storing a nameless placeholder row.
+    details_missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,7 @@ class AccountData:
     pending: list[TransactionRecord] | None = field(default_factory=list)
     window_from: date | None = None  # the booked window the provider answered for
     window_to: date | None = None
+    # What could not be fetched this time while the rest could (a ProviderError each): a stale
+    # balance beside fresh rows, or a balance beside refused transactions. Shown on the account.
+    balance_error: Exception | None = None
+    transactions_error: Exception | None = None

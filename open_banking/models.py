@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from integrations_core.fields import EncryptedTextField
-from integrations_core.models import MONEY, Account, Connection, Transaction, TransactionStatus
+from integrations_core.models import PROVIDER_MONEY, Account, Connection, Transaction, TransactionStatus
 
 
 class BankConnection(Connection):
@@ -22,10 +22,11 @@ class BankAccount(Account):
     connection = models.ForeignKey(BankConnection, on_delete=models.CASCADE, related_name="accounts")
     iban_masked = models.CharField(max_length=40, blank=True, default="")
     sort_code_masked = models.CharField(max_length=10, blank=True, default="")
-    credit_limit = models.DecimalField(**MONEY, null=True, blank=True)
-    last_statement_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    credit_limit = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
+    # Statement figures are amounts due, so positive = owed (as on the paper statement).
+    last_statement_balance = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
     last_statement_date = models.DateField(null=True, blank=True)
-    payment_due = models.DecimalField(**MONEY, null=True, blank=True)
+    payment_due = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
     payment_due_date = models.DateField(null=True, blank=True)
 
     class Meta(Account.Meta):
@@ -35,7 +36,7 @@ class BankAccount(Account):
 class BankTransaction(Transaction):
     # No index of its own: the unique (account, external_id) and ob_txn_account_date lead with it.
     account = models.ForeignKey(BankAccount, on_delete=models.CASCADE, related_name="transactions", db_index=False)
-    running_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    running_balance = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
 
     # The core's single-column indexes, switched off here (same fields otherwise): the fingerprint
     # and status are never looked up on their own, booked_date and category are served by the
@@ -74,8 +75,8 @@ class BalanceSnapshot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey(BankAccount, on_delete=models.CASCADE, related_name="balance_snapshots")
     date = models.DateField()
-    current = models.DecimalField(**MONEY, null=True, blank=True)
-    available = models.DecimalField(**MONEY, null=True, blank=True)
+    current = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
+    available = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
     currency = models.CharField(max_length=3)
     recorded_at = models.DateTimeField(auto_now=True)
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from integrations_core.models import AccountType, ConnectionStatus, SyncRun, TransactionStatus
+from integrations_core.money import money_text
 from integrations_core.providers.base import Provider
 from integrations_core.selectors import providers_enabled
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
@@ -107,12 +108,6 @@ def account_rows(user) -> list[AccountRow]:
     return rows
 
 
-def _balance_moves_against_amounts(account: BankAccount) -> bool:
-    """Card balances reported as a positive amount owed grow when money goes out (a negative
-    amount); every other balance moves with the signed amounts."""
-    return account.type == AccountType.CREDIT_CARD and (account.current_balance or 0) >= 0
-
-
 def balance_history(account: BankAccount, *, days: int = HISTORY_DAYS, today: date | None = None
                     ) -> dict[date, Decimal]:
     """End-of-day balances for the last `days` days. Stored daily snapshots are the bank's own
@@ -129,13 +124,13 @@ def balance_history(account: BankAccount, *, days: int = HISTORY_DAYS, today: da
                  .values_list("booked_date", "total"))
     first_seen = min([d for d in (booked.aggregate(first=Min("booked_date"))["first"],
                                   min(snapshots, default=None)) if d is not None], default=today)
-    direction = -1 if _balance_moves_against_amounts(account) else 1
     balance, series = account.current_balance, {}
     day = today
     while day >= start and day >= first_seen - timedelta(days=1):
         balance = snapshots.get(day, balance)
         series[day] = balance
-        balance -= direction * (moves.get(day) or Decimal("0"))  # the evening before
+        # Every balance (cards too: negative = owed) moves with the signed amounts.
+        balance -= moves.get(day) or Decimal("0")  # the evening before
         day -= timedelta(days=1)
     return dict(sorted(series.items()))
 
@@ -152,7 +147,8 @@ def balance_chart(user, *, days: int = HISTORY_DAYS, today: date | None = None) 
         if not history:
             continue
         datasets.append({"label": f"{account.name} ({account.currency})",
-                         "data": [str(history[d]) if d in history else None for d in labels]})
+                         "data": [money_text(history[d], account.currency) if d in history else None
+                                  for d in labels]})
     return {"labels": [d.isoformat() for d in labels], "datasets": datasets}
 
 

@@ -58,6 +58,11 @@ class Provider:
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     consent_days: ClassVar[int | None] = None
     daily_call_quota: ClassVar[int | None] = None  # per account and scope, where the bank limits it
+    # How the incremental sync window is sized (docs/reliability.md, "Sync window"):
+    # the longest a pending payment can take to book (TrueLayer documents up to 120 days)...
+    settlement_max_days: ClassVar[int] = 120
+    # ...and how far back the provider lets us ask without the person present (None: no limit).
+    history_max_days_unattended: ClassVar[int | None] = None
     logo_url: ClassVar[str] = ""
     # "app_label.ModelName" of the concrete Connection model this provider's connections live in.
     connection_model: ClassVar[str]

@@ -26,10 +26,17 @@ from integrations_core.models import Account, Connection, Transaction, Transacti
 from integrations_core.records import AccountData, AccountRecord, BalanceRecord, TransactionRecord
 
 # A pending card payment usually books within a week, sometimes for a different amount (tips,
-# currency conversion). These bound how far a booked row may differ and still claim it.
-CLAIM_MAX_DAYS = 10
+# currency conversion), and sometimes weeks later (hotels, car hire, TfL daily caps: TrueLayer
+# documents pending items staying up to 120 days). The import is told the provider's maximum;
+# this is the default for callers that do not say.
+DEFAULT_SETTLEMENT_MAX_DAYS = 120
 CLAIM_AMOUNT_TOLERANCE = Decimal("0.20")  # 20% of the pending amount...
 CLAIM_AMOUNT_FLOOR = Decimal("2.00")  # ...or £2, whichever is larger
+# A provider's `from=D` is a calendar date in *its* time zone (TrueLayer: UTC), ours are local
+# (London): a payment at 00:30 BST on D is 23:30Z on D-1 and not in the answer. So an answer
+# only provably covers the dates from D+1; the first day of a window is never used to decide
+# that a row has gone.
+WINDOW_EDGE_MARGIN = timedelta(days=1)
 
 SYNCED_FIELDS = (
     "provider_transaction_id", "fingerprint", "booked_date", "value_date", "booked_at", "amount", "currency",
@@ -58,40 +65,67 @@ def normalise_description(text: str) -> str:
     return _NOISE.sub(" ", (text or "").lower()).strip()
 
 
+def _amount_text(amount: Decimal) -> str:
+    # Two decimals for every amount that has no more (the fingerprints stored before the money
+    # columns widened stay the same); the exact digits for KWD-like amounts that do.
+    return f"{amount:.2f}" if amount == amount.quantize(Decimal("0.01")) else f"{amount.normalize():f}"
+
+
 def fingerprint(record: TransactionRecord, occurrence: int) -> str:
     base = "|".join([
-        record.status, record.booked_date.isoformat(), f"{record.amount:.2f}", record.currency,
+        record.status, record.booked_date.isoformat(), _amount_text(record.amount), record.currency,
         normalise_description(record.description), str(occurrence),
     ])
     return hashlib.sha256(base.encode()).hexdigest()
 
 
+def repeated_id_key(external_id: str, fp: str) -> str:
+    return f"{external_id}#{fp[:16]}"
+
+
 def keyed_records(records: list[TransactionRecord]) -> list[tuple[str, str, TransactionRecord]]:
     """(key, fingerprint, record) for each record. The provider id wins; records without one are
-    keyed by fingerprint, the n-th identical one in the payload getting occurrence n."""
+    keyed by fingerprint, the n-th identical one in the payload getting occurrence n.
+
+    A bank that repeats an id inside one payload (it happens in the UK) gets *every* copy keyed
+    by id and fingerprint, so no copy's key depends on the order of the response: which copy
+    keeps a person's edits is decided by content, and a reordered answer rewrites nothing."""
     seen: dict[str, int] = defaultdict(int)
+    id_counts: dict[str, int] = defaultdict(int)
+    for record in records:
+        if record.external_id:
+            id_counts[record.external_id] += 1
     out = []
-    keys_taken: set[str] = set()
     for record in records:
         probe = fingerprint(record, 0)
         occurrence = seen[probe]
         seen[probe] += 1
         fp = fingerprint(record, occurrence) if occurrence else probe
-        key = record.external_id or f"fp:{fp}"
-        if key in keys_taken:
-            # A bank that repeats an id inside one payload (it happens in the UK): keep both,
-            # telling the second apart by its fingerprint.
-            key = f"{key}#{fp[:16]}"
-        keys_taken.add(key)
+        if not record.external_id:
+            key = f"fp:{fp}"
+        elif id_counts[record.external_id] > 1:
+            key = repeated_id_key(record.external_id, fp)
+        else:
+            key = record.external_id
         out.append((key, fp, record))
     return out
+
+
+def _alternative_keys(key: str, fp: str, record: TransactionRecord) -> list[str]:
+    """Keys the same payment may be stored under from an earlier answer: its bare id when the id
+    was not repeated then, or id+fingerprint when it was."""
+    if not record.external_id:
+        return []
+    bare = record.external_id
+    return [repeated_id_key(bare, fp)] if key == bare else [bare]
 
 
 def _record_values(model: type[Transaction], key: str, fp: str, record: TransactionRecord) -> dict:
     values = {
         "external_id": key,
-        "provider_transaction_id": (record.provider_transaction_id or record.external_id
-                                    or str(record.raw.get("transaction_id", "") or ""))[:255],
+        # The provider's own stable id only: TrueLayer's per-request transaction_id would make
+        # every unchanged re-sync rewrite every row in the window.
+        "provider_transaction_id": (record.provider_transaction_id or record.external_id or "")[:255],
         "fingerprint": fp,
         "booked_date": record.booked_date,
         "value_date": record.value_date,
@@ -134,12 +168,12 @@ def _apply(row: Transaction, values: dict) -> bool:
     return changed
 
 
-def _claim_score(pending: Transaction, booked: TransactionRecord) -> float | None:
+def _claim_score(pending: Transaction, booked: TransactionRecord, max_days: int) -> float | None:
     """How well a booked record matches a pending row; None if it cannot be the same payment."""
     if pending.currency != booked.currency or (pending.amount < 0) != (booked.amount < 0):
         return None
     days = (booked.booked_date - pending.booked_date).days
-    if days < -1 or days > CLAIM_MAX_DAYS:
+    if days < -1 or days > max_days:
         return None
     diff = abs(abs(booked.amount) - abs(pending.amount))
     if diff > max(abs(pending.amount) * CLAIM_AMOUNT_TOLERANCE, CLAIM_AMOUNT_FLOOR):
@@ -191,48 +225,79 @@ def balance_apply(account: Account, balance: BalanceRecord) -> None:
     account.save(update_fields=[*_balance_set(account, balance), "updated_at"])
 
 
-def transactions_import(account: Account, data: AccountData, *, also_save: tuple[str, ...] = ()) -> ImportResult:
+def _covered_dates(data: AccountData) -> tuple | None:
+    """The booked dates the provider's answer provably covers (first, last), or None when it
+    claims no window (a first sync that took whatever history the bank had)."""
+    if data.window_from is None:
+        return None
+    return data.window_from + WINDOW_EDGE_MARGIN, data.window_to or timezone.localdate()
+
+
+def transactions_import(account: Account, data: AccountData, *, also_save: tuple[str, ...] = (),
+                        settlement_max_days: int = DEFAULT_SETTLEMENT_MAX_DAYS) -> ImportResult:
     """Write one account's fetched data. Call inside a transaction (the sync engine does).
-    `also_save`: account fields the caller changed, saved with the account's last_synced_at."""
+    `also_save`: account fields the caller changed, saved with the account's last_synced_at.
+    `settlement_max_days`: the longest the provider says a pending payment can take to book.
+
+    Deletion rules (docs/reliability.md, "Sync window"): a booked row is removed only when the
+    answer provably covered its date and did not report it; a pending row the bank no longer
+    reports is removed (cancelled) only when the answer covered every date its booked twin
+    could carry, or when it is older than the provider's settlement maximum. Anything else is
+    kept: a row kept one sync too long is corrected later, a deleted one is money lost."""
     model: type[Transaction] = account.transactions.model
     result = ImportResult()
     booked = keyed_records(data.booked)
     pending = keyed_records(data.pending or [])
-    incoming_keys = {k for k, _, _ in booked} | {k for k, _, _ in pending}
-    window = None
-    if data.window_from is not None:
-        window = (data.window_from, data.window_to or timezone.localdate())
+    incoming = [*booked, *pending]
+    incoming_keys = {k for k, _, _ in incoming}
+    lookup_keys = incoming_keys | {alt for key, fp, record in incoming for alt in _alternative_keys(key, fp, record)}
+    covered = _covered_dates(data)
+    today = timezone.localdate()
 
-    # One query for every stored row this import may touch: those with an incoming key, the
-    # open pending rows, and the booked rows inside the window the bank answered for.
-    touched = Q(external_id__in=incoming_keys) | Q(status=TransactionStatus.PENDING)
-    if window is not None:
-        touched |= Q(status=TransactionStatus.BOOKED, booked_date__gte=window[0], booked_date__lte=window[1])
+    # One query for every stored row this import may touch: those with an incoming key (or the
+    # key an earlier answer gave the same payment), the open pending rows, and the booked rows
+    # inside the window the bank answered for.
+    touched = Q(external_id__in=lookup_keys) | Q(status=TransactionStatus.PENDING)
+    if covered is not None:
+        touched |= Q(status=TransactionStatus.BOOKED, booked_date__gte=covered[0], booked_date__lte=covered[1])
     stored = list(model.objects.filter(account=account).filter(touched))
-    existing = {row.external_id: row for row in stored if row.external_id in incoming_keys}
+    by_key = {row.external_id: row for row in stored}
+    existing: dict[str, Transaction] = {}
+    rekeyed: set = set()
+    for key, fp, record in incoming:
+        row = by_key.get(key)
+        if row is None:
+            # The same payment stored under its other key form (an id that was or was not
+            # repeated before): the same row is re-keyed, so its edits stay with its content.
+            row = next((by_key[alt] for alt in _alternative_keys(key, fp, record)
+                        if alt in by_key and by_key[alt].fingerprint == fp and by_key[alt].pk not in rekeyed
+                        and alt not in incoming_keys), None)
+            if row is not None:
+                rekeyed.add(row.pk)
+        if row is not None:
+            existing[key] = row
+    answered = {row.pk for row in existing.values()}
     # Pending rows the provider no longer reports under their own key are candidates to be
-    # claimed by a booked twin with a new key (or, unclaimed, were cancelled). A pending row
-    # whose key comes back as booked is simply updated in place below.
-    open_pending = [
-        row for row in stored if row.status == TransactionStatus.PENDING and row.external_id not in incoming_keys
-    ]
-    # Booked rows inside the window the bank answered for that it no longer reports (as stored
-    # now, before the loop below edits any row): dropped by the bank, unless claimed below.
-    unreported = [] if window is None else [
-        (row.pk, row.external_id) for row in stored
-        if row.status == TransactionStatus.BOOKED and window[0] <= row.booked_date <= window[1]
-        and row.external_id not in incoming_keys
+    # claimed by a booked twin with a new key (or, unclaimed, may have been cancelled). A
+    # pending row whose key comes back as booked is simply updated in place below.
+    open_pending = [row for row in stored if row.status == TransactionStatus.PENDING and row.pk not in answered]
+    # Booked rows inside the covered window that the bank no longer reports (as stored now,
+    # before the loop below edits any row): dropped by the bank, unless claimed below.
+    unreported = [] if covered is None else [
+        row.pk for row in stored
+        if row.status == TransactionStatus.BOOKED and covered[0] <= row.booked_date <= covered[1]
+        and row.pk not in answered
     ]
 
     to_create: list[dict] = []
     to_update: dict = {}
     claimed_ids: set = set()
 
-    for key, fp, record in [*booked, *pending]:
+    for key, fp, record in incoming:
         values = _record_values(model, key, fp, record)
         row = existing.get(key)
         if row is None and record.status == TransactionStatus.BOOKED:
-            row = _best_pending_match(open_pending, record, claimed_ids)
+            row = _best_pending_match(open_pending, record, claimed_ids, settlement_max_days)
             if row is not None:
                 claimed_ids.add(row.pk)
                 result.claimed += 1
@@ -243,10 +308,11 @@ def transactions_import(account: Account, data: AccountData, *, also_save: tuple
         if _apply(row, values):
             to_update[row.pk] = row
 
-    removed_ids = [row.pk for row in open_pending if row.pk not in claimed_ids and data.pending is not None]
-    if unreported:
-        claimed_keys = {row.external_id for row in to_update.values()}
-        removed_ids.extend(pk for pk, key in unreported if key not in claimed_keys and pk not in to_update)
+    removed_ids = []
+    if data.pending is not None:
+        removed_ids = [row.pk for row in open_pending
+                       if row.pk not in claimed_ids and _pending_is_gone(row, covered, today, settlement_max_days)]
+    removed_ids.extend(pk for pk in unreported if pk not in to_update)
 
     if removed_ids:
         result.removed = model.objects.filter(pk__in=removed_ids).delete()[0]
@@ -264,6 +330,15 @@ def transactions_import(account: Account, data: AccountData, *, also_save: tuple
     account.last_synced_at = timezone.now()
     account.save(update_fields=[*also_save, "last_synced_at", "updated_at"])
     return result
+
+
+def _pending_is_gone(row: Transaction, covered: tuple | None, today, settlement_max_days: int) -> bool:
+    """May an unreported, unclaimed pending row be deleted as cancelled? Only if its booked twin
+    would have been in this answer (the covered window reaches the day before its date: a twin
+    can carry its UTC date), or if it is older than the bank could take to book it."""
+    if (today - row.booked_date).days > settlement_max_days:
+        return True
+    return covered is not None and covered[0] <= row.booked_date - WINDOW_EDGE_MARGIN
 
 
 def _pre_insert_hooks() -> list:
@@ -304,23 +379,25 @@ def _extra_fields(model: type[Transaction]) -> list[str]:
     return ["running_balance"] if _has_field(model, "running_balance") else []
 
 
-def _best_pending_match(candidates: list[Transaction], record: TransactionRecord, taken: set):
+def _best_pending_match(candidates: list[Transaction], record: TransactionRecord, taken: set, max_days: int):
     best, best_score = None, None
     for row in candidates:
         if row.pk in taken:
             continue
-        score = _claim_score(row, record)
+        score = _claim_score(row, record, max_days)
         if score is not None and (best_score is None or score > best_score):
             best, best_score = row, score
     return best
 
 
-def account_data_import(account: Account, data: AccountData) -> ImportResult:
+def account_data_import(account: Account, data: AccountData, *,
+                        settlement_max_days: int = DEFAULT_SETTLEMENT_MAX_DAYS) -> ImportResult:
     """Balance + transactions for one account, atomically."""
     with transaction.atomic():
         # The balance is saved with the account's last_synced_at: one UPDATE, not two.
         balance_fields = _balance_set(account, data.balance) if data.balance is not None else []
-        return transactions_import(account, data, also_save=tuple(balance_fields))
+        return transactions_import(account, data, also_save=tuple(balance_fields),
+                                   settlement_max_days=settlement_max_days)
 
 
 def last_booked_date(account: Account):
@@ -329,6 +406,29 @@ def last_booked_date(account: Account):
     return row
 
 
-def incremental_since(account: Account, overlap_days: int):
+def sync_window_start(account: Account, *, overlap_days: int, settlement_max_days: int = DEFAULT_SETTLEMENT_MAX_DAYS,
+                      history_max_days: int | None = None):
+    """Where an incremental fetch starts (None: the first sync, take the full history).
+
+    Far enough back for every booked row that may still arrive or change: `overlap_days` before
+    the last booked date (banks amend recent items), and the day before the oldest pending row
+    still open (its booked twin carries the payment's own date at TrueLayer, so a card payment
+    that books two weeks later is dated two weeks back, and a twin may carry the UTC date, one
+    day earlier) — then one more day, because the first day of an answer is never trusted to be
+    complete (WINDOW_EDGE_MARGIN). Pending rows older than the settlement maximum are treated as
+    cancelled and do not widen it. `history_max_days` is how far back the provider lets us ask
+    without the person present (TrueLayer: 90 days without a fresh SCA); the start never goes
+    beyond it, and pending rows older than that are kept, never deleted, until they expire."""
+    today = timezone.localdate()
     last = last_booked_date(account)
-    return None if last is None else last - timedelta(days=overlap_days)
+    if last is None:
+        return None
+    start = min(last, today) - timedelta(days=overlap_days)
+    oldest_pending = (account.transactions.filter(status=TransactionStatus.PENDING,
+                                                  booked_date__gte=today - timedelta(days=settlement_max_days))
+                      .order_by("booked_date").values_list("booked_date", flat=True).first())
+    if oldest_pending is not None:
+        start = min(start, oldest_pending - 2 * WINDOW_EDGE_MARGIN)
+    if history_max_days is not None:
+        start = max(start, today - timedelta(days=history_max_days))
+    return start

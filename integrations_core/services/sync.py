@@ -29,15 +29,13 @@ from integrations_core.providers.errors import (
 from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.selectors import connection_model_get, provider_is_enabled
 
+from .account_sync import account_sync
 from .audit import audit_record
 from .breaker import breaker_allows, breaker_record_failure, breaker_record_success
-from .imports import account_data_import, account_upsert, incremental_since
 from .tokens import token_needs_refresh, token_refresh
 
 logger = logging.getLogger(__name__)
 
-# Re-fetch this many days before the last booked date: banks book late and amend recent items.
-OVERLAP_DAYS = 10
 SUCCESS_INTERVAL = timedelta(hours=20)  # the next daily run picks it up again
 # Failures that say the provider itself is unwell (not this person's consent or quota).
 PROVIDER_WIDE_CODES = {"provider_down", "bad_response"}
@@ -162,26 +160,13 @@ def _run(connection: Connection, run: SyncRun) -> None:
     # The connection's stored accounts in one query (after list_accounts, which may re-key some).
     stored = {a.external_id: a for a in connection.account_model.objects.filter(connection=connection)}
     for record in accounts:
-        account = account_upsert(connection, record, known=stored.get(record.external_id))
         seen_external_ids.append(record.external_id)
-        try:
-            data = call("fetch_account", record, since=incremental_since(account, OVERLAP_DAYS))
-            with transaction.atomic():
-                result = account_data_import(account, data)
-                for hook in hooks:
-                    hook(account=account, data=data, result=result)
-        except (ConsentExpired, ProviderAuthError):
-            raise  # the whole connection needs attention, not just this account
-        except ProviderError as exc:
-            results[record.external_id] = {"name": account.name, "status": "failed", "error_code": exc.code,
-                                           "error": exc.user_message}
-            if isinstance(exc, RateLimited) and exc.retry_after:
-                results[record.external_id]["retry_after"] = exc.retry_after
-            continue
-        results[record.external_id] = {"name": account.name, "status": "ok", **result.as_dict()}
-        run.added += result.added
-        run.updated += result.updated
-        run.removed += result.removed
+        outcome = account_sync(connection, provider, record, known=stored.get(record.external_id), fetch=call,
+                               hooks=hooks)
+        results[record.external_id] = outcome.as_dict()
+        run.added += outcome.result.added
+        run.updated += outcome.result.updated
+        run.removed += outcome.result.removed
 
     # Accounts the provider no longer returns are hidden, never deleted (their history stays).
     vanished = [a.pk for key, a in stored.items() if a.is_active and key not in seen_external_ids]
@@ -191,6 +176,8 @@ def _run(connection: Connection, run: SyncRun) -> None:
     run.provider_calls += state["source"].calls
     run.account_results = results
     failed = [r for r in results.values() if r["status"] == "failed"]
+    # An account that is partly synced (a stale balance, refused history) makes the run partial.
+    problems = [r for r in results.values() if r["status"] != "ok"]
     if failed and len(failed) == len(results):
         first = failed[0]
         run.outcome, run.error_code, run.error = SyncOutcome.FAILED, first["error_code"], first["error"]
@@ -200,8 +187,8 @@ def _run(connection: Connection, run: SyncRun) -> None:
         if first["error_code"] in PROVIDER_WIDE_CODES:
             breaker_record_failure(connection.provider, first["error_code"])
     else:
-        run.outcome = SyncOutcome.PARTIAL if failed else SyncOutcome.SUCCEEDED
-        run.next_action = "retry_later" if failed else "none"
+        run.outcome = SyncOutcome.PARTIAL if problems else SyncOutcome.SUCCEEDED
+        run.next_action = "retry_later" if problems else "none"
         _record_success(connection)
         breaker_record_success(connection.provider)
     run.finished_at = timezone.now()

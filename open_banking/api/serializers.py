@@ -9,6 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from integrations_core.api.fields import MoneyField
 from integrations_core.models import ConnectionStatus, SyncRun
 from integrations_core.providers.registry import registry
 
@@ -125,17 +126,32 @@ class BankAccountSerializer(serializers.ModelSerializer):
     connection = serializers.UUIDField(source="connection_id", read_only=True)
     provider = serializers.CharField(source="connection.provider", read_only=True)
     institution_name = serializers.CharField(source="connection.institution_name", read_only=True)
+    # One sign convention for every provider: negative = owed (a card's spent balance, an
+    # overdraft), positive = held. Statement figures and payment_due are amounts due (positive).
+    current_balance = MoneyField(allow_null=True, help_text="Negative = owed (credit card balance, overdraft); "
+                                                            "positive = money held. Same for every provider.")
+    available_balance = MoneyField(allow_null=True, help_text="What can be spent now, including unused "
+                                                              "overdraft or credit limit.")
+    credit_limit = MoneyField(allow_null=True)
+    last_statement_balance = MoneyField(allow_null=True, help_text="Amount due on the last statement (positive).")
+    payment_due = MoneyField(allow_null=True, help_text="Amount due by payment_due_date (positive).")
+    sync_state = serializers.CharField(read_only=True, help_text="ok | balance_stale (the balance is as of "
+                                       "balance_updated_at) | failing (see sync_error, since sync_failing_since)")
 
     class Meta:
         model = BankAccount
         fields = ["id", "connection", "provider", "institution_name", "name", "type", "subtype", "currency",
                   "current_balance", "available_balance", "balance_updated_at", "masked_number", "iban_masked",
                   "sort_code_masked", "credit_limit", "last_statement_balance", "last_statement_date",
-                  "payment_due", "payment_due_date", "is_active", "last_synced_at", "created_at"]
+                  "payment_due", "payment_due_date", "is_active", "last_synced_at", "sync_state",
+                  "sync_error_code", "sync_error", "sync_failing_since", "created_at"]
         read_only_fields = fields
 
 
 class BalanceSnapshotSerializer(serializers.ModelSerializer):
+    current = MoneyField(allow_null=True)
+    available = MoneyField(allow_null=True)
+
     class Meta:
         model = BalanceSnapshot
         fields = ["date", "current", "available", "currency"]
@@ -148,6 +164,9 @@ class BankTransactionSerializer(serializers.ModelSerializer):
     connection = serializers.UUIDField(source="account.connection_id", read_only=True)
     provider = serializers.CharField(source="account.connection.provider", read_only=True)
     type = serializers.CharField(source="transaction_type", read_only=True, help_text="debit | credit")
+    amount = MoneyField(help_text="Signed: negative = money out.")
+    running_balance = MoneyField(allow_null=True)
+    original_amount = MoneyField(currency_source="original_currency", allow_null=True)
 
     class Meta:
         model = BankTransaction

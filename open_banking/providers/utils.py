@@ -10,13 +10,15 @@ from typing import Any
 
 import requests
 
+from integrations_core.money import fits_storage
 from integrations_core.providers.errors import BadProviderResponse
 
 # What an amount may look like on the wire: digits, one point, an optional exponent. No NaN or
 # Infinity (Decimal and Python's json accept both), no "1_000", no currency signs or separators.
 _AMOUNT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-# The money columns hold 18 digits, 2 of them decimals; anything larger is not a real amount and
-# would fail the whole account's write instead of being reported as a bad response.
+# The provider money columns hold 22 digits, 4 of them decimals (every ISO 4217 minor unit);
+# anything larger is not a real amount and would fail the whole account's write instead of being
+# reported as a bad response.
 MAX_AMOUNT = Decimal(10) ** 16
 
 
@@ -51,6 +53,10 @@ def to_decimal(value: Any) -> Decimal | None:
         raise BadProviderResponse(f"Not an amount: {type(value).__name__}") from exc
     if not amount.is_finite() or amount.copy_abs() >= MAX_AMOUNT:
         raise BadProviderResponse("Not an amount: out of range")
+    if not fits_storage(amount):
+        # More decimals than any ISO 4217 currency has: storing it would round it, and the
+        # stored value would never equal the incoming one again.
+        raise BadProviderResponse("Not an amount: more decimals than any currency has")
     return amount
 
 

@@ -92,12 +92,12 @@ def test_history_is_worked_back_from_the_balance_through_booked_transactions(use
     assert today - timedelta(days=4) not in history, "nothing is drawn before the history starts"
 
 
-def test_history_of_a_card_owed_as_a_positive_balance_runs_the_other_way(user):
-    card = _account(user, type_="credit_card", balance="60.00")
+def test_history_of_a_card_runs_with_the_amounts_like_every_balance(user):
+    card = _account(user, type_="credit_card", balance="-60.00")  # owed: negative, for every provider
     today = card.created_at.date()
     _tx(card, today, "-10.00")  # spending: the amount owed went up by 10 today
-    assert balance_history(card, days=2, today=today) == {today - timedelta(days=1): Decimal("50.00"),
-                                                          today: Decimal("60.00")}
+    assert balance_history(card, days=2, today=today) == {today - timedelta(days=1): Decimal("-50.00"),
+                                                          today: Decimal("-60.00")}
 
 
 def test_stored_snapshots_win_over_worked_back_figures(user):

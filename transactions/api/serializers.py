@@ -9,6 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from integrations_core.api.fields import MoneyField
 from open_banking.models import BankAccount, BankTransaction
 from transactions.models import (
     Budget,
@@ -50,6 +51,7 @@ class CategorySerializer(serializers.ModelSerializer):
 # --- transactions -------------------------------------------------------------------------------
 class TransactionSerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
+    amount = MoneyField(help_text="Signed: negative = money out; at the currency's minor unit.")
     primary_category = serializers.SerializerMethodField()
     category_label = serializers.SerializerMethodField()
     needs_review = serializers.SerializerMethodField()

@@ -7,23 +7,30 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django import template
 
+from integrations_core.money import minor_units
+
 register = template.Library()
 
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 MINUS = "\u2212"  # a real minus sign: read as "minus" by screen readers, unlike a hyphen
-CENT = Decimal("0.01")
 
 
 def format_money(amount, currency: str = "GBP", *, signed: bool = False) -> str:
     if amount is None or amount == "":
         return "—"
+    currency = (currency or "").upper()
     try:
-        value = Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        exact = Decimal(str(amount))
+        # At the currency's minor unit (JPY 0, KWD 3), never rounding away digits it was sent.
+        places = minor_units(currency)
+        quantum = Decimal(1).scaleb(-places)
+        value = exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        if value != exact:
+            value, places = exact, max(places, -exact.normalize().as_tuple().exponent)
     except (InvalidOperation, ValueError):
         return str(amount)
     sign = MINUS if value < 0 else ("+" if signed and value > 0 else "")
-    digits = f"{abs(value):,.2f}"
-    currency = (currency or "").upper()
+    digits = f"{abs(value):,.{places}f}"
     symbol = SYMBOLS.get(currency)
     return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}".rstrip()
 

@@ -73,7 +73,7 @@ def placeholder_record(account_id: str, currency: str = "") -> AccountRecord:
     """Stands in for an account whose details could not be fetched yet (quota, outage): the
     next sync asks again, and this run reports the account as failed instead of hiding it."""
     return AccountRecord(external_id=account_id, name=f"Account …{account_id[-4:]}", type=AccountType.OTHER,
-                         currency=currency, raw={})
+                         currency=currency, raw={}, details_missing=True)
 
 
 def _pick(balances: list[dict[str, Any]], order: tuple[str, ...]) -> dict[str, Any] | None:

@@ -139,19 +139,24 @@ class GoCardlessSource:
         # ever: it defaults to the bank's today, which is what we want even if our clock lags.
         body = self._scoped(account_id, "transactions", self.client.account_transactions, date_from=since)
         booked, pending = mapper.transaction_records(body)
-        return AccountData(account=account, balance=self._balance(account_id), booked=booked, pending=pending,
-                           window_from=since, window_to=None)
+        balance, balance_error = self._balance(account_id)
+        return AccountData(account=account, balance=balance, booked=booked, pending=pending,
+                           window_from=since, window_to=None, balance_error=balance_error)
 
     def _balance(self, account_id: str):
-        """The balance, if the quota allows. The transactions are already paid for, so a balance
-        failure only costs today's snapshot, not the rows."""
-        if quota_wait_seconds(account_id, "balances") is not None:
-            return None
+        """(balance, error): the balance if the quota allows. The transactions are already paid
+        for, so a balance failure costs only the balance, not the rows, but it is reported: the
+        account shows its balance as stale, with its date, instead of "ok"."""
+        wait = quota_wait_seconds(account_id, "balances")
+        if wait is not None:
+            # Not _limited(): a spent balance quota alone must not mark the connection as waiting.
+            return None, RateLimited("The bank's daily balance limit for this account is spent",
+                                     retry_after=wait, provider_code="quota_ledger")
         try:
-            return mapper.balance_record(self._scoped(account_id, "balances", self.client.account_balances))
+            return mapper.balance_record(self._scoped(account_id, "balances", self.client.account_balances)), None
         except (RateLimited, ProviderUnavailable, BadProviderResponse) as exc:
             logger.info("gocardless balance skipped connection=%s code=%s", self.connection.pk, exc.code)
-            return None
+            return None, exc
 
     def _scoped(self, account_id: str, scope: str, fn, **kwargs):
         try:

@@ -1,7 +1,9 @@
 """TrueLayer payloads -> plain records. No HTTP, no ORM.
 
 Signs: account amounts are already negative = money out; card amounts are the other way round
-(positive = spend), so they are flipped here. Balances are kept exactly as the bank reports them."""
+(positive = spend), so they are flipped here. So is a card's `current` balance (TrueLayer: the
+positive amount owed), so that every provider's balances share one convention: negative = owed.
+A card's `available` (credit left to spend) and its statement figures (amounts due) stay positive."""
 
 from __future__ import annotations
 
@@ -86,9 +88,12 @@ def balance_record(item: dict[str, Any] | None, kind: str) -> BalanceRecord | No
             "payment_due": to_decimal(item.get("payment_due")),
             "payment_due_date": parse_date(item.get("payment_due_date")),
         }
+    current = to_decimal(item.get("current"))
+    if kind == CARDS and current is not None:
+        current = -current  # owed, as GoCardless and every account balance report it
     return BalanceRecord(
         currency=str(_require(item, "currency")).upper(),
-        current=to_decimal(item.get("current")),
+        current=current,
         available=to_decimal(item.get("available")),
         as_of=parse_datetime(item.get("update_timestamp")),
         extra=extra,
@@ -103,11 +108,15 @@ def transaction_record(item: dict[str, Any], kind: str, status: str) -> Transact
     classification = item.get("transaction_classification") or []
     provider_category = "/".join(str(c) for c in classification) or str(item.get("transaction_category", ""))
     running = item.get("running_balance") or {}
-    # transaction_id changes between requests at some banks; only the normalised id is a key.
+    # transaction_id can change between requests; only the normalised id is a key, and neither
+    # the per-request id nor anything derived from it is stored, or an unchanged re-sync would
+    # rewrite every row. The bank's own id (provider_transaction_id) is stable where sent.
     stable_id = item.get("normalised_provider_transaction_id") or None
+    meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
+    bank_id = item.get("provider_transaction_id") or meta.get("bank_transaction_id") or ""
     return TransactionRecord(
         external_id=str(stable_id) if stable_id else None,
-        provider_transaction_id=str(item.get("transaction_id") or ""),
+        provider_transaction_id=str(bank_id),
         booked_date=local_date(timestamp),
         booked_at=parse_datetime(timestamp),
         amount=amount,
@@ -117,7 +126,7 @@ def transaction_record(item: dict[str, Any], kind: str, status: str) -> Transact
         merchant_name=str(item.get("merchant_name") or ""),
         provider_category=provider_category,
         running_balance=to_decimal(running.get("amount")) if isinstance(running, dict) else None,
-        raw=jsonable(item),
+        raw=jsonable({k: v for k, v in item.items() if k != "transaction_id"}),
     )
 
 

@@ -40,6 +40,10 @@ class TrueLayerProvider(OAuth2Provider):
         Capability.REFRESH_TOKENS, Capability.REVOKE, Capability.CONSENT_EXPIRY, Capability.PKCE, Capability.CARDS,
     })
     consent_days = 90
+    # Without a fresh SCA UK banks give 90 days of history (sca_exceeded beyond): incremental
+    # windows are clamped to it, so a quiet account keeps syncing instead of failing daily.
+    history_max_days_unattended = FALLBACK_HISTORY_DAYS
+    settlement_max_days = 120  # "can stay pending up to 120" (TrueLayer's pending endpoint docs)
     connection_model = "open_banking.BankConnection"
     scopes = ["info", "accounts", "balance", "cards", "transactions", "offline_access"]
 
@@ -142,9 +146,12 @@ class TrueLayerSource:
         balance = mapper.balance_record(self.client.balance(kind, account.external_id), kind)
         try:
             booked = self.client.transactions(kind, account.external_id, date_from=date_from, date_to=today)
-        except HistoryTooOld:
+        except HistoryTooOld as exc:
             if since is not None:
-                raise
+                # Even the clamped window was refused: keep the balance flowing and report the
+                # account as failing rather than losing both (nothing is deleted: no window).
+                return AccountData(account=account, balance=balance, booked=[], pending=None,
+                                   transactions_error=exc)
             date_from = today - timedelta(days=FALLBACK_HISTORY_DAYS)
             booked = self.client.transactions(kind, account.external_id, date_from=date_from, date_to=today)
         try:

@@ -251,10 +251,13 @@ class TestGoCardlessSpecifics:
         rsps.get(account_url(CURRENT, "balances"), **failure_response("rate_limited"))
         self.contract.register_data(rsps, payloads)
         run = connection_sync(connection)
-        assert run.outcome == SyncOutcome.SUCCEEDED
+        # The rows are written, and the stale balance is a visible state, not "ok".
+        assert run.outcome == SyncOutcome.PARTIAL
+        assert run.account_results[CURRENT]["status"] == "partial"
         current = BankAccount.objects.get(external_id=CURRENT)
         assert current.transactions.count() == 4
         assert current.current_balance is None
+        assert current.sync_state == "balance_stale" and current.sync_error_code == "balance_rate_limited"
         assert QuotaLedger.objects.get(account_id=CURRENT, scope="balances").rate_limited_calls == 1
 
     def test_expired_requisition_needs_reconnect(self, connection, rsps, payloads):

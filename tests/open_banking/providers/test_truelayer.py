@@ -142,9 +142,10 @@ class TestTrueLayerContract(ProviderContract):
             "GB35****1234", "**-**-56", "****5678")
         assert "12345678" not in str(current.raw) and "GB35LOYD12345678901234" not in str(current.raw)
         card = BankAccount.objects.get(connection=connection, external_id=CARD_ID)
-        # Card balances as the bank reports them (current = owed), with the card's extras.
+        # TrueLayer reports a card's current balance as a positive amount owed; it is stored
+        # with the one convention every provider shares (negative = owed). Extras stay positive.
         assert (card.type, card.current_balance, card.credit_limit, card.payment_due) == (
-            "credit_card", Decimal("20.00"), Decimal("3300.00"), Decimal("5.00"))
+            "credit_card", Decimal("-20.00"), Decimal("3300.00"), Decimal("5.00"))
         assert card.payment_due_date == timezone.localdate() + timedelta(days=5)
         assert card.masked_number == "****4321" and "JOHN DOE" not in str(card.raw)
 
@@ -179,21 +180,25 @@ class TestTrueLayerSpecifics:
         assert google.provider_category == "Entertainment/Games"
         assert google.merchant_name == "Google play"
 
-    def test_normalised_id_is_the_key_and_transaction_id_is_stored(self, connection, rsps, payloads):
+    def test_an_unchanged_resync_with_reissued_transaction_ids_rewrites_nothing(self, connection, rsps, payloads):
         self.contract.register_data(rsps, payloads)
         connection_sync(connection)
         google = BankTransaction.objects.get(description="GOOGLE PLAY STORE")
         assert google.external_id == "txn-norm-0001"
-        assert google.raw["transaction_id"] == "03c333979b729315545816aaa365c33f"
+        # The per-request transaction_id is neither a key nor stored; the bank's own id is.
+        assert "transaction_id" not in google.raw
+        assert google.provider_transaction_id == "9882ks-00js"  # meta.bank_transaction_id
+        stamps = dict(BankTransaction.objects.values_list("pk", "updated_at"))
         rsps.reset()
-        # The bank re-issues every transaction_id on the next request: still one row each.
+        # The bank re-issues every transaction_id on the next request: still one row each, and
+        # nothing is rewritten (before, every row in the window was updated on every sync).
         for item in payloads["account_transactions"]["results"]:
             item["transaction_id"] = "reissued-" + item["transaction_id"]
         self.contract.register_data(rsps, payloads)
-        connection_sync(connection)
+        run = connection_sync(connection)
         assert BankTransaction.objects.filter(status="booked").count() == 5
-        google.refresh_from_db()
-        assert google.raw["transaction_id"] == "reissued-03c333979b729315545816aaa365c33f"
+        assert (run.added, run.updated, run.removed) == (0, 0, 0)
+        assert dict(BankTransaction.objects.values_list("pk", "updated_at")) == stamps
 
     def test_refused_token_is_refreshed_once_mid_sync(self, connection, rsps, payloads):
         rsps.get(f"{DATA}/accounts", status=401, json={"error": "invalid_token"})
