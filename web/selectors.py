@@ -95,6 +95,8 @@ def account_rows(user) -> list[AccountRow]:
         live = account.is_active and connection.status in (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR)
         detail = ("" if live else "Disconnected: no longer updating" if connection.status == ConnectionStatus.REVOKED
                   else "Not updating: see Connections" if account.is_active else "No longer reported by the bank")
+        if live and account.sync_state != "ok":
+            detail = account.sync_error  # this account alone is failing, or its balance is stale
         rows.append(AccountRow(
             id=str(account.pk), name=account.name, is_manual=False, type_label=types.get(account.type, account.type),
             institution=connection.institution_name or connection.provider.title(), currency=account.currency,

@@ -260,6 +260,26 @@ class TestGoCardlessSpecifics:
         assert current.sync_state == "balance_stale" and current.sync_error_code == "balance_rate_limited"
         assert QuotaLedger.objects.get(account_id=CURRENT, scope="balances").rate_limited_calls == 1
 
+    def test_an_account_whose_details_fail_is_reported_not_stored_as_a_nameless_row(self, connection, rsps,
+                                                                                      payloads):
+        rsps.get(account_url(SAVINGS, "details"), **failure_response("rate_limited"))
+        self.contract.register_data(rsps, payloads)
+        run = connection_sync(connection)
+        assert run.outcome == SyncOutcome.PARTIAL
+        # No "Account …5838 · Other · — · —" row: only the account whose details arrived.
+        assert list(BankAccount.objects.values_list("external_id", flat=True)) == [CURRENT]
+        result = run.account_results[SAVINGS]
+        assert result["status"] == "failed" and result["error_code"] == "rate_limited"
+        assert result["name"] == "New account (details not available yet)"
+        # Once the bank's limit resets, the next sync fetches the details and the real account
+        # appears, with its data.
+        QuotaLedger.objects.all().delete()
+        rsps.reset()
+        self.contract.register_data(rsps, payloads)
+        assert connection_sync(connection).outcome == SyncOutcome.SUCCEEDED
+        savings = BankAccount.objects.get(external_id=SAVINGS)
+        assert savings.type == "savings" and savings.transactions.exists()
+
     def test_expired_requisition_needs_reconnect(self, connection, rsps, payloads):
         linked = {**payloads["requisition_linked"], "status": "EX"}
         rsps.get(f"{GC_API}/requisitions/{REQ_ID}/", json=linked)
