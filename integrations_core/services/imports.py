@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -420,13 +420,15 @@ def sync_window_start(account: Account, *, overlap_days: int, settlement_max_day
     without the person present (TrueLayer: 90 days without a fresh SCA); the start never goes
     beyond it, and pending rows older than that are kept, never deleted, until they expire."""
     today = timezone.localdate()
-    last = last_booked_date(account)
+    # Both dates in one query (the sync asks this for every account, every day).
+    bounds = account.transactions.aggregate(
+        last=Max("booked_date", filter=Q(status=TransactionStatus.BOOKED)),
+        oldest_pending=Min("booked_date", filter=Q(status=TransactionStatus.PENDING,
+                                                   booked_date__gte=today - timedelta(days=settlement_max_days))))
+    last, oldest_pending = bounds["last"], bounds["oldest_pending"]
     if last is None:
         return None
     start = min(last, today) - timedelta(days=overlap_days)
-    oldest_pending = (account.transactions.filter(status=TransactionStatus.PENDING,
-                                                  booked_date__gte=today - timedelta(days=settlement_max_days))
-                      .order_by("booked_date").values_list("booked_date", flat=True).first())
     if oldest_pending is not None:
         start = min(start, oldest_pending - 2 * WINDOW_EDGE_MARGIN)
     if history_max_days is not None:

@@ -20,13 +20,9 @@ def format_money(amount, currency: str = "GBP", *, signed: bool = False) -> str:
         return "—"
     currency = (currency or "").upper()
     try:
-        exact = Decimal(str(amount))
-        # At the currency's minor unit (JPY 0, KWD 3), never rounding away digits it was sent.
+        # Shown at the currency's minor unit (JPY 0, KWD 3); the API carries every digit.
         places = minor_units(currency)
-        quantum = Decimal(1).scaleb(-places)
-        value = exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
-        if value != exact:
-            value, places = exact, max(places, -exact.normalize().as_tuple().exponent)
+        value = Decimal(str(amount)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
     except (InvalidOperation, ValueError):
         return str(amount)
     sign = MINUS if value < 0 else ("+" if signed and value > 0 else "")
