@@ -1,8 +1,8 @@
 """Click through the mock bank's pages from code, the way a person would in a browser.
 
     location = complete_bank_dialog(requests.Session(), auth_link, username="john", institution="monzo")
-    # -> "https://app.example/callback?code=...&state=..."  (TrueLayer)
-    # -> "https://app.example/callback?ref=..."             (GoCardless requisition link)
+    # -> "http://127.0.0.1:8000/integrations/truelayer/callback/?code=...&state=..."  (TrueLayer)
+    # -> "http://127.0.0.1:8000/integrations/gocardless/callback/?ref=..."             (GoCardless)
 
 Works with a `requests.Session` (real HTTP, e.g. against pytest's live_server) or Django's
 test `Client`. It follows redirects inside the sandbox and stops before the final redirect

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import clock
@@ -57,8 +57,24 @@ def clock_state(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_clock_state())
 
 
-@csrf_exempt
+def staff_only(view):
+    """Moving the clock moves it for everyone (tokens, consents and quotas expire by it), so it
+    takes a logged-in staff user, and - not being CSRF-exempt - a CSRF-checked POST from that
+    session: another site cannot move it through a staff member's browser. Scripts use
+    `manage.py sandbox_clock`."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not (request.user.is_authenticated and request.user.is_staff):
+            return JsonResponse({"error": "Moving the sandbox clock needs a staff login "
+                                          "(or `manage.py sandbox_clock`)."}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @require_POST
+@staff_only
 def clock_advance(request: HttpRequest) -> JsonResponse:
     """POST days=N (form or JSON; default 1) moves the sandbox clock N days on."""
     raw = request.POST.get("days")
@@ -75,8 +91,8 @@ def clock_advance(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_clock_state())
 
 
-@csrf_exempt
 @require_POST
+@staff_only
 def clock_reset(request: HttpRequest) -> JsonResponse:
     clock.reset()
     return JsonResponse(_clock_state())

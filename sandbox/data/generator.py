@@ -2,14 +2,21 @@
 
 Every ledger starts on a fixed ANCHOR date and is played forward day by day, each day drawing
 from its own seeded RNG. A day's lines therefore never depend on `today`; `today` only decides
-how far the ledger has been played, which lines are still pending, and where the bank's history
-window starts. Moving the sandbox clock adds days and books pending lines, and nothing else
-changes - which is exactly what incremental sync needs to be tested against."""
+which days exist yet, which lines are still pending, and where the bank's history window
+starts. Moving the sandbox clock adds days and books pending lines, and nothing else changes -
+which is exactly what incremental sync needs to be tested against.
+
+One played-forward generator per (institution, username) is shared by every `today`: it is only
+ever extended, and a book is a view of the days up to `today`. So no `today` can produce
+different lines for a day than another did (the lines are made once), and a new sandbox day
+costs one day of play, not a replay from ANCHOR. `generate_book` replays from scratch; the
+tests hold the two equal."""
 
 from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -38,6 +45,7 @@ def _txn_id(*parts: object) -> str:
 class _Line:
     """A statement line before `today` decides whether it is pending or booked."""
 
+    day: date  # the day it happened: before then it does not exist at all
     seq: int
     line: Transaction  # the booked form (booked id and final amount)
     pending_id: str
@@ -51,10 +59,18 @@ class _Ledger:
         self.balance = opening  # booked balance at the end of the last closed day
         self.lines: list[_Line] = []
         self._booking: defaultdict[date, Decimal] = defaultdict(Decimal)
+        self._ordered: list[_Line] = []
 
     def add(self, line: _Line) -> None:
         self.lines.append(line)
         self._booking[line.line.booking_date] += line.line.amount
+
+    def in_booking_order(self) -> list[_Line]:
+        """Every line played so far, in the order the bank books them. Sorted again only when
+        the ledger has grown, so the books of many days share one sort."""
+        if len(self._ordered) != len(self.lines):
+            self._ordered = sorted(self.lines, key=lambda ln: (ln.line.booking_date, ln.line.timestamp, ln.seq))
+        return self._ordered
 
     def close_day(self, day: date) -> None:
         self.balance += self._booking.pop(day, ZERO)
@@ -76,16 +92,20 @@ class _Generator:
         self.savings = self.ledgers.get(Product.SAVINGS)
         self.card = self.ledgers.get(Product.CREDIT_CARD)
         self.statements: list[tuple[date, Decimal]] = []
+        self.played_until = ANCHOR - timedelta(days=1)
+        self.lock = threading.Lock()  # the live server and the test thread may share one generator
 
     # --- playing the ledgers forward -----------------------------------------------------
     def run(self, until: date) -> None:
-        day = ANCHOR
+        """Play every day up to `until` that has not been played yet (never a day twice)."""
+        day = self.played_until + timedelta(days=1)
         while day <= until:
             self._play_day(day)
             for ledger in self.ledgers.values():
                 ledger.close_day(day)
             if self.card and day.day == self.profile.statement_day:
                 self.statements.append((day, max(ZERO, -self.card.balance)))
+            self.played_until = day
             day += timedelta(days=1)
 
     def _play_day(self, day: date) -> None:
@@ -205,7 +225,7 @@ class _Generator:
             description=description, amount=amount, currency=ledger.account.currency, bank_code=bank_code,
             classification=classification if amount < 0 else (), merchant_name=merchant,
             counterparty=counterparty)
-        ledger.add(_Line(seq, line, booked_id, amount))
+        ledger.add(_Line(day, seq, line, booked_id, amount))
 
     def _add_card_payment(self, ledger: _Ledger, day: date, seq: int, description: str, amount: Decimal,
                           merchant: str, classification: tuple[str, str], mcc: str, *, settle_days: int,
@@ -222,11 +242,12 @@ class _Generator:
             description=description, amount=-booked_amount, currency=ledger.account.currency, bank_code="DEB",
             classification=classification, merchant_name=merchant, merchant_category_code=mcc,
             counterparty=merchant)
-        ledger.add(_Line(seq, line, pending_id, -amount))
+        ledger.add(_Line(day, seq, line, pending_id, -amount))
 
     # --- the view from `today` ---------------------------------------------------------------
     def snapshot(self, ledger: _Ledger, today: date, history_start: date) -> AccountSnapshot:
-        ordered = sorted(ledger.lines, key=lambda ln: (ln.line.booking_date, ln.line.timestamp, ln.seq))
+        # The generator may have been played past `today` for a later book: those days do not exist yet.
+        ordered = [ln for ln in ledger.in_booking_order() if ln.day <= today]
         balance, booked, opening = ledger.opening, [], None
         for entry in ordered:
             if entry.line.booking_date > today:
@@ -272,15 +293,36 @@ def _poisson(rng, lam: float) -> int:
     return k
 
 
+def _book(generator: _Generator, today: date) -> Book:
+    history_start = max(ANCHOR, today - timedelta(days=generator.profile.history_days))
+    snapshots = tuple(generator.snapshot(ledger, today, history_start) for ledger in generator.ledgers.values())
+    return Book(institution=generator.institution, username=generator.username, today=today,
+                history_start=history_start, identity=generator.identity, accounts=snapshots)
+
+
+def _institution(slug: str) -> Institution:
+    institution = institution_by_slug(slug)
+    if institution is None:
+        raise KeyError(f"Unknown sandbox institution {slug!r}")
+    return institution
+
+
+@lru_cache(maxsize=64)
+def _shared_generator(institution_slug: str, username: str) -> _Generator:
+    return _Generator(_institution(institution_slug), username)
+
+
 @lru_cache(maxsize=64)
 def build_book(institution_slug: str, username: str, today: date) -> Book:
     """Everything `username` has at the institution as of `today`. Cached: it is pure."""
-    institution = institution_by_slug(institution_slug)
-    if institution is None:
-        raise KeyError(f"Unknown sandbox institution {institution_slug!r}")
-    generator = _Generator(institution, username)
+    generator = _shared_generator(institution_slug, username)
+    with generator.lock:
+        generator.run(today)
+        return _book(generator, today)
+
+
+def generate_book(institution_slug: str, username: str, today: date) -> Book:
+    """The same book as `build_book`, replayed from ANCHOR with nothing shared or cached."""
+    generator = _Generator(_institution(institution_slug), username)
     generator.run(today)
-    history_start = max(ANCHOR, today - timedelta(days=generator.profile.history_days))
-    snapshots = tuple(generator.snapshot(ledger, today, history_start) for ledger in generator.ledgers.values())
-    return Book(institution=institution, username=username, today=today, history_start=history_start,
-                identity=generator.identity, accounts=snapshots)
+    return _book(generator, today)

@@ -81,6 +81,12 @@ class Transaction:
     def is_credit(self) -> bool:
         return self.amount > 0
 
+    @property
+    def paid_on(self) -> date:
+        """The local date the person paid: the timestamp's own date (the generator keeps card
+        payments within shop hours and dated lines at midnight UTC, so it is the UTC date too)."""
+        return self.timestamp.date()
+
 
 @dataclass(frozen=True)
 class CardStatement:
@@ -93,7 +99,7 @@ class CardStatement:
 @dataclass(frozen=True)
 class AccountSnapshot:
     account: SandboxAccount
-    booked: tuple[Transaction, ...]  # in booking order, oldest first, within the history window
+    booked: tuple[Transaction, ...]  # in booking order, oldest first: all booked on or after history_start
     pending: tuple[Transaction, ...]
     opening_balance: Decimal  # balance just before the first line of `booked`
     current: Decimal  # opening + sum(booked); negative when a card is owed money
@@ -104,6 +110,14 @@ class AccountSnapshot:
     def owed(self) -> Decimal:
         """Cards: what the holder owes, positive."""
         return Decimal(0) - self.current  # never "-0.00"
+
+    def booked_paid_since(self, day: date) -> tuple[Transaction, ...]:
+        """The booked lines paid on or after `day`: the history of a feed keyed on when the
+        person paid (TrueLayer's `timestamp`). `booked` also holds card payments made in the
+        days before the history start that booked after it; served by timestamp, those make the
+        feed's oldest end ragged, so that when the window moves on, a line still inside the
+        served range of timestamps drops out of it. Running balances stay the bank's own."""
+        return tuple(t for t in self.booked if t.paid_on >= day)
 
 
 @dataclass(frozen=True)

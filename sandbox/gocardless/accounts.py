@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from sandbox import clock
 from sandbox.consents import ConsentState, consent_state
-from sandbox.data import AccountSnapshot, build_book
+from sandbox.data import AccountSnapshot, Transaction, build_book
 from sandbox.faults import (
     MALFORMED_BODY,
     Fault,
@@ -185,16 +185,23 @@ def transactions(request, row, snapshot):
     # The agreement caps how far back the bank will go, whatever the client asks for.
     agreement = row.requisition.agreement
     history_days = agreement.max_historical_days if agreement else 90
-    earliest = clock.today() - timedelta(days=history_days)
+    booked, pending = served_lines(snapshot, clock.today(), history_days, date_from, date_to)
+    keeps_ids = institution_by_slug(row.consent.institution_slug).pending_ids_survive_booking
+    return {"transactions": {
+        "booked": [render.transaction(t, ids_survive_booking=keeps_ids) for t in booked],
+        "pending": [render.transaction(t, ids_survive_booking=keeps_ids) for t in pending],
+    }}
+
+
+def served_lines(snapshot: AccountSnapshot, today: date, history_days: int, date_from: date | None = None,
+                 date_to: date | None = None) -> tuple[list[Transaction], list[Transaction]]:
+    """(booked, pending), newest first, as GoCardless serves them: booked lines by booking date,
+    pending ones by the day they were made, within the agreement's history and the asked dates."""
+    earliest = today - timedelta(days=history_days)
     start = max(date_from or earliest, earliest)
 
     def wanted(day: date) -> bool:
         return start <= day and (date_to is None or day <= date_to)
 
-    keeps_ids = institution_by_slug(row.consent.institution_slug).pending_ids_survive_booking
-    return {"transactions": {
-        "booked": [render.transaction(t, ids_survive_booking=keeps_ids)
-                   for t in reversed(snapshot.booked) if wanted(t.booking_date)],
-        "pending": [render.transaction(t, ids_survive_booking=keeps_ids)
-                    for t in reversed(snapshot.pending) if wanted(t.timestamp.date())],
-    }}
+    return ([t for t in reversed(snapshot.booked) if wanted(t.booking_date)],
+            [t for t in reversed(snapshot.pending) if wanted(t.paid_on)])

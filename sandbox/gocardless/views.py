@@ -15,6 +15,7 @@ from sandbox import clock
 from sandbox.consents import ConsentState, consent_revoke, consent_state
 from sandbox.institutions import INSTITUTIONS, institution_by_gocardless_id
 from sandbox.models import GoCardlessAgreement, GoCardlessRequisition
+from sandbox.redirects import redirect_uri_allowed
 
 from . import render
 from .auth import api_endpoint, request_data
@@ -140,11 +141,15 @@ def agreement(request: HttpRequest, agreement_id: str) -> JsonResponse:
 
 
 # --- requisitions ------------------------------------------------------------------------------
-def _requisition_from(data) -> GoCardlessRequisition | JsonResponse:
+def _requisition_from(request: HttpRequest, data) -> GoCardlessRequisition | JsonResponse:
     errors: dict[str, str] = {}
     redirect = urlsplit(str(data.get("redirect", "")))
     if redirect.scheme not in ("http", "https") or not redirect.netloc:
         errors["redirect"] = "This field is required and must be an absolute URL."
+    # Real GoCardless takes any redirect, trusting whoever holds the secret key; the sandbox's
+    # key is a public default, so its link pages would be an open redirect without this.
+    elif not redirect_uri_allowed(str(data["redirect"]), request, provider="gocardless"):
+        errors["redirect"] = "This redirect is not registered for the sandbox client (see SANDBOX_REDIRECT_URIS)."
     inst = institution_by_gocardless_id(str(data.get("institution_id", "")))
     if inst is None:
         errors["institution_id"] = "Unknown institution_id. Use GET /institutions/ to find one."
@@ -186,7 +191,7 @@ def _requisition_from(data) -> GoCardlessRequisition | JsonResponse:
 def requisitions(request: HttpRequest) -> JsonResponse:
     now = clock.now()
     if request.method == "POST":
-        created = _requisition_from(request_data(request))
+        created = _requisition_from(request, request_data(request))
         if isinstance(created, JsonResponse):
             return created
         return JsonResponse(render.requisition(created, request, requisition_status(created, now)), status=201)

@@ -27,6 +27,7 @@ from sandbox.forms import BankLoginForm
 from sandbox.institutions import institution_by_slug, institution_by_truelayer_id
 from sandbox.models import Consent, TrueLayerAuthRequest, TrueLayerToken
 from sandbox.pages import consent_page, error_page, login_page, redirect_with_params
+from sandbox.redirects import redirect_uri_allowed
 
 from .render import error_response
 
@@ -48,7 +49,8 @@ SCOPE_DESCRIPTIONS = {
 
 
 # --- the auth dialog ---------------------------------------------------------------------------
-def _auth_link_problem(params) -> str:
+def _auth_link_problem(request: HttpRequest) -> str:
+    params = request.GET
     if params.get("response_type") != "code":
         return "response_type must be 'code'."
     if params.get("client_id") != sandbox_client_id():
@@ -56,6 +58,8 @@ def _auth_link_problem(params) -> str:
     redirect_uri = urlsplit(params.get("redirect_uri", ""))
     if redirect_uri.scheme not in ("http", "https") or not redirect_uri.netloc:
         return "redirect_uri must be an absolute http(s) URL."
+    if not redirect_uri_allowed(params["redirect_uri"], request, provider="truelayer"):
+        return "unauthorized_client: the redirect_uri is not allow-listed for this client_id."
     scopes = params.get("scope", "").split()
     if not scopes or set(scopes) - set(SCOPE_DESCRIPTIONS):
         return f"invalid_scope: use some of {' '.join(SCOPE_DESCRIPTIONS)}."
@@ -68,8 +72,9 @@ def _auth_link_problem(params) -> str:
 
 @require_GET
 def authorize(request: HttpRequest) -> HttpResponse:
-    # Problems with the link itself are shown, never redirected: the redirect_uri is untrusted.
-    if problem := _auth_link_problem(request.GET):
+    # Problems with the link itself are shown, never redirected: the redirect_uri is untrusted
+    # until it is found on the client's allow-list.
+    if problem := _auth_link_problem(request):
         return error_page(request, "Invalid auth link", problem)
     params = request.GET
     auth_request = TrueLayerAuthRequest.objects.create(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from sandbox import clock
 from sandbox.consents import ConsentState, consent_state
 from sandbox.credentials import sandbox_client_id
-from sandbox.data import AccountSnapshot, Book, build_book
+from sandbox.data import AccountSnapshot, Book, Transaction, build_book
 from sandbox.faults import (
     MALFORMED_BODY,
     Fault,
@@ -118,8 +118,14 @@ def _window(request: HttpRequest) -> tuple[datetime | None, datetime | None] | H
     return bounds[0], bounds[1]
 
 
+def booked_history(book: Book, snapshot: AccountSnapshot) -> tuple[Transaction, ...]:
+    """The booked lines TrueLayer serves before `from`/`to`: its history is a range of
+    `timestamp`s (when the person paid, not when it booked), from the bank's first day."""
+    return snapshot.booked_paid_since(book.history_start)
+
+
 def _transactions(request: HttpRequest, book: Book, snapshot: AccountSnapshot, *, pending: bool):
-    lines = snapshot.pending if pending else snapshot.booked
+    lines = snapshot.pending if pending else booked_history(book, snapshot)
     if not pending:
         window = _window(request)
         if isinstance(window, HttpResponse):

@@ -12,8 +12,12 @@ import pytest
 
 from sandbox.testing import complete_bank_dialog
 
-REDIRECT_URI = "https://app.example/integrations/truelayer/callback"
-GC_REDIRECT = "https://app.example/integrations/gocardless/callback"
+from .edge_days import HTTP_TODAYS, frozen_at
+
+# The platform's own callbacks under SITE_URL (config/test_settings.py): registered for the
+# sandbox client, so the banks will redirect there from any host the sandbox is served on.
+REDIRECT_URI = "http://testserver/integrations/truelayer/callback/"
+GC_REDIRECT = "http://testserver/integrations/gocardless/callback/"
 FULL_SCOPE = "info accounts balance cards transactions offline_access"
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 TL_DATA = "/sandbox/truelayer/api/data/v1"
@@ -27,6 +31,14 @@ def _fast_sandbox(settings):
     settings.SANDBOX_LATENCY_MS = 0
     settings.SANDBOX_CLIENT_ID = CLIENT["client_id"]
     settings.SANDBOX_CLIENT_SECRET = CLIENT["client_secret"]
+
+
+@pytest.fixture(params=HTTP_TODAYS, ids=str)
+def sandbox_today(request):
+    """Runs the test with real time frozen on each of HTTP_TODAYS. List it first among a test's
+    fixtures, so that tokens made by the others are made on that day too."""
+    with frozen_at(request.param):
+        yield request.param
 
 
 def pkce_pair() -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""The sandbox clock (endpoint, command, effect on served data), the index and the logos."""
+"""The sandbox clock (endpoint, who may move it, command, effect on served data), the index and
+the logos."""
 
 from __future__ import annotations
 
@@ -6,22 +7,48 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from sandbox import clock
 
+from .conftest import CLIENT, TL_TOKEN
+
 pytestmark = pytest.mark.django_db
 
 
-def test_clock_starts_at_the_real_date_and_advances(client):
-    assert client.get("/sandbox/clock/").json()["today"] == timezone.localdate().isoformat()
-    body = client.post("/sandbox/clock/advance/", {"days": 3}).json()
+def test_clock_starts_at_the_real_date_and_advances(sandbox_today, client, admin_client):
+    assert timezone.localdate() == sandbox_today
+    assert client.get("/sandbox/clock/").json()["today"] == sandbox_today.isoformat()
+    body = admin_client.post("/sandbox/clock/advance/", {"days": 3}).json()
     assert body["offset_days"] == 3
-    assert body["today"] == (timezone.localdate() + timedelta(days=3)).isoformat()
-    body = client.post("/sandbox/clock/advance/", {"days": 2}, content_type="application/json").json()
-    assert body["offset_days"] == 5 and clock.today() == timezone.localdate() + timedelta(days=5)
-    assert client.post("/sandbox/clock/advance/", {"days": "soon"}).status_code == 400
-    assert client.post("/sandbox/clock/reset/").json()["offset_days"] == 0
+    assert body["today"] == (sandbox_today + timedelta(days=3)).isoformat()
+    body = admin_client.post("/sandbox/clock/advance/", {"days": 2}, content_type="application/json").json()
+    assert body["offset_days"] == 5 and clock.today() == sandbox_today + timedelta(days=5)
+    assert admin_client.post("/sandbox/clock/advance/", {"days": "soon"}).status_code == 400
+    assert admin_client.post("/sandbox/clock/reset/").json()["offset_days"] == 0
+
+
+@pytest.mark.parametrize("path", ["/sandbox/clock/advance/", "/sandbox/clock/reset/"])
+def test_anyone_on_the_web_cannot_move_the_sandbox_clock(client, django_user_model, path):
+    clock.advance(2)
+    assert client.post(path, {"days": 30}).status_code == 403  # not logged in
+    someone = django_user_model.objects.create_user(username="someone", email="someone@example.com",
+                                                    password="pw-123456789")
+    client.force_login(someone)
+    assert client.post(path, {"days": 30}).status_code == 403  # logged in, but not staff
+    assert clock.offset_days() == 2
+
+
+def test_another_site_cannot_move_the_clock_through_a_staff_members_browser(admin_user, settings):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(admin_user)
+    secret = "a" * 32  # a CSRF cookie our own pages would have set; another site cannot read it
+    browser.cookies[settings.CSRF_COOKIE_NAME] = secret
+    assert browser.post("/sandbox/clock/advance/", {"days": 30}).status_code == 403  # no token sent
+    assert clock.offset_days() == 0
+    response = browser.post("/sandbox/clock/advance/", {"days": 3}, headers={"X-CSRFToken": secret})
+    assert response.status_code == 200 and clock.offset_days() == 3
 
 
 def test_clock_command(capsys):
@@ -32,15 +59,15 @@ def test_clock_command(capsys):
     assert clock.offset_days() == 0
 
 
-def test_advancing_adds_transactions_without_rewriting_old_ones(truelayer_tokens, tl_get, client):
+def test_advancing_adds_transactions_without_rewriting_old_ones(sandbox_today, truelayer_tokens, tl_get, client,
+                                                                admin_client):
     tokens = truelayer_tokens(institution="santander")
     account_id = tl_get("accounts", tokens["access_token"]).json()["results"][0]["account_id"]
     path = f"accounts/{account_id}/transactions"
     before = tl_get(path, tokens["access_token"]).json()["results"]
-    client.post("/sandbox/clock/advance/", {"days": 10})
-    fresh = client.post("/sandbox/truelayer/auth/connect/token", {
-        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-        "client_id": "sandbox-client", "client_secret": "sandbox-secret"}).json()
+    assert admin_client.post("/sandbox/clock/advance/", {"days": 10}).status_code == 200
+    fresh = client.post(TL_TOKEN, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+                                   **CLIENT}).json()
     after = tl_get(path, fresh["access_token"]).json()["results"]
 
     def key(t):

@@ -101,6 +101,14 @@ def test_linking_attaches_accounts_and_accepts_the_agreement(gc, gc_linked):
     assert gc("delete", f"agreements/enduser/{requisition['agreement']}/").status_code == 400
 
 
+def test_a_requisition_link_cannot_send_the_person_to_a_site_nobody_registered(gc):
+    response = gc("post", "requisitions/", {"redirect": "https://attacker.example/cb",
+                                            "institution_id": "MONZO_MONZGB2L"})
+    assert response.status_code == 400 and "redirect" in response.json()
+    assert gc("post", "requisitions/", {"redirect": "http://testserver/elsewhere/",
+                                        "institution_id": "MONZO_MONZGB2L"}).status_code == 201  # the same host
+
+
 def test_declining_rejects_the_requisition(client, gc):
     created = gc("post", "requisitions/", {"redirect": GC_REDIRECT, "institution_id": "MONZO_MONZGB2L"}).json()
     location = complete_bank_dialog(client, created["link"], allow=False)
@@ -115,7 +123,7 @@ def test_reconnecting_hands_out_new_account_ids(gc_linked):
     assert not set(first["accounts"]) & set(second["accounts"])
 
 
-def test_account_data_uses_berlin_group_shapes(gc, gc_linked):
+def test_account_data_uses_berlin_group_shapes(sandbox_today, gc, gc_linked):
     requisition = gc_linked(institution_id="HSBC_HBUKGB4B")
     by_type = {}
     for account_id in requisition["accounts"]:
@@ -149,7 +157,7 @@ def test_account_data_uses_berlin_group_shapes(gc, gc_linked):
     assert [b["creditLimitIncluded"] for b in card_balances] == [False, True]
 
 
-def test_transactions_date_window(gc, gc_linked):
+def test_transactions_date_window(sandbox_today, gc, gc_linked):
     account = gc_linked()["accounts"][0]
     today = clock.today()
     start, end = today - timedelta(days=20), today - timedelta(days=10)
@@ -163,7 +171,7 @@ def test_transactions_date_window(gc, gc_linked):
     assert backwards.status_code == 400
 
 
-def test_agreement_limits_history_and_scope(gc, gc_linked):
+def test_agreement_limits_history_and_scope(sandbox_today, gc, gc_linked):
     agreement = gc("post", "agreements/enduser/", {"institution_id": "MONZO_MONZGB2L", "max_historical_days": 14,
                                                    "access_scope": ["transactions"]}).json()
     account = gc_linked(agreement=agreement["id"])["accounts"][0]

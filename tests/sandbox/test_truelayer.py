@@ -9,6 +9,7 @@ import pytest
 
 from sandbox import clock
 from sandbox.institutions import INSTITUTIONS
+from sandbox.models import TrueLayerAuthRequest
 from sandbox.testing import complete_bank_dialog
 
 from .conftest import CLIENT, REDIRECT_URI, TL_TOKEN, auth_link, pkce_pair, query_of
@@ -50,6 +51,31 @@ def test_bad_auth_links_are_shown_an_error_not_redirected(client, change):
     response = client.get(auth_link(**change))
     assert response.status_code == 400
     assert "Invalid auth link" in response.content.decode()
+
+
+def test_a_link_with_a_redirect_uri_nobody_registered_shows_an_error_instead_of_sending_the_person_there(client):
+    response = client.get(auth_link(redirect_uri="https://attacker.example/cb"), follow=True)
+    assert response.status_code == 400 and not response.redirect_chain
+    assert "not allow-listed" in response.content.decode()
+    assert not TrueLayerAuthRequest.objects.exists()
+
+
+@pytest.mark.parametrize("redirect_uri", [
+    REDIRECT_URI,  # the platform's callback under SITE_URL
+    "http://testserver/anywhere/else",  # the host the sandbox itself is served from
+    "https://dev-client.example/cb",  # registered in SANDBOX_REDIRECT_URIS
+])
+def test_registered_redirect_uris_are_accepted(client, settings, redirect_uri):
+    settings.SANDBOX_REDIRECT_URIS = ["https://dev-client.example/cb"]
+    location = complete_bank_dialog(client, auth_link(redirect_uri=redirect_uri, state="s"))
+    assert location.startswith(f"{redirect_uri}?") and query_of(location)["state"] == "s"
+
+
+def test_the_platform_callback_is_accepted_on_another_sandbox_host(client, settings):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "sandbox.example"]
+    assert client.get(auth_link(), headers={"Host": "sandbox.example"}).status_code == 302  # to the login page
+    stranger = client.get(auth_link(redirect_uri="http://testserver.evil/cb"), headers={"Host": "sandbox.example"})
+    assert stranger.status_code == 400
 
 
 def test_allow_redirects_with_code_and_state(client):
@@ -181,7 +207,7 @@ def test_me_reports_consent_expiry_90_days_after_authorisation(truelayer_tokens,
     assert me["provider"]["logo_uri"].endswith("/sandbox/logos/hsbc.svg")
 
 
-def test_accounts_balances_and_transactions_are_consistent(truelayer_tokens, tl_get):
+def test_accounts_balances_and_transactions_are_consistent(sandbox_today, truelayer_tokens, tl_get):
     token = truelayer_tokens(institution="lloyds")["access_token"]
     accounts = tl_get("accounts", token).json()["results"]
     assert {a["account_type"] for a in accounts} == {"TRANSACTION", "SAVINGS"}
@@ -205,7 +231,7 @@ def test_accounts_balances_and_transactions_are_consistent(truelayer_tokens, tl_
             assert "provider_transaction_category" in txn["meta"]
 
 
-def test_card_amounts_are_reversed(truelayer_tokens, tl_get):
+def test_card_amounts_are_reversed(sandbox_today, truelayer_tokens, tl_get):
     token = truelayer_tokens(institution="barclays")["access_token"]
     card = tl_get("cards", token).json()["results"][0]
     assert card["card_type"] == "CREDIT" and len(card["partial_card_number"]) == 4
@@ -236,7 +262,7 @@ def test_stable_banks_keep_transaction_ids(truelayer_tokens, tl_get):
     assert [t["transaction_id"] for t in first] == [t["transaction_id"] for t in second]
 
 
-def test_transactions_window_is_inclusive_and_validated(truelayer_tokens, tl_get):
+def test_transactions_window_is_inclusive_and_validated(sandbox_today, truelayer_tokens, tl_get):
     token = truelayer_tokens()["access_token"]
     account_id = tl_get("accounts", token).json()["results"][0]["account_id"]
     path = f"accounts/{account_id}/transactions"
