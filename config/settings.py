@@ -176,6 +176,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "integrations_core.api.pagination.CreatedCursorPagination",
+    # DRF's JSON parser with a nesting limit: a 5,000-deep body was a RecursionError, a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "integrations_core.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -29,3 +29,10 @@ urlpatterns = [
 
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+
+# Django's own error pages answer in the API's JSON error format for every path under /api/
+# (an unknown route, an id a URL pattern refuses), and as the site's pages elsewhere.
+handler400 = "integrations_core.api.errors.handler400"
+handler403 = "integrations_core.api.errors.handler403"
+handler404 = "integrations_core.api.errors.handler404"
+handler500 = "integrations_core.api.errors.handler500"

@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 
 import django_filters
-from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import Cursor, CursorPagination, _reverse_ordering
 
+from integrations_core.api.errors import InvalidCursor
+from integrations_core.api.pagination import (
+    MAX_POSITION_LENGTH,
+    ValidatedCursorPagination,
+    check_cursor_length,
+    cursor_value,
+)
+from integrations_core.api.validation import AMOUNT_FILTER, DATE_FILTER
 from integrations_core.models import AccountType, TransactionStatus
 
 from ..models import BankAccount, BankTransaction, Institution
@@ -48,10 +55,10 @@ class BankTransactionFilter(django_filters.FilterSet):
     category = django_filters.CharFilter()
     status = django_filters.ChoiceFilter(choices=TransactionStatus.choices)
     type = django_filters.ChoiceFilter(choices=[("debit", "Debit"), ("credit", "Credit")], method="filter_type")
-    date_from = django_filters.DateFilter(field_name="booked_date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="booked_date", lookup_expr="lte")
-    amount_min = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
-    amount_max = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
+    date_from = django_filters.DateFilter(field_name="booked_date", lookup_expr="gte", **DATE_FILTER)
+    date_to = django_filters.DateFilter(field_name="booked_date", lookup_expr="lte", **DATE_FILTER)
+    amount_min = django_filters.NumberFilter(field_name="amount", lookup_expr="gte", **AMOUNT_FILTER)
+    amount_max = django_filters.NumberFilter(field_name="amount", lookup_expr="lte", **AMOUNT_FILTER)
     search = django_filters.CharFilter(method="filter_search", help_text="Text in description or merchant.")
 
     class Meta:
@@ -94,7 +101,11 @@ class KeysetCursorPagination(CursorPagination):
             return None
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
-        self.cursor = self.decode_cursor(request)
+        check_cursor_length(request, self.cursor_query_param)
+        try:
+            self.cursor = self.decode_cursor(request)
+        except NotFound:
+            raise InvalidCursor() from None
         reverse = bool(self.cursor and self.cursor.reverse)
         position = self.cursor.position if self.cursor else None
         ordering = _reverse_ordering(self.ordering) if reverse else self.ordering
@@ -113,15 +124,18 @@ class KeysetCursorPagination(CursorPagination):
         return self.page
 
     def _after(self, model, ordering, position: str):
-        """The rows strictly after `position` in `ordering`."""
+        """The rows strictly after `position` in `ordering`. The position is the client's text:
+        each value is checked against its field's type and range (InvalidCursor, a 400)."""
+        names = [o.lstrip("-") for o in ordering]
+        if len(position) > MAX_POSITION_LENGTH:
+            raise InvalidCursor()
         try:
             raw = json.loads(position)
-            names = [o.lstrip("-") for o in ordering]
-            if not isinstance(raw, list) or len(raw) != len(names):
-                raise ValueError
-            values = [model._meta.get_field(name).to_python(value) for name, value in zip(names, raw, strict=True)]
-        except (ValueError, TypeError, ValidationError):
-            raise NotFound(self.invalid_cursor_message) from None
+        except (ValueError, RecursionError):
+            raise InvalidCursor() from None
+        if not isinstance(raw, list) or len(raw) != len(names):
+            raise InvalidCursor()
+        values = [cursor_value(model, name, value) for name, value in zip(names, raw, strict=True)]
         descending = [o.startswith("-") for o in ordering]
         if len(set(descending)) == 1:
             # One direction: a row comparison, which PostgreSQL answers with one index seek.
@@ -157,13 +171,13 @@ class TransactionCursorPagination(KeysetCursorPagination):
     max_page_size = 500
 
 
-class NameCursorPagination(CursorPagination):
+class NameCursorPagination(ValidatedCursorPagination):
     ordering = ("name", "id")
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
 
 
-class StartedCursorPagination(CursorPagination):
+class StartedCursorPagination(ValidatedCursorPagination):
     ordering = ("-started_at",)
     page_size = 50

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from integrations_core.api.serializers import ErrorSerializer
 from integrations_core.api.throttles import ConnectionCreateThrottle, SyncRequestThrottle
+from integrations_core.api.validation import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
 
 from .. import selectors, services
 from ..models import BankAccount, BankConnection, BankTransaction
@@ -182,6 +183,8 @@ def _date_param(request, name: str):
         value = None
     if value is None:
         raise ValidationError({name: ["Use a date in YYYY-MM-DD form."]})
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError({name: [DATE_RANGE_MESSAGE]})
     return value
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations_core.api.fields import MoneyField
+from integrations_core.api.validation import MONTH_RANGE_MESSAGE, validate_api_date, validate_api_month
 from open_banking.models import BankAccount, BankTransaction
+from transactions.categoriser.rule_regex import RulePatternError, compile_rule_pattern
 from transactions.models import (
     Budget,
     BudgetAlert,
@@ -22,7 +25,6 @@ from transactions.models import (
 from transactions.taxonomy import is_refund, is_valid, label_of, primary_of
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-NESTED_QUANTIFIER = re.compile(r"\([^()]*[+*}][^()]*\)\s*[+*{]")
 
 
 def validate_category_code(value: str) -> str:
@@ -32,10 +34,16 @@ def validate_category_code(value: str) -> str:
 
 
 def parse_month(value: str) -> date:
-    match = MONTH.match(value or "")
+    match = MONTH.fullmatch(value or "")
     if not match:
         raise serializers.ValidationError("Use YYYY-MM, for example 2026-03.")
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    month = date(int(match.group(1)), int(match.group(2)), 1)
+    try:
+        # 0001-01 is a date, but the months before it (rollover, comparisons) are not.
+        validate_api_month(month)
+    except DjangoValidationError:
+        raise serializers.ValidationError(MONTH_RANGE_MESSAGE) from None
+    return month
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -154,15 +162,13 @@ class RuleSerializer(serializers.ModelSerializer):
                      if self.instance else {}), **attrs}
         errors = {}
         if merged.get("match_type") == MatchType.REGEX:
+            # Compiled exactly as the pipeline will run it: RE2, linear time on any text, so
+            # `(a+)+` is harmless; what RE2 cannot run (backreferences, lookarounds, a pattern
+            # too large) is refused here rather than silently matching nothing.
             try:
-                re.compile(merged.get("pattern") or "")
-            except re.error as exc:
-                errors["pattern"] = [f"Not a valid regular expression: {exc}"]
-            else:
-                if NESTED_QUANTIFIER.search(merged.get("pattern") or ""):
-                    # (a+)+ and friends can take exponential time on a 500-character description,
-                    # and rules run inside the sync.
-                    errors["pattern"] = ["Repeated groups that themselves repeat, like (a+)+, are not allowed."]
+                compile_rule_pattern(merged.get("pattern") or "")
+            except RulePatternError as exc:
+                errors["pattern"] = [str(exc)]
         low, high = merged.get("amount_min"), merged.get("amount_max")
         if low is not None and high is not None and low > high:
             errors["amount_max"] = ["Must be at least amount_min."]
@@ -196,7 +202,8 @@ class RuleApplySerializer(serializers.Serializer):
 class BudgetSerializer(serializers.ModelSerializer):
     category = serializers.CharField(max_length=80, validators=[validate_category_code])
     category_label = serializers.SerializerMethodField()
-    start_month = serializers.DateField(required=False, help_text="Any day in the first month; stored as the 1st.")
+    start_month = serializers.DateField(required=False, help_text="Any day in the first month; stored as the 1st.",
+                                        validators=[validate_api_date])
 
     class Meta:
         model = Budget
@@ -269,8 +276,9 @@ class CountSerializer(serializers.Serializer):
 
 # --- spending -------------------------------------------------------------------------------------
 class SpendingQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False, help_text="Defaults to the first day of this month.")
-    date_to = serializers.DateField(required=False, help_text="Defaults to today.")
+    date_from = serializers.DateField(required=False, help_text="Defaults to the first day of this month.",
+                                      validators=[validate_api_date])
+    date_to = serializers.DateField(required=False, help_text="Defaults to today.", validators=[validate_api_date])
     group_by = serializers.ChoiceField(choices=["category", "merchant", "month"], default="category")
     level = serializers.ChoiceField(choices=["primary", "detailed"], default="primary")
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)

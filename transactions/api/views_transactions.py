@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from integrations_core.api.pagination import CreatedCursorPagination
+from integrations_core.api.validation import DATE_FILTER
 from open_banking.models import BankTransaction
 from transactions.categoriser.answers import SOURCE_USER
 from transactions.models import Category, CategoryRule
@@ -53,8 +54,8 @@ class BookedDateCursorPagination(CreatedCursorPagination):
 class TransactionFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(method="filter_category", help_text="A primary or detailed code.")
     account = django_filters.UUIDFilter(field_name="account_id")
-    date_from = django_filters.DateFilter(field_name="booked_date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="booked_date", lookup_expr="lte")
+    date_from = django_filters.DateFilter(field_name="booked_date", lookup_expr="gte", **DATE_FILTER)
+    date_to = django_filters.DateFilter(field_name="booked_date", lookup_expr="lte", **DATE_FILTER)
     source = django_filters.CharFilter(field_name="category_source")
     needs_review = django_filters.BooleanFilter(method="filter_needs_review")
 

@@ -15,7 +15,7 @@ share exactly this code. Categorise in bulk with `categorise_many`: the model ru
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,6 +39,9 @@ from .merchants import MerchantDictionary, MerchantEntry, default_dictionary
 from .model import TextModel, model_text
 from .normalise import Normalised, normalise
 from .provider import provider_answers
+from .rule_regex import RulePatternError, compile_rule_pattern
+
+logger = logging.getLogger(__name__)
 
 ACCEPT_CONFIDENCE = 0.6
 MODEL_MIN_CONFIDENCE = 0.6
@@ -68,8 +71,15 @@ class RuleSpec:
     def __post_init__(self):
         pattern = self.pattern.upper().strip()
         object.__setattr__(self, "_needle", pattern)
-        object.__setattr__(self, "_regex", re.compile(self.pattern, re.IGNORECASE) if
-                           self.match_type == "regex" and self.pattern else None)
+        regex = None
+        if self.match_type == "regex" and self.pattern:
+            # RE2: linear time whatever the pattern (rule_regex.py). A pattern saved before RE2
+            # that it cannot run (a backreference, a lookaround) matches nothing, never blocks.
+            try:
+                regex = compile_rule_pattern(self.pattern)
+            except RulePatternError:
+                logger.warning("rule %s has a pattern RE2 cannot run; it matches nothing until edited", self.id)
+        object.__setattr__(self, "_regex", regex)
 
     def _text_matches(self, text: str) -> bool:
         if not text:
