@@ -60,7 +60,7 @@ def webhook_verify(secret: str, request: HttpRequest, now: float | None = None) 
         raise WebhookRejected(409, "replayed")
     try:
         return json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a body nested thousands deep
         raise WebhookRejected(400, "malformed") from None
 
 

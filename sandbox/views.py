@@ -81,7 +81,7 @@ def clock_advance(request: HttpRequest) -> JsonResponse:
     if raw is None and request.content_type == "application/json":
         try:
             raw = json.loads(request.body or b"{}").get("days")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             raw = "not json"
     try:
         days = int(raw if raw is not None else 1)

@@ -121,7 +121,8 @@ class BudgetForm(forms.Form):
 def parse_month(value: str) -> date:
     """'2026-03' -> 1 March 2026; anything else -> the first of this month."""
     match = MONTH.match(value or "")
-    if not match:
+    # Years the budgets can reason about (rollover counts months back): 0001-01 was a 500.
+    if not match or not 1900 <= int(match.group(1)) <= 2100 or not 1 <= int(match.group(2)) <= 12:
         return timezone.localdate().replace(day=1)
     return date(int(match.group(1)), int(match.group(2)), 1)
 

@@ -30,7 +30,7 @@ def decimal_json(response: requests.Response) -> Any:
     """The body as JSON with every number a Decimal: money never passes through a float."""
     try:
         return json.loads(response.content or b"null", parse_float=Decimal, parse_constant=_not_finite)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BadProviderResponse("The provider sent a body that is not JSON") from exc
 
 

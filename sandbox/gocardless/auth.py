@@ -27,7 +27,7 @@ def request_data(request: HttpRequest) -> dict | QueryDict:
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
         return data if isinstance(data, dict) else {}
     return request.POST

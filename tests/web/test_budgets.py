@@ -75,3 +75,12 @@ def test_month_navigation(web, user):
 def test_only_your_own_spending_counts(other_web, bank):
     page = other_web.get("/budgets/", {"month": f"{bank['today']:%Y-%m}"}).content.decode()
     assert "No spending recorded" in page
+
+
+def test_the_budgets_page_for_year_one_shows_this_month_instead_of_an_error(client, user):
+    # Rollover counts months back from the month asked for: year one went below the calendar.
+    Budget.objects.create(user=user, category="FOOD_AND_DRINK", amount=Decimal("100.00"), currency="GBP",
+                          rollover=True, start_month=this_month())
+    client.force_login(user)
+    for month in ("0001-01", "9999-12", "2026-13"):
+        assert client.get(f"/budgets/?month={month}").status_code == 200
