@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from integrations_core.models import ConnectionStatus
 from integrations_core.selectors import sync_runs_for_connection
 
 from .models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
@@ -50,6 +51,28 @@ def bank_account_list(user) -> QuerySet[BankAccount]:
 
 def bank_account_get(user, pk) -> BankAccount:
     return get_object_or_404(bank_account_list(user), pk=pk)
+
+
+# --- what money totals count ------------------------------------------------------------------
+# One rule for every query that sums money (budget summaries and alerts, spending summaries,
+# recurring-payment detection, the dashboard's totals and balance chart): a disconnected
+# (revoked) connection's accounts and transactions are history. They are kept for the retention
+# period, listed and exported, but never counted as current money: otherwise reconnecting the
+# same bank would count every payment twice until the purge. (Reconnecting re-attaches such an
+# account to the new connection instead, see integrations_core/services/reattach.py; then it
+# counts again, once.)
+def _history(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}connection__status": ConnectionStatus.REVOKED})
+
+
+def bank_accounts_counted(user) -> QuerySet[BankAccount]:
+    """The person's accounts whose balances and transactions count in totals."""
+    return BankAccount.objects.filter(connection__user=user).exclude(_history())
+
+
+def bank_transactions_counted(user) -> QuerySet[BankTransaction]:
+    """The person's transactions that count in totals (every money-summing query starts here)."""
+    return BankTransaction.objects.filter(account__connection__user=user).exclude(_history("account__"))
 
 
 def bank_accounts_by_external_id(connection: BankConnection) -> dict[str, BankAccount]:

@@ -199,8 +199,16 @@ def account_upsert(connection: Connection, record: AccountRecord, *, known: Acco
     if known is not None:
         account, created = known, False
     else:
-        account, created = model.objects.get_or_create(connection=connection, external_id=record.external_id,
-                                                       defaults=values)
+        account, created = model.objects.filter(connection=connection, external_id=record.external_id).first(), False
+        if account is None:
+            # The same bank account in a connection the person disconnected (kept for the
+            # retention period): re-attached with its history, never started twice.
+            from .reattach import account_reattach
+
+            account = account_reattach(connection, record)
+        if account is None:
+            account, created = model.objects.get_or_create(connection=connection, external_id=record.external_id,
+                                                           defaults=values)
     if not created:
         changed = [k for k, v in values.items() if getattr(account, k) != v]
         for k in changed:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db import NotSupportedError, connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from open_banking.models import BankAccount, BankTransaction
@@ -17,6 +20,7 @@ from transactions.models import CategoriserModel, CategoryRule, MerchantCorrecti
 CATEGORISE_FIELDS = ("id", "account_id", "booked_date", "status", "description", "merchant_name", "amount",
                      "currency", "mcc", "provider_category", "category", "category_source", "category_confidence",
                      "locked_fields")
+CATEGORY_COLUMNS = ("category", "category_source", "category_confidence", "locked_fields")
 
 
 def bank_transactions_for_user(user) -> QuerySet:
@@ -83,6 +87,33 @@ def imported_rows(account, data, result, chunk: int = 900, inserted: list[dict] 
     for start in range(0, len(reread), chunk):
         rows.extend(categorise_rows(BankTransaction.objects.filter(account=account, pk__in=reread[start:start + chunk])))
     return rows
+
+
+def category_lock_sql(column: str, vendor: str | None = None) -> tuple[str, list]:
+    """(SQL, params) that is true when `column` (a quoted reference to a transaction's
+    `locked_fields`, a JSON list) holds "category". Django's `__contains` on a JSONField is not
+    available on SQLite, so this says it per database; it is evaluated by the database at write
+    time, which is the point (see categorisations_write)."""
+    vendor = vendor or connection.vendor
+    if vendor == "postgresql":
+        return f"({column} @> %s::jsonb)", ['["category"]']
+    if vendor == "sqlite":
+        return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = %s)", ["category"]  # noqa: S608
+    if vendor == "mysql":
+        return f"JSON_CONTAINS({column}, %s)", ['"category"']
+    raise NotSupportedError(f"category lock check not written for {vendor}")
+
+
+def category_writable(queryset: QuerySet, keep_sources: Iterable[str]) -> QuerySet:
+    """Narrow a queryset of bank transactions to the rows a background writer may recategorise:
+    not locked by the person and not set by them (or by any of `keep_sources`)."""
+    keep = sorted({SOURCE_USER, *keep_sources})
+    meta, quote = BankTransaction._meta, connection.ops.quote_name
+    column = f"{quote(meta.db_table)}.{quote(meta.get_field('locked_fields').column)}"
+    sql, params = category_lock_sql(column)
+    # Every name comes from the model's metadata and every value is a parameter.
+    locked = RawSQL(sql, params, output_field=BooleanField())  # noqa: S611
+    return queryset.exclude(category_source__in=keep).exclude(locked)
 
 
 def transactions_needing_categorisation(*, review_below, user=None) -> QuerySet:

@@ -66,7 +66,9 @@ def similar_transactions_recategorise(*, user, tx: BankTransaction, key: str, ca
         code = orient(category, amount)
         if code and code != current:
             changes.append((pk, code, SOURCE_LEARNED, confidence))
-    categorisations_write(changes)
+    # Only the person's own choices are kept here (this is their instruction), and the database
+    # re-checks that at the moment of writing.
+    categorisations_write(changes, keep_sources=(SOURCE_USER,))
     return [pk for pk, *_ in changes]
 
 

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations_core.models import TransactionStatus
+from open_banking.selectors import bank_transactions_counted
 from transactions.categoriser.normalise import normalise
 from transactions.models import Frequency, RecurringKind, RecurringPayment
-from transactions.selectors.transactions import bank_transactions_for_user
 from transactions.taxonomy import KIND_INCOME, KIND_TRANSFER, kind_of, primary_of
 
 from .budgets import add_months
@@ -106,7 +106,9 @@ def detect_series(dates: list[date], amounts: list[Decimal]) -> Series | None:
 @transaction.atomic
 def recurring_detect(*, user, today: date | None = None) -> list[RecurringPayment]:
     today = today or timezone.localdate()
-    rows = (bank_transactions_for_user(user)
+    # Counted rows only: a disconnected connection's history would otherwise be a second copy of
+    # every series once the bank is reconnected (and its series are marked inactive below).
+    rows = (bank_transactions_counted(user)
             .filter(status=TransactionStatus.BOOKED, booked_date__gte=today - timedelta(days=HISTORY_DAYS))
             .order_by("booked_date")
             .values_list("account_id", "description", "merchant_name", "amount", "currency", "booked_date", "category"))

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from integrations_core.models import AccountType
+from open_banking.models import BankTransaction
 from transactions.categoriser.answers import SOURCE_RULE, SOURCE_TRANSFER, SOURCE_USER
 from transactions.categoriser.pipeline import ACCEPT_CONFIDENCE
 from transactions.models import TransferPair
@@ -112,26 +113,43 @@ def transfers_pair(*, user, rows: list[dict], account_types: dict | None = None)
         pairs.append((row, match) if row["amount"] < 0 else (match, row))
     if not pairs:
         return 0
-    involved = [leg["id"] for pair in pairs for leg in pair]
-    taken = set(TransferPair.objects.filter(Q(outflow_id__in=involved) | Q(inflow_id__in=involved))
-                .values_list("outflow_id", "inflow_id").iterator())
-    taken_ids = {leg for pair in taken for leg in pair}
-    pairs = [(out, into) for out, into in pairs if out["id"] not in taken_ids and into["id"] not in taken_ids]
-    if not pairs:
-        return 0
+    return _pairs_write(user, pairs, account_types)
 
-    changes = []
+
+def _pairs_write(user, pairs: list[tuple[dict, dict]], account_types: dict) -> int:
+    """Store the pairs and mark their legs. The legs were read before the pairing was worked out
+    (and the other accounts' candidates came from another query): inside the transaction they
+    are locked and read again, and a pair whose leg no longer qualifies (the person has just
+    recategorised it, another pass paired it) is dropped; the category write re-checks the lock
+    once more in the database (categorisations_write)."""
     with transaction.atomic():
-        TransferPair.objects.bulk_create(
-            [TransferPair(user=user, outflow_id=out["id"], inflow_id=into["id"]) for out, into in pairs])
+        involved = [leg["id"] for pair in pairs for leg in pair]
+        fresh = {row["id"]: row for row in
+                 categorise_rows(BankTransaction.objects.select_for_update().filter(pk__in=involved).order_by("pk"))}
+        taken = set(TransferPair.objects.filter(Q(outflow_id__in=involved) | Q(inflow_id__in=involved))
+                    .values_list("outflow_id", "inflow_id").iterator())
+        taken_ids = {leg for pair in taken for leg in pair}
+        kept = []
         for out, into in pairs:
+            legs = (fresh.get(out["id"]), fresh.get(into["id"]))
+            if any(leg is None or leg["id"] in taken_ids or not may_be_transfer(leg) for leg in legs):
+                continue
+            out.update(legs[0])
+            into.update(legs[1])
+            kept.append((out, into))
+        if not kept:
+            return 0
+        TransferPair.objects.bulk_create(
+            [TransferPair(user=user, outflow_id=out["id"], inflow_id=into["id"]) for out, into in kept])
+        changes = []
+        for out, into in kept:
             out_code, in_code = transfer_codes(account_types[out["account_id"]], account_types[into["account_id"]])
             for leg, code in ((out, out_code), (into, in_code)):
                 if _writable(leg):
                     changes.append((leg["id"], code, SOURCE_TRANSFER, TRANSFER_CONFIDENCE))
                     leg.update(category=code, category_source=SOURCE_TRANSFER, category_confidence=TRANSFER_CONFIDENCE)
-        categorisations_write(changes)
-    return len(pairs)
+        categorisations_write(changes, keep_sources=(SOURCE_USER, SOURCE_RULE))
+    return len(kept)
 
 
 def transfers_detect(*, user, ids) -> int:

@@ -7,13 +7,12 @@ import re
 from datetime import UTC, datetime, time
 from typing import Any
 
-from django.utils.crypto import salted_hmac
-
 from integrations_core.models import AccountType
 from integrations_core.providers.errors import BadProviderResponse
 from integrations_core.records import AccountRecord, BalanceRecord, TransactionRecord
 
 from ..utils import jsonable, mask_iban, mask_number, parse_date, parse_datetime, to_decimal
+from . import digest
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -37,10 +36,15 @@ def _currency(value: Any) -> str:
 
 def iban_digest(iban: str) -> str:
     """A keyed one-way digest of an IBAN, so a reconnect (which brings new account ids) can find
-    the account it already knows without storing the number. Keyed (HMAC with SECRET_KEY)
-    because a plain hash of a UK IBAN can be brute-forced from the sort code."""
-    compact = (iban or "").replace(" ", "").upper()
-    return salted_hmac("open_banking.iban_digest", compact, algorithm="sha256").hexdigest() if compact else ""
+    the account it already knows without storing the number. Keyed on a secret that rotating
+    SECRET_KEY or FIELD_ENCRYPTION_KEY never changes: see digest.py."""
+    return digest.iban_digest(iban)
+
+
+def iban_of(details: dict[str, Any]) -> str:
+    """The IBAN in an account details payload ("" if none): never stored, only digested."""
+    account = details.get("account") if isinstance(details, dict) else None
+    return str(account.get("iban") or "") if isinstance(account, dict) else ""
 
 
 def account_record(account_id: str, details: dict[str, Any]) -> AccountRecord:

@@ -22,11 +22,12 @@ from integrations_core.providers.errors import (
     RateLimited,
 )
 from integrations_core.records import AccountData, AccountRecord
+from integrations_core.services.reattach import account_match, account_reattach
 
 from ...selectors import bank_accounts_by_external_id
 from ...services.connections import bank_account_rekey
 from ...services.gocardless import quota_record_limited, quota_record_success, quota_wait_seconds
-from . import mapper
+from . import digest, mapper
 from .client import GoCardlessClient, NotFound
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class GoCardlessSource:
         self.client = client
         self._deferred: dict[str, ProviderError] = {}
         self._waits: list[float] = []
+        self._digests: dict[str, set[str]] = {}  # account id -> accepted forms of its IBAN digest
 
     @property
     def calls(self) -> int:
@@ -93,16 +95,20 @@ class GoCardlessSource:
 
     def _adopt_previous(self, record: AccountRecord, stored: dict[str, BankAccount], current_ids: list[str]) -> None:
         """After a reconnect GoCardless names the same bank account with a new id: find the
-        account we already had (same IBAN, no longer in the requisition) and move it over."""
-        digest = record.raw.get("iban_digest")
-        if not digest:
-            return
-        for old_id, account in stored.items():
-            if old_id not in current_ids and (account.raw or {}).get("iban_digest") == digest:
-                bank_account_rekey(account, record.external_id)
-                stored.pop(old_id)
-                stored[record.external_id] = account
-                return
+        account we already had (same IBAN, no longer in the requisition) and move it over — from
+        this connection, or from one the person disconnected (a new connection to the same bank).
+        The IBAN is matched under every digest key still accepted (digest.py), so a rotated
+        SECRET_KEY or FIELD_ENCRYPTION_KEY never starts a second copy of the account."""
+        digests = self._digests.get(record.external_id, set())
+        gone = [account for old_id, account in stored.items() if old_id not in current_ids]
+        account, _ = account_match(gone, record, digests=digests)
+        if account is not None:
+            stored.pop(account.external_id)
+            bank_account_rekey(account, record.external_id)
+        else:
+            account = account_reattach(self.connection, record, digests=digests)
+        if account is not None:
+            stored[record.external_id] = account
 
     def _stop_if_all_blocked(self, stored: dict[str, BankAccount]) -> None:
         """When the ledger says no known account may be fetched yet, spend nothing at all."""
@@ -118,7 +124,9 @@ class GoCardlessSource:
             wait = quota_wait_seconds(account_id, "details")
             if wait is not None:
                 raise self._limited(wait)
-            return mapper.account_record(account_id, self._scoped(account_id, "details", self.client.account_details))
+            details = self._scoped(account_id, "details", self.client.account_details)
+            self._digests[account_id] = digest.iban_digests(mapper.iban_of(details))
+            return mapper.account_record(account_id, details)
         except (ConsentExpired, ProviderAuthError):
             raise
         except ProviderError as exc:
