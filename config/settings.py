@@ -257,11 +257,32 @@ INTEGRATION_PROVIDERS = env.list(
         "open_banking.providers.gocardless.provider.GoCardlessProvider",
     ],
 )
+# When connections are synced (integrations_core/services/schedule.py, docs/reliability.md).
+# The daily run syncs every connection not synced successfully in the last SYNC_FRESH_SECONDS;
+# the retry sweep (every few minutes) syncs those whose next_sync_at has passed.
 DAILY_SYNC_HOUR = env.int("DAILY_SYNC_HOUR", default=4)
 DAILY_SYNC_JITTER_SECONDS = env.int("DAILY_SYNC_JITTER_SECONDS", default=600)
-SYNC_LOCK_TTL_SECONDS = env.int("SYNC_LOCK_TTL_SECONDS", default=20 * 60)
+SYNC_FRESH_SECONDS = env.int("SYNC_FRESH_SECONDS", default=2 * 3600)
+SYNC_DAILY_SLACK_SECONDS = env.int("SYNC_DAILY_SLACK_SECONDS", default=3600)  # then the sweep calls it overdue
+SYNC_PARTIAL_RETRY_SECONDS = env.int("SYNC_PARTIAL_RETRY_SECONDS", default=3600)
+SYNC_RETRY_JITTER_SECONDS = env.int("SYNC_RETRY_JITTER_SECONDS", default=60)
 SYNC_BACKOFF_BASE_SECONDS = env.int("SYNC_BACKOFF_BASE_SECONDS", default=15 * 60)
 SYNC_BACKOFF_MAX_SECONDS = env.int("SYNC_BACKOFF_MAX_SECONDS", default=24 * 3600)
+SYNC_MAX_RETRY_AFTER_SECONDS = env.int("SYNC_MAX_RETRY_AFTER_SECONDS", default=24 * 3600)  # cap on a provider's wait
+SYNC_FAILURES_BEFORE_ERROR = env.int("SYNC_FAILURES_BEFORE_ERROR", default=4)  # then the connection shows "error"
+# The longest a sync task waits in the broker (countdowns, retries); kept below half the Redis
+# visibility timeout, after which an unacknowledged message is handed to a second worker.
+SYNC_MAX_COUNTDOWN_SECONDS = env.int("SYNC_MAX_COUNTDOWN_SECONDS", default=600)
+# A task sent is expected to start within this long; until then the fan-outs do not send another.
+SYNC_QUEUE_GRACE_SECONDS = env.int("SYNC_QUEUE_GRACE_SECONDS", default=30 * 60)
+# A queued run nobody has started shows "waiting for a worker" after this long, and is closed as
+# "never started" after SYNC_QUEUED_EXPIRE_SECONDS.
+SYNC_QUEUED_DELAY_SECONDS = env.int("SYNC_QUEUED_DELAY_SECONDS", default=5 * 60)
+SYNC_QUEUED_EXPIRE_SECONDS = env.int("SYNC_QUEUED_EXPIRE_SECONDS", default=24 * 3600)
+# The sync lease (integrations_core/services/leases.py): short, renewed while the sync runs, so a
+# killed worker's lease lapses within a minute.
+SYNC_LOCK_TTL_SECONDS = env.int("SYNC_LOCK_TTL_SECONDS", default=60)
+SYNC_LOCK_RENEW_SECONDS = env.float("SYNC_LOCK_RENEW_SECONDS", default=SYNC_LOCK_TTL_SECONDS / 4)
 OAUTH_STATE_TTL_SECONDS = env.int("OAUTH_STATE_TTL_SECONDS", default=600)
 PROVIDER_HTTP_TIMEOUT = env.float("PROVIDER_HTTP_TIMEOUT", default=20.0)
 PROVIDER_HTTP_RETRIES = env.int("PROVIDER_HTTP_RETRIES", default=3)
@@ -328,6 +349,8 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 SEED_COMMANDS = env.list("SEED_COMMANDS", default=["seed_institutions"])
 # Beat entries apps add beside the daily sync: {"name", "task", "crontab": {...}}.
 EXTRA_PERIODIC_TASKS: list[dict] = [
+    {"name": "sync-retry-due", "task": "integrations_core.tasks.sync_retry_due",
+     "crontab": {"minute": "*/5"}},
     {"name": "purge-revoked-connections", "task": "integrations_core.tasks.purge_revoked_connections",
      "crontab": {"minute": "15", "hour": "2"}},
     {"name": "categorise-pending", "task": "transactions.tasks.categorise_pending",

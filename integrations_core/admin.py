@@ -19,15 +19,15 @@ SECRET_FIELDS = ("access_token", "refresh_token", "credentials", "sync_lock_toke
 class ConnectionAdminBase(admin.ModelAdmin):
     """Subclass per family: `admin.site.register(BankConnection, BankConnectionAdmin)`."""
 
-    list_display = ("id", "user", "provider", "institution_name", "status", "last_synced_at", "next_sync_at",
-                    "consecutive_failures", "has_tokens")
+    list_display = ("id", "user", "provider", "institution_name", "status", "person_sees", "last_synced_at",
+                    "next_sync_at", "consecutive_failures", "has_tokens")
     list_filter = ("provider", "status")
     search_fields = ("id", "user__email", "institution_name", "institution_id", "external_id")
     exclude = SECRET_FIELDS
-    readonly_fields = ("id", "user", "provider", "external_id", "has_tokens", "token_expires_at",
+    readonly_fields = ("id", "user", "provider", "external_id", "has_tokens", "person_sees", "token_expires_at",
                        "consent_expires_at", "last_synced_at", "last_error", "last_error_code",
                        "consecutive_failures", "retry_after", "sync_state", "sync_lock_expires_at",
-                       "sync_runs_link", "created_at", "updated_at")
+                       "sync_lock_run_id", "sync_queued_until", "sync_runs_link", "created_at", "updated_at")
     actions = ["sync_now", "revoke"]
     list_select_related = ("user",)
 
@@ -35,6 +35,10 @@ class ConnectionAdminBase(admin.ModelAdmin):
     def has_tokens(self, obj) -> bool:
         # Presence only: the values never reach an admin page.
         return bool(obj.access_token or obj.credentials)
+
+    @admin.display(description="Person sees")
+    def person_sees(self, obj) -> str:
+        return obj.user_state
 
     @admin.display(description="Sync runs")
     def sync_runs_link(self, obj) -> str:
@@ -77,11 +81,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "provider", "connection_id", "trigger", "outcome", "added", "updated", "removed",
-                    "provider_calls", "error_code", "duration")
-    list_filter = ("provider", "outcome", "trigger")
+    list_display = ("started_at", "provider", "connection_id", "trigger", "outcome", "error_code", "reason",
+                    "added", "updated", "removed", "provider_calls", "duration")
+    list_filter = ("provider", "outcome", "error_code", "trigger")
     search_fields = ("connection_id", "user__email", "error_code")
     date_hierarchy = "started_at"
+
+    @admin.display(description="Why")
+    def reason(self, obj) -> str:
+        # A skipped run says why (another sync was running, the provider is paused), a failed one
+        # what went wrong: the same words the person is shown.
+        return obj.error
 
     @admin.display(description="Seconds")
     def duration(self, obj):

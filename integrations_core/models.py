@@ -76,9 +76,16 @@ class Connection(UUIDTimestampedModel):
     consecutive_failures = models.PositiveIntegerField(default=0)
     sync_state = models.JSONField(blank=True, default=dict)
 
-    # Lease-based lock: two syncs never overlap, and a crashed worker's lease simply expires.
+    # The sync lease (integrations_core/services/leases.py): one sync at a time, a fresh token
+    # per attempt, renewed while the sync runs, so a dead worker's lease lapses within
+    # SYNC_LOCK_TTL_SECONDS. `sync_lock_run_id` is the run holding it: a lease that lapsed with
+    # a run id still set belonged to a worker that died.
     sync_lock_token = models.CharField(max_length=64, blank=True, default="")
-    sync_lock_expires_at = models.DateTimeField(null=True, blank=True)
+    sync_lock_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sync_lock_run_id = models.UUIDField(null=True, blank=True)
+    # Set when a sync task is sent, cleared when a sync takes the lease: the periodic fan-outs
+    # do not queue a second task while one is waiting in the broker.
+    sync_queued_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -94,19 +101,24 @@ class Connection(UUIDTimestampedModel):
     @property
     def user_state(self) -> str:
         """What the person should understand: ok, reauth_required, rate_limited, provider_down,
-        error, pending, revoked, expired."""
-        if self.status == ConnectionStatus.ACTIVE and self.last_error_code:
-            if self.last_error_code == "rate_limited" and self.retry_after and self.retry_after > timezone.now():
-                return "rate_limited"
-            if self.last_error_code in ("provider_down", "bad_response"):
-                return "provider_down"
-        if self.status == ConnectionStatus.ACTIVE:
-            return "ok"
-        if self.status == ConnectionStatus.ERROR:
-            if self.last_error_code == "rate_limited" and self.retry_after and self.retry_after > timezone.now():
-                return "rate_limited"
-            return "provider_down" if self.last_error_code in ("provider_down", "bad_response") else "error"
-        return self.status
+        error, pending, revoked, expired. A syncable connection is "ok" only if nothing has
+        failed since its last good sync: `last_error_code` is cleared by every good sync and
+        set by every failure, so a connection that has never synced and keeps failing is never
+        shown as fine, not even once a provider's wait has passed."""
+        if self.status not in (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR):
+            return self.status
+        code = self.last_error_code
+        if code == "rate_limited":
+            return "rate_limited"
+        if code in PROVIDER_DOWN_CODES:
+            return "provider_down"
+        if code or self.status == ConnectionStatus.ERROR:
+            return "error"
+        return "ok"
+
+
+# Failure codes that mean "the provider is not answering properly" to the person.
+PROVIDER_DOWN_CODES = frozenset({"provider_down", "bad_response"})
 
 
 class AccountType(models.TextChoices):
@@ -219,7 +231,7 @@ class SyncOutcome(models.TextChoices):
     SUCCEEDED = "succeeded", "Succeeded"
     PARTIAL = "partial", "Partly succeeded"
     FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped (another sync was running)"
+    SKIPPED = "skipped", "Skipped"  # why: the run's error_code (already_running, provider_paused)
 
 
 class SyncRun(models.Model):
@@ -245,7 +257,12 @@ class SyncRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["connection_type", "connection_id", "-started_at"])]
+        indexes = [
+            models.Index(fields=["connection_type", "connection_id", "-started_at"]),
+            # The few unfinished runs, for the sweep that closes dead ones (tasks.sync_retry_due).
+            models.Index(fields=["started_at"], name="syncrun_unfinished_idx",
+                         condition=models.Q(outcome__in=["queued", "running"])),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} sync {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"

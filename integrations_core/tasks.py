@@ -1,18 +1,26 @@
-"""Thin Celery tasks: load ids, call a service, retry transient failures, record the final one."""
+"""Thin Celery tasks: load ids, call a service, retry transient failures (briefly: long waits live
+on the connection, not in the broker), and run the schedule (services/schedule.py)."""
 
 from __future__ import annotations
 
 import logging
 import random
+from datetime import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from .models import SyncOutcome
 from .providers.errors import BadProviderResponse, ProviderUnavailable, RateLimited
-from .selectors import connection_model_get, connection_models, connections_due
-from .services.sync import connection_record_final_failure, connection_sync_by_id
+from .selectors import connection_model_get
+from .services.schedule import (
+    connection_queue_claim,
+    connections_queue_daily,
+    connections_queue_retries,
+    max_countdown,
+    sync_runs_reap,
+)
+from .services.sync import connection_sync_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -20,39 +28,51 @@ TRANSIENT_CODES = {RateLimited.code, ProviderUnavailable.code, BadProviderRespon
 RETRY_BASE_SECONDS = 60
 
 
+def retry_countdown(attempt: int, retry_after: datetime | None) -> float | None:
+    """Seconds until the task's next attempt: 60·2ⁿ plus up to 30 s of jitter, never sooner than
+    the provider's Retry-After. None when that is longer than a task may wait in the broker
+    (max_countdown()): the wait is already on the connection (next_sync_at), and the retry
+    sweep picks it up then."""
+    countdown = RETRY_BASE_SECONDS * 2 ** attempt + random.uniform(0, 30)  # noqa: S311
+    if retry_after is not None:
+        countdown = max(countdown, (retry_after - timezone.now()).total_seconds())
+    return countdown if countdown <= max_countdown() else None
+
+
 @shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=14 * 60, time_limit=15 * 60)
 def sync_connection(self, model_label: str, connection_id: str, trigger: str = "scheduled",
-                    run_id: str | None = None) -> str | None:
-    run = connection_sync_by_id(model_label, connection_id, trigger=trigger, lock_owner=self.request.id,
-                                run_id=run_id)
+                    run_id: str | None = None, queued_at: str | None = None) -> str | None:
+    run = connection_sync_by_id(model_label, connection_id, trigger=trigger, run_id=run_id, queued_at=queued_at,
+                                attempt=self.request.retries)
     if run is None:
         return None
-    if run.outcome == SyncOutcome.FAILED and run.error_code in TRANSIENT_CODES:
-        if self.request.retries < self.max_retries:
-            connection = connection_model_get(model_label).objects.get(pk=connection_id)
-            countdown = RETRY_BASE_SECONDS * 2 ** self.request.retries + random.uniform(0, 30)  # noqa: S311
-            if connection.retry_after:
-                countdown = max(countdown, (connection.retry_after - timezone.now()).total_seconds())
-            raise self.retry(countdown=countdown)
+    if run.outcome == SyncOutcome.FAILED and run.error_code in TRANSIENT_CODES \
+            and self.request.retries < self.max_retries:
         connection = connection_model_get(model_label).objects.get(pk=connection_id)
-        connection_record_final_failure(connection, run)
+        countdown = retry_countdown(self.request.retries, connection.retry_after)
+        # Eagerly (tests, dev) a retry would run at once inside the caller, ignoring the wait,
+        # and raise into it: leave it to the retry sweep, as for a long wait.
+        if countdown is not None and not self.request.is_eager:
+            connection_queue_claim(connection, countdown=countdown)
+            raise self.retry(countdown=countdown)
     return run.outcome
 
 
 @shared_task(acks_late=True)
 def sync_due_connections() -> int:
-    """The daily fan-out: one sync task per due connection, spread over a jitter window."""
-    now = timezone.now()
-    count = 0
-    for model in connection_models():
-        for pk in connections_due(model, now).values_list("pk", flat=True).iterator():
-            sync_connection.apply_async(
-                args=[model._meta.label, str(pk)], kwargs={"trigger": "scheduled"},
-                countdown=random.uniform(0, settings.DAILY_SYNC_JITTER_SECONDS),  # noqa: S311
-            )
-            count += 1
-    logger.info("daily sync queued %s connections", count)
-    return count
+    """The daily run: every connection not synced in the last SYNC_FRESH_SECONDS, spread over
+    DAILY_SYNC_JITTER_SECONDS."""
+    return connections_queue_daily()
+
+
+@shared_task(acks_late=True)
+def sync_retry_due() -> int:
+    """Every few minutes: close runs whose worker died, mark queued runs nobody has started,
+    then queue every connection whose next_sync_at has passed (partial runs, failures, waits)."""
+    reaped = sync_runs_reap()
+    if any(reaped.values()):
+        logger.info("sync sweep: %s", reaped)
+    return connections_queue_retries()
 
 
 @shared_task(acks_late=True)

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
+from .models import SyncOutcome
+from .selectors import sync_runs_for_connection
 from .services.oauth import AuthorizationError, authorization_complete
 
 CALLBACK_PARAMS = ("code", "state", "error", "error_description", "ref")
@@ -24,10 +26,15 @@ def provider_callback(request, provider: str):
         return redirect("/connections/?error=" + exc.code)
     connection.refresh_from_db()  # with an inline worker (dev, tests) the first sync has already run
     name = connection.institution_name or connection.provider
-    if connection.status == "active" and not connection.last_error_code:
-        done = connection.last_synced_at is not None
-        messages.success(request, f"Connected {name}. " + ("Your accounts are up to date." if done
-                                                           else "Your first sync is running."))
+    if connection.user_state == "ok":
+        first = sync_runs_for_connection(connection).order_by("-started_at").first()
+        if connection.last_synced_at is not None:
+            news = "Your accounts are up to date."
+        elif first is not None and first.outcome == SyncOutcome.QUEUED and first.error:
+            news = first.error  # the queue could not take it yet; it starts by itself
+        else:
+            news = "Your first sync is running."
+        messages.success(request, f"Connected {name}. {news}")
     else:
         messages.warning(request, f"Connected {name}, but the first sync did not complete. See below.")
     return redirect(f"/connections/?connected={connection.pk}")

@@ -77,7 +77,10 @@ def connection_card(connection: BankConnection, *, now: datetime | None = None) 
                                   detail=f"Your permission to read this bank ends on {_day(consent_end)}. "
                                          "Reconfirm to keep your accounts updating.",
                                   actions=(SYNC, RECONNECT), reconnect_label="Reconfirm access")
-        return ConnectionCard(**common, tone="ok", headline="Connected", detail="", actions=(SYNC,))
+        # Never synced yet (the first sync is queued or running): say so rather than look done.
+        detail = "" if connection.last_synced_at else "We have not fetched your accounts yet. The first sync " \
+                                                      "starts by itself."
+        return ConnectionCard(**common, tone="ok", headline="Connected", detail=detail, actions=(SYNC,))
     if state == "pending":
         return ConnectionCard(**common, tone="muted", headline="Not finished",
                               detail="You started connecting this bank but did not finish at the bank's site.",
@@ -88,11 +91,17 @@ def connection_card(connection: BankConnection, *, now: datetime | None = None) 
                                      "Your accounts and history are kept.",
                               actions=(RECONNECT,))
     if state == "rate_limited":
-        until = f"after {_when(connection.retry_after, now)}" if connection.retry_after else "later"
+        if connection.retry_after and connection.retry_after > now:
+            return ConnectionCard(**common, tone="warn", headline="Paused by the bank",
+                                  detail="The bank asked us to wait before fetching more. Try again after "
+                                         f"{_when(connection.retry_after, now)}, or leave it: we'll try again "
+                                         "then ourselves.",
+                                  actions=())
+        # The wait is over but no sync has worked since: still not up to date, and a retry is due.
         return ConnectionCard(**common, tone="warn", headline="Paused by the bank",
-                              detail=f"The bank asked us to wait before fetching more. Try again {until}, "
-                                     "or leave it: we'll try again then ourselves.",
-                              actions=())
+                              detail="The bank asked us to wait before fetching more. The wait is over and we "
+                                     "will try again shortly; you can also sync now.",
+                              actions=(SYNC,))
     if state == "provider_down":
         return ConnectionCard(**common, tone="warn", headline="Bank not responding",
                               detail="The bank isn't responding right now. We'll retry automatically, "
@@ -120,7 +129,8 @@ FINISHED = {SyncOutcome.SUCCEEDED, SyncOutcome.PARTIAL, SyncOutcome.FAILED, Sync
 def sync_run_message(run: SyncRun) -> str:
     """One sentence for the progress area (read out by screen readers as it changes)."""
     if run.outcome == SyncOutcome.QUEUED:
-        return "Waiting for the sync to start…"
+        # "delayed" (no worker has picked it up) or "queue_unavailable" (it starts by itself later)
+        return run.error or "Waiting for the sync to start…"
     if run.outcome == SyncOutcome.RUNNING:
         return "Syncing with your bank…"
     if run.outcome == SyncOutcome.SUCCEEDED:

@@ -14,10 +14,11 @@ from django.utils import timezone
 from integrations_core.models import AccountType, ConnectionStatus, SyncRun, TransactionStatus
 from integrations_core.money import money_text
 from integrations_core.providers.base import Provider
-from integrations_core.selectors import providers_enabled
+from integrations_core.selectors import providers_enabled, sync_run_observed
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
 from open_banking.selectors import (
     bank_account_list,
+    bank_accounts_counted,
     bank_connection_list,
     bank_connection_sync_runs,
     bank_transaction_list,
@@ -54,11 +55,14 @@ def connections_for_page(user) -> tuple[list[BankConnection], list[BankConnectio
 
 
 def sync_run_get(connection: BankConnection, run_id) -> SyncRun:
-    return get_object_or_404(bank_connection_sync_runs(connection), pk=run_id)
+    """The run as it really stands: one whose worker died shows as interrupted, one nobody has
+    picked up for a while as waiting for a worker (before the sweep records either)."""
+    return sync_run_observed(get_object_or_404(bank_connection_sync_runs(connection), pk=run_id), connection)
 
 
 def sync_run_latest(connection: BankConnection) -> SyncRun | None:
-    return bank_connection_sync_runs(connection).first()
+    run = bank_connection_sync_runs(connection).first()
+    return sync_run_observed(run, connection) if run is not None else None
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -142,7 +146,8 @@ def balance_chart(user, *, days: int = HISTORY_DAYS, today: date | None = None) 
     today = today or timezone.localdate()
     labels = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
     datasets = []
-    accounts = (bank_account_list(user).filter(is_active=True).exclude(connection__status=ConnectionStatus.REVOKED)
+    # The counted accounts: a disconnected bank's history is not a current balance.
+    accounts = (bank_accounts_counted(user).filter(is_active=True).select_related("connection")
                 .order_by("connection__institution_name", "name"))
     for account in accounts:
         history = balance_history(account, days=days, today=today)

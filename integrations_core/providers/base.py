@@ -58,6 +58,9 @@ class Provider:
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     consent_days: ClassVar[int | None] = None
     daily_call_quota: ClassVar[int | None] = None  # per account and scope, where the bank limits it
+    # Seconds to wait after a 429 that does not say how long (no Retry-After): a bank's limits
+    # are a few unattended calls a day, so an hour unless the provider declares otherwise.
+    default_retry_after: ClassVar[int] = 3600
     # How the incremental sync window is sized (docs/reliability.md, "Sync window"):
     # the longest a pending payment can take to book (TrueLayer documents up to 120 days)...
     settlement_max_days: ClassVar[int] = 120

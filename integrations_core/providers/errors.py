@@ -54,6 +54,18 @@ class BadProviderResponse(ProviderError):
     user_message = "The provider sent data we could not read. We will try again later."
 
 
+class RequestRejected(BadProviderResponse):
+    """The provider refused one request for this connection with a client-side 4xx it did not
+    explain (a closed account's 404, a 400, a 409, a 422). It says nothing about the provider's
+    health, so it never counts towards the circuit breaker, and retrying at once will not help:
+    the next scheduled sync tries again. A subclass of BadProviderResponse only so that code
+    catching "the provider's answer was unusable" keeps catching it; its code is its own."""
+
+    code = "request_rejected"
+    transient = False
+    user_message = "The bank refused part of our request for this connection. We will try again at the next sync."
+
+
 class ProviderConfigurationError(ProviderError):
     """The operator has not configured this provider (missing client id/secret)."""
 

@@ -1,12 +1,15 @@
 """The one place provider HTTP sessions are built: timeouts, retries with exponential backoff
-and jitter on 429/5xx/timeouts (urllib3's Retry, honouring Retry-After), and the mapping of
-failures onto the shared error vocabulary."""
+and jitter on 429/5xx/timeouts (urllib3's Retry, honouring Retry-After), the mapping of
+failures onto the shared error vocabulary, and the meter that counts every attempt on the wire
+(urllib3's own retries included) for whoever is listening (the sync engine)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -24,11 +27,56 @@ from .errors import (
     ProviderError,
     ProviderUnavailable,
     RateLimited,
+    RequestRejected,
 )
 
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+# --- the attempt meter --------------------------------------------------------------------------
+class CallMeter:
+    """Counts HTTP attempts made while it is active (each request, plus each retry urllib3
+    makes inside it). `on_attempt` runs before every attempt: the sync engine renews its lease
+    there, so a long series of retries never outlives it."""
+
+    def __init__(self, on_attempt: Callable[[], None] | None = None) -> None:
+        self.attempts = 0
+        self.on_attempt = on_attempt
+
+    def attempt(self) -> None:
+        self.attempts += 1
+        if self.on_attempt is not None:
+            self.on_attempt()
+
+
+_meter: ContextVar[CallMeter | None] = ContextVar("provider_call_meter", default=None)
+
+
+@contextmanager
+def metered(meter: CallMeter | None = None) -> Iterator[CallMeter]:
+    """Count every provider HTTP attempt made inside the block (in this thread or task)."""
+    meter = meter or CallMeter()
+    token = _meter.set(meter)
+    try:
+        yield meter
+    finally:
+        _meter.reset(token)
+
+
+def _count_attempt() -> None:
+    meter = _meter.get()
+    if meter is not None:
+        meter.attempt()
+
+
+class MeteredAdapter(HTTPAdapter):
+    """Counts the first attempt of every request (BoundedRetry counts the retries)."""
+
+    def send(self, request, *args, **kwargs):  # type: ignore[override]
+        _count_attempt()
+        return super().send(request, *args, **kwargs)
 
 
 class BoundedRetry(Retry):
@@ -50,7 +98,10 @@ class BoundedRetry(Retry):
                 # With raise_on_status=False, urllib3 answers MaxRetryError from increment()
                 # by handing the 429 response back as it is.
                 raise MaxRetryError(_pool, url, reason=None)
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        # increment() returned, so urllib3 goes on to make another attempt on the wire.
+        _count_attempt()
+        return retry
 
 
 class TimeoutSession(requests.Session):
@@ -82,7 +133,7 @@ def build_session(*, user_agent: str = "finance-platform/1.0", retries: int | No
     )
     retry.max_inline_retry_after = settings.PROVIDER_MAX_INLINE_RETRY_AFTER
     session = TimeoutSession(settings.PROVIDER_HTTP_TIMEOUT if timeout is None else timeout)
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=10, pool_maxsize=20)
+    adapter = MeteredAdapter(max_retries=retry, pool_connections=10, pool_maxsize=20)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent
@@ -136,9 +187,11 @@ def default_error(response: requests.Response) -> ProviderError:
         return ProviderAuthError("Unauthorized", status=status)
     if status == 403:
         return ConsentExpired("Access denied", status=status)
-    if status >= 500:
+    if status >= 500 or status == 408:
         return ProviderUnavailable(f"Provider error {status}", status=status)
-    return BadProviderResponse(f"Unexpected status {status}", status=status)
+    # Any other 4xx is about this request (a closed account's 404, a refused parameter), not
+    # about the provider's health: it must not pause the provider for everyone.
+    return RequestRejected(f"Request rejected with status {status}", status=status)
 
 
 def safe_json(response: requests.Response) -> Any:

@@ -67,7 +67,8 @@ def authorization_start(connection: Connection) -> str:
 
 def authorization_complete(*, user, provider_slug: str, state: str, code: str = "",
                            params: dict[str, Any] | None = None, connection_id=None) -> Connection:
-    """Validate the state, exchange the code, activate the connection and queue its first sync."""
+    """Validate the state, exchange the code, activate the connection and queue its first sync.
+    Never fails because of the task queue: the first sync then waits for the retry sweep."""
     params = params or {}
     if not state:
         raise AuthorizationError("invalid_state", "The link has no state. Start connecting again.")
@@ -116,9 +117,11 @@ def authorization_complete(*, user, provider_slug: str, state: str, code: str = 
     connection.save()
     audit_record("connection.authorized", connection=connection, actor=user)
 
-    from integrations_core.services.sync import connection_sync_enqueue
+    from integrations_core.services.sync_queue import connection_sync_request
 
-    connection_sync_enqueue(connection, trigger="connect")
+    # The first sync is a run the person can watch. The connection is made whatever the task
+    # queue does: if the broker is down the run stays queued (and says so) for the retry sweep.
+    connection_sync_request(connection, trigger="connect", defer=True)
     return connection
 
 

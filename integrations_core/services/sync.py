@@ -1,24 +1,26 @@
-"""The sync engine: lock the connection, refresh the token if needed, fetch each account and
-write it through the import service in its own transaction, record a SyncRun, and set the
-connection's state. A failure never deletes or corrupts what is already stored."""
+"""The sync engine: take the connection's lease, refresh the token if needed, fetch each account
+and write it through the import service in its own transaction, record a SyncRun, and set the
+connection's state. A failure never deletes or corrupts what is already stored.
+
+The lease rules are in services/leases.py, the schedule rule (what the daily run and the retry
+sweep queue, and what next_sync_at means) in services/schedule.py."""
 
 from __future__ import annotations
 
 import logging
 import random
-import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
-from integrations_core.models import Connection, ConnectionStatus, SyncOutcome, SyncRun
+from integrations_core.models import PROVIDER_DOWN_CODES, Connection, ConnectionStatus, SyncOutcome, SyncRun
+from integrations_core.providers.base import Provider
 from integrations_core.providers.errors import (
     ConsentExpired,
     ProviderAuthError,
@@ -26,45 +28,40 @@ from integrations_core.providers.errors import (
     ProviderError,
     RateLimited,
 )
+from integrations_core.providers.http import CallMeter, metered
 from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.selectors import connection_model_get, provider_is_enabled
 
 from .account_sync import account_sync
 from .audit import audit_record
 from .breaker import breaker_allows, breaker_record_failure, breaker_record_success
+from .leases import Lease, LeaseLost, connection_lock_acquire, connection_lock_release
+from .schedule import (
+    INTERRUPTED_MESSAGE,
+    next_sync_after_failure,
+    next_sync_after_partial,
+    next_sync_after_success,
+)
+from .sync_queue import (  # noqa: F401  (re-exported: callers ask the engine for syncs)
+    SyncQueueUnavailable,
+    connection_sync_enqueue,
+    connection_sync_request,
+    sync_run_new,
+)
 from .tokens import token_needs_refresh, token_refresh
+
+__all__ = ["connection_lock_acquire", "connection_lock_release", "connection_sync", "connection_sync_by_id",
+           "connection_sync_enqueue", "connection_sync_request", "SyncQueueUnavailable"]
 
 logger = logging.getLogger(__name__)
 
-SUCCESS_INTERVAL = timedelta(hours=20)  # the next daily run picks it up again
-# Failures that say the provider itself is unwell (not this person's consent or quota).
-PROVIDER_WIDE_CODES = {"provider_down", "bad_response"}
+# Failures that say the provider itself is unwell (not this person's consent, quota or a
+# request the provider refused): only these count towards the circuit breaker.
+PROVIDER_WIDE_CODES = PROVIDER_DOWN_CODES
 
 
 class ConnectionBusy(Exception):
     pass
-
-
-# --- lock -----------------------------------------------------------------------------------
-def connection_lock_acquire(connection: Connection, owner: str | None = None) -> str | None:
-    """Take the connection's sync lease. Returns the token, or None if another sync holds it.
-    The same owner (a redelivered Celery task id) may take over its own lease."""
-    token = owner or uuid.uuid4().hex
-    now = timezone.now()
-    free = Q(sync_lock_expires_at__isnull=True) | Q(sync_lock_expires_at__lt=now) | Q(sync_lock_token=token)
-    taken = type(connection).objects.filter(pk=connection.pk).filter(free).update(
-        sync_lock_token=token, sync_lock_expires_at=now + timedelta(seconds=settings.SYNC_LOCK_TTL_SECONDS)
-    )
-    return token if taken else None
-
-
-def connection_lock_release(connection: Connection, token: str) -> None:
-    type(connection).objects.filter(pk=connection.pk, sync_lock_token=token).update(
-        sync_lock_token="", sync_lock_expires_at=None
-    )
-    # Keep the in-memory object in step, so a later full save() cannot write the lease back.
-    if connection.sync_lock_token == token:
-        connection.sync_lock_token, connection.sync_lock_expires_at = "", None
 
 
 # --- hooks ----------------------------------------------------------------------------------
@@ -73,45 +70,94 @@ def _post_import_hooks() -> list[Callable]:
 
 
 # --- the engine -----------------------------------------------------------------------------
-def _new_run(connection: Connection, trigger: str, **fields) -> SyncRun:
-    return SyncRun(user_id=connection.user_id, connection_type=ContentType.objects.get_for_model(connection),
-                   connection_id=connection.pk, provider=connection.provider, trigger=trigger, **fields)
+class _Spend:
+    """What a sync spent at the provider: every HTTP attempt on the wire (urllib3's retries
+    included), or what the sources counted where they make no HTTP calls (test doubles)."""
+
+    def __init__(self, lease: Lease) -> None:
+        self.http = CallMeter(on_attempt=lease.beat)
+        self.sources: list = []
+
+    def calls(self) -> int:
+        return max(self.http.attempts, sum(getattr(source, "calls", 0) for source in self.sources))
 
 
-def connection_sync(connection: Connection, *, trigger: str = "scheduled", lock_owner: str | None = None,
-                    run_id=None) -> SyncRun:
-    """Sync one connection now. `run_id` names a queued SyncRun to fill in (a manual request);
-    without one, or when it was already used (a retry), a new run is recorded."""
-    run = None
+def _as_datetime(value: datetime | str | None) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def _run_to_fill(connection: Connection, trigger: str, *, run_id, queued_at, attempt: int) -> tuple[SyncRun | None, bool]:
+    """(the run this sync records, whether it was adopted), or (None, False) if there is nothing
+    to do: a first delivery whose run was already filled in (a redelivered message, or a sync
+    that adopted it), or whose connection has had a sync start since this task was queued."""
+    ct = ContentType.objects.get_for_model(connection)
     if run_id is not None:
-        run = SyncRun.objects.filter(pk=run_id, connection_id=connection.pk, outcome=SyncOutcome.QUEUED).first()
+        run = SyncRun.objects.filter(pk=run_id, connection_id=connection.pk).first()
+        if run is not None and run.outcome == SyncOutcome.QUEUED:
+            return run, False
+        if run is not None and attempt == 0:
+            logger.info("sync already done for run=%s connection=%s; nothing to do", run_id, connection.pk)
+            return None, False
+        return sync_run_new(connection, trigger), False  # a retry of a used run: a new run
+    since = _as_datetime(queued_at)
+    if since is not None and attempt == 0 and SyncRun.objects.filter(
+            connection_type=ct, connection_id=connection.pk, started_at__gte=since).exclude(
+            outcome__in=[SyncOutcome.QUEUED, SyncOutcome.SKIPPED]).exists():
+        logger.info("connection=%s synced since this task was queued; nothing to do", connection.pk)
+        return None, False
+    # A person's queued run whose task never came (broker down, message lost): this sync is its answer.
+    adopted = SyncRun.objects.filter(connection_type=ct, connection_id=connection.pk,
+                                     outcome=SyncOutcome.QUEUED).order_by("started_at").first()
+    return (adopted, True) if adopted is not None else (sync_run_new(connection, trigger), False)
+
+
+def connection_sync(connection: Connection, *, trigger: str = "scheduled", run_id=None,
+                    queued_at: datetime | str | None = None, attempt: int = 0) -> SyncRun | None:
+    """Sync one connection now and return its run, or None when the task had nothing to do.
+    `run_id` names a queued SyncRun to fill in (a person's request); a retry (`attempt` > 0) of
+    a run already used records a new one. `queued_at` is when a scheduled task was sent."""
+    run, adopted = _run_to_fill(connection, trigger, run_id=run_id, queued_at=queued_at, attempt=attempt)
     if run is None:
-        run = _new_run(connection, trigger)
+        return None
     run.outcome = SyncOutcome.RUNNING
     run.started_at = timezone.now()
+    run.error_code, run.error = "", ""  # a queued run's "delayed"/"queue_unavailable" note is over
     if not breaker_allows(connection.provider):
-        return _skip(connection, run, "provider_paused",
+        return _skip(connection, sync_run_new(connection, trigger) if adopted else run, "provider_paused",
                      "We have paused syncing with this provider while it has problems. It resumes by itself.")
-    token = connection_lock_acquire(connection, lock_owner)
+    token = connection_lock_acquire(connection, run_id=run.pk)
     if token is None:
-        return _skip(connection, run, "", "Another sync of this connection is already running.")
+        return _skip(connection, sync_run_new(connection, trigger) if adopted else run, "already_running",
+                     "Another sync of this connection is already running.")
     run.save()
-    # Holding the lock, no other sync of this connection can be running: a run still marked
+    # Holding the lease, no other sync of this connection can be running: a run still marked
     # running was cut off (a worker killed mid-sync). Close it so the history tells the truth.
     SyncRun.objects.filter(connection_type=run.connection_type, connection_id=connection.pk,
                            outcome=SyncOutcome.RUNNING).exclude(pk=run.pk).update(
         outcome=SyncOutcome.FAILED, error_code="interrupted", next_action="none", finished_at=run.started_at,
         error="This sync was interrupted and has been run again.")
+    lease = Lease(connection, token)
+    spent = _Spend(lease)
+    lease.start_heartbeat()
     try:
-        connection.refresh_from_db()
-        _run(connection, run)
+        with metered(spent.http):
+            connection.refresh_from_db()
+            _run(connection, run, lease, spent)
+    except LeaseLost:
+        _record_lease_lost(connection, run, spent)
     except ProviderError as exc:
-        _record_failure(connection, run, exc)
+        run.provider_calls = spent.calls()
+        if lease.lost:
+            _record_lease_lost(connection, run, spent)
+        else:
+            _record_failure(connection, run, exc)
     except Exception as exc:  # a bug must not leave the run "running" forever
         logger.exception("sync crashed provider=%s connection=%s", connection.provider, connection.pk)
+        run.provider_calls = spent.calls()
         _record_failure(connection, run, ProviderError("Internal error"), internal=True)
         raise exc
     finally:
+        lease.stop_heartbeat()
         connection_lock_release(connection, token)
     return run
 
@@ -120,12 +166,23 @@ def _skip(connection: Connection, run: SyncRun, code: str, message: str) -> Sync
     run.outcome = SyncOutcome.SKIPPED
     run.finished_at = timezone.now()
     run.error_code, run.error = code, message
-    run.next_action = "retry_later" if code else "none"
+    run.next_action = "retry_later" if code == "provider_paused" else "none"
     run.save()
     return run
 
 
-def _run(connection: Connection, run: SyncRun) -> None:
+def _record_lease_lost(connection: Connection, run: SyncRun, spent: _Spend) -> None:
+    """Our lease lapsed and another sync took over: it owns the connection's state now."""
+    logger.warning("sync lost its lease provider=%s connection=%s run=%s", connection.provider, connection.pk,
+                   run.pk)
+    run.outcome, run.error_code, run.next_action = SyncOutcome.FAILED, "interrupted", "none"
+    run.error = "This sync was stopped because another sync of this connection took over."
+    run.provider_calls = spent.calls()
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _run(connection: Connection, run: SyncRun, lease: Lease, spent: _Spend) -> None:
     if connection.status not in (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR):
         raise ProviderConfigurationError(f"Connection is {connection.status}; nothing to sync")
     try:
@@ -136,22 +193,29 @@ def _run(connection: Connection, run: SyncRun) -> None:
         raise ProviderConfigurationError("Provider is disabled by the operator")
 
     if token_needs_refresh(connection):
+        lease.beat(force=True)  # a rotating refresh token is spent only while the lease is surely ours
         token_refresh(connection, provider)
     state: dict[str, Any] = {"source": provider.bind(connection), "refreshed": False}
+    spent.sources.append(state["source"])
 
     def call(fn_name: str, *args, **kwargs):
-        """Call the source; on a refused token refresh once and try again."""
+        """Call the source; on a refused token refresh once and try again. Every call is a
+        lease checkpoint."""
+        lease.beat()
         try:
-            return getattr(state["source"], fn_name)(*args, **kwargs)
+            answer = getattr(state["source"], fn_name)(*args, **kwargs)
         except ConsentExpired:
             raise
         except ProviderAuthError:
             if state["refreshed"] or not connection.refresh_token:
                 raise
-            run.provider_calls += state["source"].calls
+            lease.beat(force=True)
             token_refresh(connection, provider)
             state["source"], state["refreshed"] = provider.bind(connection), True
-            return getattr(state["source"], fn_name)(*args, **kwargs)
+            spent.sources.append(state["source"])
+            answer = getattr(state["source"], fn_name)(*args, **kwargs)
+        lease.beat()  # after a long answer, before anything of it is written
+        return answer
 
     accounts = call("list_accounts")
     results: dict[str, dict] = {}
@@ -173,29 +237,45 @@ def _run(connection: Connection, run: SyncRun) -> None:
     if vanished:
         connection.account_model.objects.filter(pk__in=vanished).update(is_active=False)
 
-    run.provider_calls += state["source"].calls
+    lease.beat(force=True)  # never write the outcome over a sync that took over
+    run.provider_calls = spent.calls()
     run.account_results = results
     failed = [r for r in results.values() if r["status"] == "failed"]
     # An account that is partly synced (a stale balance, refused history) makes the run partial.
     problems = [r for r in results.values() if r["status"] != "ok"]
+    default_wait = _default_retry_after(provider)
+    waits = [r.get("retry_after") or default_wait for r in problems if r.get("error_code") == RateLimited.code]
     if failed and len(failed) == len(results):
         first = failed[0]
         run.outcome, run.error_code, run.error = SyncOutcome.FAILED, first["error_code"], first["error"]
         run.next_action = "retry_later"
-        waits = [r["retry_after"] for r in failed if r.get("retry_after")]
         _bump_failures(connection, first["error_code"], first["error"], min(waits) if waits else None)
         if first["error_code"] in PROVIDER_WIDE_CODES:
             breaker_record_failure(connection.provider, first["error_code"])
     else:
         run.outcome = SyncOutcome.PARTIAL if problems else SyncOutcome.SUCCEEDED
         run.next_action = "retry_later" if problems else "none"
-        _record_success(connection)
+        _record_success(connection, partial=bool(problems), wait=min(waits) if waits else None)
         breaker_record_success(connection.provider)
     run.finished_at = timezone.now()
     run.save()
 
 
-def _record_success(connection: Connection) -> None:
+def _default_retry_after(provider: Provider | None) -> float:
+    """How long to wait after a 429 that did not say (the provider's declared default)."""
+    return float(getattr(provider, "default_retry_after", None) or Provider.default_retry_after)
+
+
+def _provider_of(connection: Connection) -> Provider | None:
+    try:
+        return registry.get(connection.provider)
+    except UnknownProvider:
+        return None
+
+
+def _record_success(connection: Connection, *, partial: bool = False, wait: float | None = None) -> None:
+    """A good (or partly good) sync: the connection is fine. After a partial one the failed
+    accounts are retried before the next daily run (services/schedule.py)."""
     now = timezone.now()
     connection.status = ConnectionStatus.ACTIVE
     connection.last_error = ""
@@ -203,7 +283,7 @@ def _record_success(connection: Connection) -> None:
     connection.retry_after = None
     connection.consecutive_failures = 0
     connection.last_synced_at = now
-    connection.next_sync_at = now + SUCCESS_INTERVAL
+    connection.next_sync_at = next_sync_after_partial(now, wait) if partial else next_sync_after_success(now)
     connection.save(update_fields=["status", "last_error", "last_error_code", "retry_after",
                                    "consecutive_failures", "last_synced_at", "next_sync_at", "updated_at"])
 
@@ -214,18 +294,39 @@ def backoff_delay(failures: int) -> timedelta:
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
 
 
-def _bump_failures(connection: Connection, code: str, message: str, retry_after: float | None = None) -> None:
+def _bump_failures(connection: Connection, code: str, message: str, retry_after: float | None = None, *,
+                   delay: timedelta | None = None) -> None:
+    """A failed sync: count it, say why, schedule the retry (backoff, never past the next daily
+    run unless the provider's own wait is longer), and after SYNC_FAILURES_BEFORE_ERROR in a
+    row show the connection as failing."""
     now = timezone.now()
     connection.consecutive_failures += 1
     connection.last_error_code = code
     connection.last_error = message
-    delay = backoff_delay(connection.consecutive_failures)
     if retry_after:
-        connection.retry_after = now + timedelta(seconds=retry_after)
-        delay = max(delay, timedelta(seconds=retry_after))
-    connection.next_sync_at = now + delay
-    connection.save(update_fields=["consecutive_failures", "last_error_code", "last_error", "retry_after",
-                                   "next_sync_at", "updated_at"])
+        connection.retry_after = now + timedelta(seconds=min(float(retry_after), settings.SYNC_MAX_RETRY_AFTER_SECONDS))
+    wait_until = connection.retry_after if connection.retry_after and connection.retry_after > now else None
+    backoff = delay if delay is not None else backoff_delay(connection.consecutive_failures)
+    connection.next_sync_at = next_sync_after_failure(now, backoff, wait_until)
+    fields = ["consecutive_failures", "last_error_code", "last_error", "retry_after", "next_sync_at", "updated_at"]
+    newly_failing = (connection.status == ConnectionStatus.ACTIVE
+                     and connection.consecutive_failures >= settings.SYNC_FAILURES_BEFORE_ERROR)
+    if newly_failing:
+        connection.status = ConnectionStatus.ERROR
+        fields.append("status")
+    connection.save(update_fields=fields)
+    if newly_failing:
+        audit_record("connection.sync_failed", connection=connection,
+                     details={"code": code, "failures": connection.consecutive_failures})
+
+
+def connection_record_interrupted(connection: Connection) -> None:
+    """A sync of this connection died with its worker (the sweep found its lease gone). It counts
+    as a failure; the first one is retried at the sweep's next pass, repeated ones back off (a sync
+    that kills its worker every time must not do so in a loop)."""
+    connection.refresh_from_db()
+    delay = timedelta(0) if connection.consecutive_failures == 0 else None
+    _bump_failures(connection, "interrupted", INTERRUPTED_MESSAGE, delay=delay)
 
 
 def _record_failure(connection: Connection, run: SyncRun, exc: ProviderError, internal: bool = False) -> None:
@@ -244,22 +345,15 @@ def _record_failure(connection: Connection, run: SyncRun, exc: ProviderError, in
         run.next_action = "contact_support"
     else:
         run.next_action = "retry_later"
-        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        retry_after = None
+        if isinstance(exc, RateLimited):
+            # A 429 without Retry-After still means "wait": the provider's declared default.
+            retry_after = exc.retry_after or _default_retry_after(_provider_of(connection))
         _bump_failures(connection, run.error_code, run.error, retry_after)
         if run.error_code in PROVIDER_WIDE_CODES:
             breaker_record_failure(connection.provider, run.error_code)
     run.save()
     logger.info("sync failed provider=%s connection=%s code=%s", connection.provider, connection.pk, run.error_code)
-
-
-def connection_record_final_failure(connection: Connection, run: SyncRun | None = None) -> None:
-    """Called when every retry of a transient failure is spent: the connection shows an error
-    until the next good sync (which the daily run keeps trying, with backoff)."""
-    if connection.status == ConnectionStatus.ACTIVE:
-        connection.status = ConnectionStatus.ERROR
-        connection.save(update_fields=["status", "updated_at"])
-        audit_record("connection.sync_failed", connection=connection,
-                     details={"code": connection.last_error_code, "failures": connection.consecutive_failures})
 
 
 def connection_sync_by_id(model_label: str, connection_id, **kwargs) -> SyncRun | None:  # noqa: D401
@@ -268,56 +362,3 @@ def connection_sync_by_id(model_label: str, connection_id, **kwargs) -> SyncRun 
     if connection is None:
         return None
     return connection_sync(connection, **kwargs)
-
-
-class SyncQueueUnavailable(Exception):
-    """The task queue (broker) cannot take the request; nothing was changed."""
-
-
-def connection_sync_request(connection: Connection, *, trigger: str = "manual") -> SyncRun:
-    """A person or operator asks for a sync now: record a queued SyncRun they can watch and send
-    the task straight away. If the broker is down the run is marked failed and
-    SyncQueueUnavailable is raised (the API answers 503); nothing else changes."""
-    from kombu.exceptions import OperationalError
-
-    from integrations_core.tasks import sync_connection
-
-    run = _new_run(connection, trigger, outcome=SyncOutcome.QUEUED)
-    run.save()
-    try:
-        sync_connection.apply_async(args=[connection._meta.label, str(connection.pk)],
-                                    kwargs={"trigger": trigger, "run_id": str(run.pk)})
-    except (OperationalError, ConnectionError, OSError) as exc:
-        logger.warning("could not queue sync connection=%s: %s", connection.pk, type(exc).__name__)
-        run.outcome, run.error_code = SyncOutcome.FAILED, "queue_unavailable"
-        run.error, run.next_action = "We could not start the sync right now. Try again shortly.", "retry_later"
-        run.finished_at = timezone.now()
-        run.save()
-        raise SyncQueueUnavailable() from exc
-    run.refresh_from_db()  # an eager worker (tests, dev) may already have filled it in
-    return run
-
-
-def connection_sync_enqueue(connection: Connection, *, trigger: str = "manual", countdown: float = 0) -> None:
-    """Queue a sync. Inside a transaction it is sent once the transaction commits (so the worker
-    sees the tokens) and a broker failure is only logged: the daily run picks the connection up
-    (its next_sync_at is due). Outside one it is sent now, and a broker failure raises
-    SyncQueueUnavailable so the caller can answer 503."""
-    from kombu.exceptions import OperationalError
-
-    from integrations_core.tasks import sync_connection
-
-    label = connection._meta.label
-
-    def send() -> None:
-        sync_connection.apply_async(args=[label, str(connection.pk)], kwargs={"trigger": trigger},
-                                    countdown=countdown)
-
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(send, robust=True)
-        return
-    try:
-        send()
-    except (OperationalError, ConnectionError, OSError) as exc:
-        logger.warning("could not queue sync connection=%s: %s", connection.pk, type(exc).__name__)
-        raise SyncQueueUnavailable() from exc

@@ -43,6 +43,9 @@ class FakeSource:
     def fetch_account(self, account: AccountRecord, *, since: date | None):
         self.calls += 3
         self.provider.since_seen.append((account.external_id, since))
+        hook = self.provider.on_fetch.get(account.external_id)
+        if hook is not None:
+            hook()  # what happens elsewhere while the bank is answering (a redelivery, a clock jump)
         self._maybe_fail(f"fetch:{account.external_id}")
         data = self.provider.data.get(account.external_id, {})
         return AccountData(
@@ -75,6 +78,7 @@ class FakeBankProvider(OAuth2Provider):
         self.revoked: list = []
         self.seen_tokens: list = []
         self.since_seen: list = []
+        self.on_fetch: dict = {}  # account external id -> callable run while it is fetched
 
     def authorize_url(self):
         return AUTH_URL
@@ -100,3 +104,29 @@ class FakeBankProvider(OAuth2Provider):
 
     def bind(self, connection):
         return FakeSource(self, connection)
+
+
+def deliver_like_a_worker(task, *, args, kwargs=None, monkeypatch, task_id="task-1") -> tuple[object, list[float]]:
+    """Run a Celery task the way a worker does (not eagerly): each retry it asks for is delivered
+    again, with `retries` counted up, until it stops asking. Returns (its result, the countdowns it
+    asked for); nothing sleeps."""
+    from celery.exceptions import Retry
+
+    countdowns: list[float] = []
+
+    def retry(*, countdown, **_):
+        countdowns.append(countdown)
+        return Retry(when=countdown)
+
+    monkeypatch.setattr(task, "retry", retry)
+    kwargs = kwargs or {}
+    attempt = 0
+    while True:
+        task.push_request(id=task_id, retries=attempt, is_eager=False, called_directly=False, args=args,
+                          kwargs=kwargs)
+        try:
+            return task.run(*args, **kwargs), countdowns
+        except Retry:
+            attempt += 1
+        finally:
+            task.pop_request()

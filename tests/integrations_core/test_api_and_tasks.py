@@ -73,32 +73,34 @@ def test_schema_and_docs_are_published(client):
     assert client.get("/api/docs/").status_code == 200
 
 
-def test_daily_fanout_syncs_only_due_connections(make_connection, fake_provider):
-    due = make_connection(next_sync_at=timezone.now() - timedelta(minutes=1))
+def test_daily_fanout_syncs_every_connection_not_synced_recently(make_connection, fake_provider):
+    now = timezone.now()
+    due = make_connection(next_sync_at=now - timedelta(minutes=1), last_synced_at=now - timedelta(hours=20))
     never_synced = make_connection(next_sync_at=None)
-    later = make_connection(next_sync_at=timezone.now() + timedelta(hours=3))
+    # Our own backoff does not keep a connection out of the daily run (the rule: services/schedule.py).
+    backing_off = make_connection(next_sync_at=now + timedelta(hours=3), consecutive_failures=5,
+                                  last_error_code="provider_down")
+    fresh = make_connection(last_synced_at=now - timedelta(minutes=30), next_sync_at=now + timedelta(hours=20))
+    waiting = make_connection(retry_after=now + timedelta(hours=1), last_error_code="rate_limited")
     revoked = make_connection(status=ConnectionStatus.REVOKED)
     reauth = make_connection(status=ConnectionStatus.REAUTH_REQUIRED)
-    errored = make_connection(status=ConnectionStatus.ERROR, next_sync_at=timezone.now() - timedelta(hours=1))
-    assert sync_due_connections() == 3
+    errored = make_connection(status=ConnectionStatus.ERROR, next_sync_at=now - timedelta(hours=1))
+    assert sync_due_connections() == 4
     synced = set(SyncRun.objects.values_list("connection_id", flat=True))
-    assert synced == {due.pk, never_synced.pk, errored.pk}
-    assert not synced & {later.pk, revoked.pk, reauth.pk}
+    assert synced == {due.pk, never_synced.pk, backing_off.pk, errored.pk}
+    assert not synced & {fresh.pk, waiting.pk, revoked.pk, reauth.pk}
 
 
 def test_transient_failure_is_retried_then_recorded_as_error(connection, fake_provider, monkeypatch):
-    from config.celery import app
     from integrations_core.providers.errors import ProviderUnavailable
     from integrations_core.tasks import sync_connection
 
-    # Eager mode chains retries only when failures are not propagated straight to the caller.
-    app.conf.task_eager_propagates = False
+    from .fakes import deliver_like_a_worker
+
     fake_provider.failures["list_accounts"] = ProviderUnavailable()  # fails every attempt
-    try:
-        result = sync_connection.apply(args=["open_banking.BankConnection", str(connection.pk)])
-    finally:
-        app.conf.task_eager_propagates = True
-    assert result.get() == "failed", result.traceback
+    result, countdowns = deliver_like_a_worker(sync_connection, args=["open_banking.BankConnection",
+                                                                      str(connection.pk)], monkeypatch=monkeypatch)
+    assert result == "failed" and len(countdowns) == 3
     connection.refresh_from_db()
     assert SyncRun.objects.filter(connection_id=connection.pk).count() == 4  # 1 + 3 retries
     assert connection.status == ConnectionStatus.ERROR

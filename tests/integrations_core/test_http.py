@@ -12,8 +12,9 @@ from integrations_core.providers.errors import (
     ProviderAuthError,
     ProviderUnavailable,
     RateLimited,
+    RequestRejected,
 )
-from integrations_core.providers.http import build_session, json_body, parse_retry_after, send
+from integrations_core.providers.http import build_session, json_body, metered, parse_retry_after, send
 
 URL = "https://api.provider.test/data"
 
@@ -61,7 +62,9 @@ def test_long_retry_after_surfaces_as_rate_limited_without_sleeping(session):
 
 
 @pytest.mark.parametrize(("status", "error"), [(401, ProviderAuthError), (403, ConsentExpired),
-                                               (400, BadProviderResponse), (404, BadProviderResponse)])
+                                               (400, RequestRejected), (404, RequestRejected),
+                                               (409, RequestRejected), (422, RequestRejected),
+                                               (408, ProviderUnavailable)])
 @responses.activate
 def test_status_mapping(session, status, error):
     responses.add(responses.GET, URL, status=status, json={"error": "x"})
@@ -120,3 +123,34 @@ def test_parse_retry_after():
     assert parse_retry_after("120") == 120
     assert parse_retry_after(None) is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0
+
+
+def test_a_client_side_4xx_is_not_the_providers_health():
+    """A closed account's 404 is one person's request refused, not the provider being unwell:
+    its code is its own (not bad_response, which trips the circuit breaker), and it is not
+    retried at once."""
+    assert RequestRejected.code == "request_rejected" and not RequestRejected().transient
+    assert RequestRejected.code != BadProviderResponse.code
+
+
+@responses.activate
+def test_the_meter_counts_every_attempt_on_the_wire_including_retries(session):
+    responses.add(responses.GET, URL, status=503)
+    responses.add(responses.GET, URL, status=502)
+    responses.add(responses.GET, URL, json={"ok": True})
+    responses.add(responses.GET, URL + "/other", json={"ok": True})
+    with metered() as meter:
+        send(session, "GET", URL)
+        send(session, "GET", URL + "/other")
+    assert meter.attempts == len(responses.calls) == 4
+    send(session, "GET", URL + "/other")  # outside the block: nobody is counting
+    assert meter.attempts == 4
+
+
+@responses.activate
+def test_the_meter_counts_attempts_of_a_request_that_fails(session):
+    for _ in range(3):
+        responses.add(responses.GET, URL, status=500)
+    with metered() as meter, pytest.raises(ProviderUnavailable):
+        send(session, "GET", URL)
+    assert meter.attempts == 3

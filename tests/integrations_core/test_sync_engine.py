@@ -42,19 +42,19 @@ def test_lock_is_exclusive_and_released(connection):
     assert connection_lock_acquire(connection)
 
 
-def test_expired_lease_can_be_taken_and_owner_can_retake(connection):
-    assert connection_lock_acquire(connection, owner="task-1") == "task-1"
-    assert connection_lock_acquire(connection, owner="task-2") is None
-    assert connection_lock_acquire(connection, owner="task-1") == "task-1"  # redelivered task
+def test_every_attempt_gets_a_fresh_token_and_an_expired_lease_can_be_taken(connection):
+    first = connection_lock_acquire(connection)
+    assert first and connection_lock_acquire(connection) is None  # nobody retakes a live lease
     BankConnection.objects.filter(pk=connection.pk).update(sync_lock_expires_at=timezone.now() - timedelta(seconds=1))
-    assert connection_lock_acquire(connection, owner="task-2") == "task-2"
+    second = connection_lock_acquire(connection)
+    assert second and second != first
 
 
 def test_overlapping_sync_is_skipped_and_writes_nothing(connection, fake_provider):
     fake_provider.data["acc-1"] = {"booked": [txn("t1", D, "-3.00")]}
-    connection_lock_acquire(connection, owner="someone-else")
+    connection_lock_acquire(connection)  # someone else's sync holds it
     run = connection_sync(connection)
-    assert run.outcome == SyncOutcome.SKIPPED
+    assert (run.outcome, run.error_code) == (SyncOutcome.SKIPPED, "already_running")
     assert BankTransaction.objects.count() == 0
     assert fake_provider.seen_tokens == []
 

@@ -14,13 +14,15 @@ from .providers.test_gocardless import TestGoCardlessContract
 from .providers.test_truelayer import TestTrueLayerContract
 
 
-def test_daily_task_syncs_every_due_connection_of_both_providers(user, other_user, rsps, settings):
+def test_daily_task_syncs_every_due_connection_of_both_providers(user, other_user, rsps, settings, time_machine):
     settings.DAILY_SYNC_JITTER_SECONDS = 0
+    # Late morning: the next daily run (04:00) is tomorrow's (services/schedule.py).
+    time_machine.move_to(timezone.localtime().replace(hour=10, minute=0), tick=True)
     tl, gc = TestTrueLayerContract(), TestGoCardlessContract()
     due_tl = tl.make_connection(user, rsps)
     due_gc = gc.make_connection(other_user, rsps)
     not_due = tl.make_connection(user, rsps)
-    not_due.next_sync_at = timezone.now() + timedelta(hours=5)
+    not_due.retry_after = timezone.now() + timedelta(hours=5)  # the provider asked us to wait
     not_due.save()
     needs_reauth = tl.make_connection(user, rsps)
     needs_reauth.status = ConnectionStatus.REAUTH_REQUIRED

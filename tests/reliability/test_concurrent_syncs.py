@@ -56,7 +56,7 @@ def test_two_syncs_at_once_one_runs_one_is_skipped_no_duplicates(user, slow_prov
 
     assert sorted(outcomes) == [SyncOutcome.SKIPPED, SyncOutcome.SUCCEEDED]
     skipped = SyncRun.objects.get(connection_id=connection.pk, outcome=SyncOutcome.SKIPPED)
-    assert (skipped.added, skipped.error_code, skipped.next_action) == (0, "", "none")
+    assert (skipped.added, skipped.error_code, skipped.next_action) == (0, "already_running", "none")
     rows = Counter(BankTransaction.objects.filter(account__connection=connection).values_list(
         "account__external_id", "external_id"))
     expected = Counter((a.external_id, t.external_id) for a in slowbank.ACCOUNTS

@@ -1,6 +1,7 @@
 """Transient provider failures are retried by the Celery task with growing delays (never
 sooner than the provider's Retry-After), then recorded; the next good sync heals. Real TrueLayer
-client on recorded payloads; eager Celery with task_eager_propagates off so retries chain."""
+client on recorded payloads; the task is delivered as a worker would (each retry it asks for
+delivered again, nothing slept): eagerly it never retries (see test_sync_leases.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import responses
 from integrations_core.models import ConnectionStatus, SyncOutcome, SyncRun
 from integrations_core.services.sync import connection_sync
 from open_banking.models import BankConnection, BankTransaction
+from tests.integrations_core.fakes import deliver_like_a_worker
 from tests.open_banking.providers.test_truelayer import DATA
 
 from .test_midsync_faults import BANKS, stored
@@ -17,30 +19,8 @@ from .test_midsync_faults import BANKS, stored
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def retry_spy(monkeypatch):
-    """Record the countdown of every retry the task asks for (eager mode still chains them)."""
-    from config.celery import app
-    from integrations_core.tasks import sync_connection
-
-    countdowns: list[float] = []
-    original = sync_connection.retry
-
-    def spy(*args, **kwargs):
-        countdowns.append(kwargs["countdown"])
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(sync_connection, "retry", spy)
-    # Eager mode chains retries only when failures are not propagated straight to the caller.
-    app.conf.task_eager_propagates = False
-    try:
-        yield countdowns
-    finally:
-        app.conf.task_eager_propagates = True
-
-
 @pytest.mark.parametrize("failure", ["server_error", "rate_limited", "timeout", "malformed_json"])
-def test_transient_failures_are_retried_by_the_task_with_growing_countdowns(user, rsps, retry_spy, failure):
+def test_transient_failures_are_retried_by_the_task_with_growing_countdowns(user, rsps, monkeypatch, failure):
     from integrations_core.tasks import RETRY_BASE_SECONDS, sync_connection
 
     bank = BANKS["truelayer"]
@@ -49,9 +29,10 @@ def test_transient_failures_are_retried_by_the_task_with_growing_countdowns(user
     bank.register(rsps, bank.payloads())
     rsps.replace(responses.GET, f"{DATA}/accounts", **spec)  # every attempt fails for the whole connection
 
-    result = sync_connection.apply(args=[connection._meta.label, str(connection.pk)])
+    result, retry_spy = deliver_like_a_worker(sync_connection, args=[connection._meta.label, str(connection.pk)],
+                                              monkeypatch=monkeypatch)
 
-    assert result.get() == "failed", result.traceback
+    assert result == "failed"
     assert len(retry_spy) == sync_connection.max_retries
     for attempt, countdown in enumerate(retry_spy):
         floor = RETRY_BASE_SECONDS * 2 ** attempt

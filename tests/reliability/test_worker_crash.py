@@ -24,6 +24,7 @@ pytestmark = [*needs_worker, pytest.mark.django_db(transaction=True)]
 
 SLOW_PROVIDER = "tests.reliability.slowbank.SlowBankProvider"
 VISIBILITY_TIMEOUT = 3
+LEASE_TTL = 4  # the killed worker's lease lapses this long after its last renewal
 
 
 def expected_rows() -> Counter:
@@ -44,6 +45,7 @@ def slow_connection(user) -> BankConnection:
 def test_worker_killed_mid_sync_is_redelivered_and_runs_exactly_once(user, worker_factory, send_task, tmp_path):
     marker = tmp_path / "second-account-fetch-started"
     env = {"INTEGRATION_PROVIDERS": SLOW_PROVIDER, "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+           "SYNC_LOCK_TTL_SECONDS": str(LEASE_TTL), "SYNC_LOCK_RENEW_SECONDS": "1",
            "SLOWBANK_MARKER": str(marker), "SLOWBANK_SLEEP": "30", "SLOWBANK_SLEEP_FIRST_ONLY": "1"}
     connection = slow_connection(user)
     first = worker_factory(**env)
@@ -62,8 +64,9 @@ def test_worker_killed_mid_sync_is_redelivered_and_runs_exactly_once(user, worke
     assert first.returncode == -signal.SIGKILL
 
     # A worker starting up restores the unacknowledged messages older than the visibility
-    # timeout (kombu's Redis transport, also swept periodically), then runs it.
-    time.sleep(VISIBILITY_TIMEOUT + 0.5)
+    # timeout (kombu's Redis transport, also swept periodically), then runs it, once the dead
+    # worker's lease has lapsed (nobody renews it any more).
+    time.sleep(max(VISIBILITY_TIMEOUT, LEASE_TTL) + 0.5)
     second = worker_factory(**env)
     done = wait_for(lambda: SyncRun.objects.filter(connection_id=connection.pk,
                                                    outcome=SyncOutcome.SUCCEEDED).first(),
@@ -77,8 +80,8 @@ def test_worker_killed_mid_sync_is_redelivered_and_runs_exactly_once(user, worke
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.ACTIVE and connection.last_synced_at is not None
     assert connection.sync_lock_token == "", "the lease was released by the redelivered task"
-    # The same task id took over its own lease (a new task id would have been skipped until the
-    # lease expired in SYNC_LOCK_TTL_SECONDS).
+    # The same message came back; it took the lease with a fresh token once the dead one lapsed
+    # (while the first worker lived, it would have been refused: test_sync_leases.py).
     assert f"Task integrations_core.tasks.sync_connection[{result.id}] received" in open(
         second.args_log).read()
 
