@@ -30,6 +30,11 @@ SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default=DEV_FIELD_ENCRYPTION_KEY)
 FIELD_ENCRYPTION_OLD_KEYS = env.list("FIELD_ENCRYPTION_OLD_KEYS", default=[])
 CRYPTOGRAPHY_KEY = FIELD_ENCRYPTION_KEY
+# Keys the one-way digest that recognises the same bank account across GoCardless requisitions
+# (open_banking/providers/gocardless/digest.py). Set once and never rotated; unset, the field key
+# is used. Rotating SECRET_KEY never touches it. Old digest keys may be listed while moving on.
+ACCOUNT_DIGEST_KEY = env.str("ACCOUNT_DIGEST_KEY", default="")
+ACCOUNT_DIGEST_OLD_KEYS = env.list("ACCOUNT_DIGEST_OLD_KEYS", default=[])
 CRYPTOGRAPHY_SALT = env.str("FIELD_ENCRYPTION_SALT", default="finance-platform-field-encryption")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -292,6 +297,8 @@ PROVIDER_HTTP_BACKOFF = env.float("PROVIDER_HTTP_BACKOFF", default=0.5)
 PROVIDER_MAX_INLINE_RETRY_AFTER = env.float("PROVIDER_MAX_INLINE_RETRY_AFTER", default=10.0)
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+# Redirect URIs the sandbox banks accept besides the platform's own callbacks (sandbox/redirects.py).
+SANDBOX_REDIRECT_URIS = env.list("SANDBOX_REDIRECT_URIS", default=[])
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 # The client secret the sandbox's mock providers accept (TrueLayer client_secret, GoCardless
 # secret_key). `make run` generates one and points TRUELAYER_*/GOCARDLESS_* at the sandbox.

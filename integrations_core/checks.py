@@ -21,6 +21,11 @@ def check_field_encryption_key(app_configs, **kwargs):
                                    id="integrations.E002"))
     if key and key == settings.SECRET_KEY:
         errors.append(checks.Error("FIELD_ENCRYPTION_KEY must differ from SECRET_KEY.", id="integrations.E003"))
+    if not getattr(settings, "ACCOUNT_DIGEST_KEY", ""):
+        errors.append(checks.Warning(
+            "ACCOUNT_DIGEST_KEY is not set: account digests use FIELD_ENCRYPTION_KEY, so rotating that key "
+            "needs the old one listed in FIELD_ENCRYPTION_OLD_KEYS until every account has synced.",
+            id="integrations.W002"))
     if settings.SANDBOX_ENABLED:
         errors.append(checks.Warning("SANDBOX_ENABLED is on: mock institutions are reachable.",
                                      id="integrations.W001"))

@@ -21,6 +21,7 @@ def main() -> int:
         "DEBUG": "true",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(32),
+        "ACCOUNT_DIGEST_KEY": secrets.token_urlsafe(32),
         "SITE_URL": site,
         "SANDBOX_ENABLED": "true",
         "SANDBOX_CLIENT_ID": "sandbox-client",

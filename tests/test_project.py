@@ -25,6 +25,7 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "x" * 30 + "production-like-secret-key-for-check-deploy-0123456789",
     "FIELD_ENCRYPTION_KEY": "a-different-production-field-encryption-key-0123456789",
+    "ACCOUNT_DIGEST_KEY": "a-third-production-key-for-account-digests-0123456789",
     "ALLOWED_HOSTS": "finance.example.com",
     "SANDBOX_ENABLED": "false",
 }

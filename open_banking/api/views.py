@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from integrations_core.api.serializers import ErrorSerializer
 from integrations_core.api.throttles import ConnectionCreateThrottle, SyncRequestThrottle
 from integrations_core.api.validation import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
+from integrations_core.selectors import sync_run_observed
 
 from .. import selectors, services
 from ..models import BankAccount, BankConnection, BankTransaction
@@ -127,6 +128,7 @@ class BankConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
         except services.SyncQueueUnavailable:
             return _error("queue_unavailable", "We could not start the sync right now. Try again shortly.",
                           status.HTTP_503_SERVICE_UNAVAILABLE, {"Retry-After": "30"})
+        run = sync_run_observed(run, connection)
         data = {"status": run.outcome, "sync_run": SyncRunSerializer(run).data}
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
@@ -144,8 +146,10 @@ class BankConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
     @action(detail=True, methods=["get"], url_path="sync-runs", filter_backends=[],
             pagination_class=StartedCursorPagination)
     def sync_runs(self, request, pk=None):
-        runs = selectors.bank_connection_sync_runs(self.get_object())
-        page = self.paginate_queryset(runs)
+        connection = self.get_object()
+        page = self.paginate_queryset(selectors.bank_connection_sync_runs(connection))
+        # As each run really stands: a dead worker's run reads as interrupted at once.
+        page = [sync_run_observed(run, connection) for run in page]
         return self.get_paginated_response(SyncRunSerializer(page, many=True).data)
 
 

@@ -44,6 +44,7 @@ class TrueLayerProvider(OAuth2Provider):
     # windows are clamped to it, so a quiet account keeps syncing instead of failing daily.
     history_max_days_unattended = FALLBACK_HISTORY_DAYS
     settlement_max_days = 120  # "can stay pending up to 120" (TrueLayer's pending endpoint docs)
+    default_retry_after = DEFAULT_RETRY_AFTER
     connection_model = "open_banking.BankConnection"
     scopes = ["info", "accounts", "balance", "cards", "transactions", "offline_access"]
 
