@@ -11,7 +11,7 @@ from rest_framework import serializers
 from integrations_core.money import money_text
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "example": "-12.30", "nullable": True})
+@extend_schema_field({"type": "string", "format": "decimal", "example": "-12.30"})
 class MoneyField(serializers.Field):
     """A read-only amount as a decimal string at its currency's minor unit ("-12.30" in GBP,
     "1500" in JPY, "1.234" in KWD), never rounded: the digits the provider sent are kept. The

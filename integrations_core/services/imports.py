@@ -30,6 +30,8 @@ from integrations_core.records import AccountData, AccountRecord, BalanceRecord,
 # documents pending items staying up to 120 days). The import is told the provider's maximum;
 # this is the default for callers that do not say.
 DEFAULT_SETTLEMENT_MAX_DAYS = 120
+CLAIM_MAX_DAYS = 10
+CLAIM_LATE_MIN_SIMILARITY = 0.5
 CLAIM_AMOUNT_TOLERANCE = Decimal("0.20")  # 20% of the pending amount...
 CLAIM_AMOUNT_FLOOR = Decimal("2.00")  # ...or £2, whichever is larger
 # A provider's `from=D` is a calendar date in *its* time zone (TrueLayer: UTC), ours are local
@@ -98,8 +100,10 @@ def keyed_records(records: list[TransactionRecord]) -> list[tuple[str, str, Tran
     out = []
     for record in records:
         probe = fingerprint(record, 0)
-        occurrence = seen[probe]
-        seen[probe] += 1
+        # Count identical copies among records sharing the same id (or among id-less ones):
+        # another payment's position must not change this one's fingerprint or key.
+        occurrence = seen[(record.external_id, probe)]
+        seen[(record.external_id, probe)] += 1
         fp = fingerprint(record, occurrence) if occurrence else probe
         if not record.external_id:
             key = f"fp:{fp}"
@@ -183,6 +187,9 @@ def _claim_score(pending: Transaction, booked: TransactionRecord, max_days: int)
     similarity = len(a & b) / max(1, len(a | b))
     if similarity == 0 and diff != 0:
         return None
+    # Beyond a normal card settlement only a payment that names the same merchant may claim.
+    if days > CLAIM_MAX_DAYS and similarity < CLAIM_LATE_MIN_SIMILARITY:
+        return None
     return similarity * 2 + (1 if diff == 0 else 0) - days * 0.05
 
 
@@ -255,7 +262,10 @@ def transactions_import(account: Account, data: AccountData, *, also_save: tuple
     model: type[Transaction] = account.transactions.model
     result = ImportResult()
     booked = keyed_records(data.booked)
-    pending = keyed_records(data.pending or [])
+    # A bank can list one payment as booked and (briefly) still as pending under the same id:
+    # the booked copy wins, or two rows would claim one key.
+    booked_ids = {r.external_id for r in data.booked if r.external_id}
+    pending = keyed_records([r for r in data.pending or [] if r.external_id not in booked_ids])
     incoming = [*booked, *pending]
     incoming_keys = {k for k, _, _ in incoming}
     lookup_keys = incoming_keys | {alt for key, fp, record in incoming for alt in _alternative_keys(key, fp, record)}
@@ -267,7 +277,8 @@ def transactions_import(account: Account, data: AccountData, *, also_save: tuple
     # inside the window the bank answered for.
     touched = Q(external_id__in=lookup_keys) | Q(status=TransactionStatus.PENDING)
     if covered is not None:
-        touched |= Q(status=TransactionStatus.BOOKED, booked_date__gte=covered[0], booked_date__lte=covered[1])
+        # From the first, uncovered day: a row there may come back amended (see below).
+        touched |= Q(status=TransactionStatus.BOOKED, booked_date__gte=data.window_from, booked_date__lte=covered[1])
     stored = list(model.objects.filter(account=account).filter(touched))
     by_key = {row.external_id: row for row in stored}
     existing: dict[str, Transaction] = {}
@@ -285,6 +296,15 @@ def transactions_import(account: Account, data: AccountData, *, also_save: tuple
         if row is not None:
             existing[key] = row
     answered = {row.pk for row in existing.values()}
+    if covered is not None:
+        # A booked row the bank amended (a new description gives an id-less or repeated-id row a
+        # new key) is the same payment: the stored row takes the new key instead of a second
+        # row being inserted beside it (on the uncovered first day it would never be deleted).
+        amended = [row for row in stored if row.status == TransactionStatus.BOOKED and row.pk not in answered
+                   and data.window_from <= row.booked_date <= covered[1]]
+        for key, row in _amended_matches(amended, [(k, r) for k, _, r in booked if k not in existing]).items():
+            existing[key] = row
+            answered.add(row.pk)
     # Pending rows the provider no longer reports under their own key are candidates to be
     # claimed by a booked twin with a new key (or, unclaimed, may have been cancelled). A
     # pending row whose key comes back as booked is simply updated in place below.
@@ -301,14 +321,15 @@ def transactions_import(account: Account, data: AccountData, *, also_save: tuple
     to_update: dict = {}
     claimed_ids: set = set()
 
+    claims = _pending_claims(open_pending, [(k, r) for k, _, r in booked if k not in existing],
+                             settlement_max_days)
     for key, fp, record in incoming:
         values = _record_values(model, key, fp, record)
         row = existing.get(key)
-        if row is None and record.status == TransactionStatus.BOOKED:
-            row = _best_pending_match(open_pending, record, claimed_ids, settlement_max_days)
-            if row is not None:
-                claimed_ids.add(row.pk)
-                result.claimed += 1
+        if row is None and key in claims:
+            row = claims[key]
+            claimed_ids.add(row.pk)
+            result.claimed += 1
         if row is None:
             values["account_id"] = account.pk
             to_create.append(values)
@@ -387,15 +408,62 @@ def _extra_fields(model: type[Transaction]) -> list[str]:
     return ["running_balance"] if _has_field(model, "running_balance") else []
 
 
-def _best_pending_match(candidates: list[Transaction], record: TransactionRecord, taken: set, max_days: int):
-    best, best_score = None, None
-    for row in candidates:
-        if row.pk in taken:
-            continue
-        score = _claim_score(row, record, max_days)
-        if score is not None and (best_score is None or score > best_score):
-            best, best_score = row, score
-    return best
+def _pending_claims(candidates: list[Transaction], booked: list[tuple[str, TransactionRecord]],
+                    max_days: int) -> dict[str, Transaction]:
+    """Which open pending row each new booked record claims, decided as a whole (not first come,
+    first served): as many claims as possible, then the best-scoring ones. First come let one
+    booked payment take the closer-dated hold of another, leaving a hold beside its own booked
+    twin. The candidate sets are small (an account's open pending rows)."""
+    scores = {}
+    for i, (_, record) in enumerate(booked):
+        for j, row in enumerate(candidates):
+            score = _claim_score(row, record, max_days)
+            if score is not None:
+                scores[i, j] = score
+    if not scores:
+        return {}
+    rows = sorted({i for i, _ in scores})
+    cols = sorted({j for _, j in scores})
+    from scipy.optimize import linear_sum_assignment
+
+    # Maximum weight matching where every feasible pair outweighs any score difference, so the
+    # number of claims comes first; infeasible pairs weigh nothing and are dropped after.
+    weight = [[(1000 + scores[i, j]) if (i, j) in scores else 0.0 for j in cols] for i in rows]
+    picked_rows, picked_cols = linear_sum_assignment(weight, maximize=True)
+    return {booked[rows[a]][0]: candidates[cols[b]] for a, b in zip(picked_rows, picked_cols, strict=True)
+            if (rows[a], cols[b]) in scores}
+
+
+def _amended_matches(rows: list[Transaction], booked: list[tuple[str, TransactionRecord]]) -> dict[str, Transaction]:
+    """Unanswered stored booked rows that are new records amended by the bank: the same day and
+    currency, and either the same provider id (a repeated id whose copy changed) or, both without
+    an id, the same amount and a mostly shared description."""
+    matches: dict[str, Transaction] = {}
+    taken: set = set()
+    for key, record in booked:
+        best, best_score = None, 0.0
+        for row in rows:
+            if row.pk in taken or row.booked_date != record.booked_date or row.currency != record.currency:
+                continue
+            bare = row.external_id.split("#", 1)[0]
+            if record.external_id:
+                if bare != record.external_id:
+                    continue
+                score = 2.0 + (1.0 if row.amount == record.amount else 0.0)
+            else:
+                if not row.external_id.startswith("fp:") or row.amount != record.amount:
+                    continue
+                a = set(normalise_description(row.description).split())
+                b = set(normalise_description(record.description).split())
+                score = len(a & b) / max(1, len(a | b))
+                if score < 0.5:
+                    continue
+            if score > best_score:
+                best, best_score = row, score
+        if best is not None:
+            taken.add(best.pk)
+            matches[key] = best
+    return matches
 
 
 def account_data_import(account: Account, data: AccountData, *,

@@ -125,9 +125,15 @@ def transaction_record(item: dict[str, Any], kind: str, status: str) -> Transact
         status=status,
         merchant_name=str(item.get("merchant_name") or ""),
         provider_category=provider_category,
-        running_balance=to_decimal(running.get("amount")) if isinstance(running, dict) else None,
+        running_balance=_card_sign(to_decimal(running.get("amount")), kind) if isinstance(running, dict) else None,
         raw=jsonable({k: v for k, v in item.items() if k != "transaction_id"}),
     )
+
+
+def _card_sign(value, kind: str):
+    """A card's running balance is reported like its current balance (owed = positive): flipped
+    to the one convention (owed = negative)."""
+    return -value if value is not None and kind == CARDS else value
 
 
 def transaction_records(items: list[dict[str, Any]], kind: str, status: str) -> list[TransactionRecord]:

@@ -27,3 +27,11 @@ def test_a_current_account_balance_is_kept_as_the_bank_reports_it():
     record = truelayer.balance_record({"currency": "GBP", "current": Decimal("-15.50"), "available": Decimal("984.50")},
                                       truelayer.ACCOUNTS)
     assert (record.current, record.available) == (Decimal("-15.50"), Decimal("984.50"))
+
+
+def test_a_card_payments_running_balance_uses_the_same_sign_as_the_cards_balance():
+    record = truelayer.transaction_record({
+        "normalised_provider_transaction_id": "n1", "timestamp": "2026-11-02T12:00:00+00:00",
+        "description": "TESCO", "amount": Decimal("12.50"), "currency": "GBP",
+        "running_balance": {"amount": Decimal("32.50"), "currency": "GBP"}}, truelayer.CARDS, "booked")
+    assert (record.amount, record.running_balance) == (Decimal("-12.50"), Decimal("-32.50"))
