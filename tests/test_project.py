@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
+import pytest
 import yaml
+from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,3 +83,14 @@ def test_readme_opens_with_the_two_commands():
     assert "\nrun:" in makefile and "\ntest:" in makefile
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "postgres://postgres@127.0.0.1:5432/test" in ci
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    """The migrations describe the models exactly (docs/design/family-agnostic-core.md, step 0)."""
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exc:
+        pytest.fail(f"models changed without a migration (run `manage.py makemigrations`):\n{out.getvalue()}"
+                    f" (exit {exc.code})")
