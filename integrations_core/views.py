@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
 from .models import SyncOutcome
+from .providers.registry import UnknownProvider, registry
 from .selectors import sync_runs_for_connection
 from .services.oauth import AuthorizationError, authorization_complete
 
@@ -16,8 +17,10 @@ CALLBACK_PARAMS = ("code", "state", "error", "error_description", "ref")
 @require_GET
 def provider_callback(request, provider: str):
     params = {k: request.GET[k] for k in CALLBACK_PARAMS if k in request.GET}
-    # GoCardless sends our reference back as `ref`; it is the state we issued.
-    state = params.get("state") or params.get("ref", "")
+    try:
+        state = registry.get(provider).callback_state(params)  # each provider says where it puts it
+    except UnknownProvider:
+        state = params.get("state", "")  # no such provider: the state check below refuses the link
     try:
         connection = authorization_complete(user=request.user, provider_slug=provider, state=state,
                                             code=params.get("code", ""), params=params)

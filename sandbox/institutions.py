@@ -39,6 +39,10 @@ class Institution:
     def offers(self, product: Product) -> bool:
         return product in self.products
 
+    def provider_ids(self) -> dict[str, str]:
+        """Provider slug -> this institution's id in that provider's style."""
+        return {"truelayer": self.truelayer_id, "gocardless": self.gocardless_id}
+
 
 _ALL = (Product.CURRENT, Product.SAVINGS, Product.CREDIT_CARD)
 _BANK = (Product.CURRENT, Product.SAVINGS)

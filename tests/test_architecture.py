@@ -70,17 +70,8 @@ KNOWN_FAMILY_SEAMS: dict[str, set[str]] = {
     },
 }
 
-# Rule 2 (seams E, F): file -> offending imports/strings naming a provider outside its folder.
+# Rule 2 (seam F; E removed by step 1): file -> offending imports/strings naming a provider outside its folder.
 KNOWN_PROVIDER_SEAMS: dict[str, set[str]] = {
-    "open_banking/management/commands/seed_institutions.py": {
-        '"gocardless"',
-        '"truelayer"',
-        "import open_banking.providers.gocardless.mapper.institution_values",
-    },
-    "open_banking/services/connections.py": {
-        '"gocardless"',
-        '"truelayer"',
-    },
     "open_banking/services/gocardless.py": {
         '"gocardless"',
         "import open_banking.providers.gocardless.client.GoCardlessClient",

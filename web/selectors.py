@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from integrations_core.models import AccountType, ConnectionStatus, SyncRun, TransactionStatus
 from integrations_core.money import money_text
-from integrations_core.providers.base import Provider
+from integrations_core.providers.base import Family, Provider
 from integrations_core.selectors import providers_enabled, sync_run_observed
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
 from open_banking.selectors import (
@@ -29,14 +29,13 @@ from transactions.taxonomy import codes_under
 
 from .models import ManualAccount
 
-BANK_CONNECTION_MODEL = "open_banking.BankConnection"
 HISTORY_DAYS = 90
 
 
 # --- connections ----------------------------------------------------------------------------
 def bank_providers_available() -> list[Provider]:
     """Bank providers a person can connect through now (installed, configured, not switched off)."""
-    return [p for p in providers_enabled() if p.connection_model == BANK_CONNECTION_MODEL]
+    return [p for p in providers_enabled() if p.family == Family.BANKING]
 
 
 def institution_search(*, provider: str, text: str = "") -> QuerySet[Institution]:

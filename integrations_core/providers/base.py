@@ -69,6 +69,9 @@ class Provider:
     logo_url: ClassVar[str] = ""
     # "app_label.ModelName" of the concrete Connection model this provider's connections live in.
     connection_model: ClassVar[str]
+    # True when a connection can only be started for a chosen institution (the provider has no
+    # picker of its own, e.g. GoCardless: the agreement is per institution).
+    requires_institution: ClassVar[bool] = False
 
     def has(self, capability: Capability) -> bool:
         return capability in self.capabilities
@@ -81,6 +84,10 @@ class Provider:
     def authorization_request(self, connection: Connection, *, state: str, redirect_uri: str,
                               code_challenge: str | None) -> AuthorizationRequest:
         raise NotImplementedError
+
+    def callback_state(self, params: dict[str, Any]) -> str:
+        """The state we issued, as the provider sends it back to the callback."""
+        return params.get("state", "")
 
     def exchange_code(self, connection: Connection, *, code: str, redirect_uri: str,
                       code_verifier: str | None, params: dict[str, Any]) -> TokenSet | None:

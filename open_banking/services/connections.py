@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from integrations_core.models import ConnectionStatus, SyncRun
+from integrations_core.providers.base import Family
 from integrations_core.providers.errors import ProviderError
 from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.selectors import provider_is_enabled
@@ -25,9 +26,6 @@ from ..models import BankConnection, Institution
 from ..selectors import institution_get
 
 logger = logging.getLogger(__name__)
-
-BANKING_PROVIDERS = ("truelayer", "gocardless")
-
 
 class ConnectError(Exception):
     """The connect request cannot go ahead. `field` names the input at fault, if any."""
@@ -54,27 +52,27 @@ def _provider_check(provider_slug: str):
         provider = registry.get(provider_slug)
     except UnknownProvider:
         raise ConnectError("unknown_provider", "Unknown provider.", field="provider") from None
-    if provider.connection_model != "open_banking.BankConnection":
+    if provider.family != Family.BANKING:
         raise ConnectError("unknown_provider", "Not a bank provider.", field="provider")
     if not provider_is_enabled(provider_slug) or not provider.is_configured():
         raise ConnectError("provider_unavailable", "This provider is not available right now.", field="provider")
     return provider
 
 
-def _institution_check(provider_slug: str, institution_id: str) -> Institution | None:
-    institution = institution_get(provider_slug, institution_id)
+def _institution_check(provider, institution_id: str) -> Institution | None:
+    institution = institution_get(provider.slug, institution_id)
     if institution_id and (institution is None or not institution.is_active):
         raise ConnectError("unknown_institution", "Unknown institution for this provider.", field="institution")
-    if not institution_id and provider_slug == "gocardless":
-        # GoCardless has no bank picker of its own: the agreement is per institution.
+    if not institution_id and provider.requires_institution:
+        # The provider has no bank picker of its own (e.g. the agreement is per institution).
         raise ConnectError("institution_required", "Choose an institution.", field="institution")
     return institution
 
 
 def bank_connection_initiate(*, user, provider_slug: str, institution_id: str = "") -> Authorization:
     """Create a pending connection and return the URL the person must visit to consent."""
-    _provider_check(provider_slug)
-    institution = _institution_check(provider_slug, institution_id)
+    provider = _provider_check(provider_slug)
+    institution = _institution_check(provider, institution_id)
     try:
         connection = connection_create(user=user, provider_slug=provider_slug, institution_id=institution_id,
                                        institution_name=institution.name if institution else "")

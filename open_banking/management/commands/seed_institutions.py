@@ -1,5 +1,6 @@
 """Fill the institution directory: from the sandbox's mock banks when SANDBOX_ENABLED, and from
-GoCardless's /institutions/ when its secrets are configured. Safe to run again and again."""
+every registered provider that publishes a directory (`InstitutionDirectory`, e.g. GoCardless's
+/institutions/) when it is configured. Safe to run again and again."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from integrations_core.providers.errors import ProviderError
-from integrations_core.providers.registry import UnknownProvider, registry
-from open_banking.providers.gocardless.mapper import institution_values
+from integrations_core.providers.registry import registry
+from integrations_core.providers.sources import InstitutionDirectory
 from open_banking.services import institutions_upsert
 
 
@@ -19,23 +20,25 @@ def sandbox_values(item: Any) -> list[tuple[str, dict[str, Any]]]:
     """One sandbox bank is reachable through every mock protocol, each under its own id style."""
     common = {"name": item.name, "country": item.country.upper()[:2], "bic": item.bic,
               "logo_url": settings.SITE_URL.rstrip("/") + reverse("sandbox:logo", args=[item.slug])}
-    return [("truelayer", {**common, "external_id": item.truelayer_id}),
-            ("gocardless", {**common, "external_id": item.gocardless_id})]
+    return [(provider, {**common, "external_id": external_id})
+            for provider, external_id in item.provider_ids().items()]
 
 
 class Command(BaseCommand):
-    help = "Create or update bank institutions from the sandbox list and GoCardless."
+    help = "Create or update bank institutions from the sandbox list and the providers' directories."
 
     def add_arguments(self, parser):
         parser.add_argument("--country", action="append", default=None,
-                            help="GoCardless country code(s) to fetch (default: gb). Repeatable.")
-        parser.add_argument("--skip-remote", action="store_true", help="Do not call GoCardless.")
+                            help="Country code(s) to fetch from provider directories (default: gb). Repeatable.")
+        parser.add_argument("--skip-remote", action="store_true", help="Do not call any provider.")
 
     def handle(self, *args, **options):
         if settings.SANDBOX_ENABLED:
             self._seed_sandbox()
         if not options["skip_remote"]:
-            self._seed_gocardless(options["country"] or ["gb"])
+            for provider in registry.all():
+                if isinstance(provider, InstitutionDirectory):
+                    self._seed_directory(provider, options["country"] or ["gb"])
 
     def _report(self, source: str, provider: str, counts: dict[str, int]) -> None:
         self.stdout.write(f"{source} {provider}: {counts['created']} created, {counts['updated']} updated, "
@@ -54,20 +57,17 @@ class Command(BaseCommand):
         for provider, values in sorted(by_provider.items()):
             self._report("sandbox", provider, institutions_upsert(provider, values))
 
-    def _seed_gocardless(self, countries: list[str]) -> None:
-        try:
-            provider = registry.get("gocardless")
-        except UnknownProvider:
-            return
+    def _seed_directory(self, provider: InstitutionDirectory, countries: list[str]) -> None:
+        slug = provider.slug
         if not provider.is_configured():
-            self.stdout.write("gocardless: not configured, skipped")
+            self.stdout.write(f"{slug}: not configured, skipped")
             return
         for country in countries:
             try:
                 items = provider.institutions(country)
             except ProviderError as exc:
                 # Not fatal: `make run` seeds before the dev server (and so the sandbox) is up.
-                self.stderr.write(f"gocardless[{country}]: skipped ({exc.code})")
+                self.stderr.write(f"{slug}[{country}]: skipped ({exc.code})")
                 continue
-            values = [institution_values(i) for i in items if isinstance(i, dict) and i.get("id")]
-            self._report(f"gocardless[{country}]", "gocardless", institutions_upsert("gocardless", values))
+            values = [provider.institution_values(i) for i in items if isinstance(i, dict) and i.get("id")]
+            self._report(f"{slug}[{country}]", slug, institutions_upsert(slug, values))

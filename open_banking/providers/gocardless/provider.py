@@ -23,6 +23,7 @@ from integrations_core.records import TokenSet
 from ...selectors import institution_get
 from ...services.gocardless import server_token_get
 from ..utils import parse_datetime
+from . import mapper
 from .client import GoCardlessClient, NotFound, ServerTokenRejected
 from .source import GoCardlessSource
 
@@ -48,6 +49,7 @@ class GoCardlessProvider(Provider):
     consent_days = DEFAULT_DAYS
     daily_call_quota = 4
     connection_model = "open_banking.BankConnection"
+    requires_institution = True  # no bank picker of its own: the agreement is per institution
 
     def is_configured(self) -> bool:
         return bool(settings.GOCARDLESS_SECRET_ID and settings.GOCARDLESS_SECRET_KEY)
@@ -69,6 +71,10 @@ class GoCardlessProvider(Provider):
                 raise ProviderConfigurationError("GoCardless keeps refusing our server token") from exc
 
     # --- connect ----------------------------------------------------------------------------
+    def callback_state(self, params: dict[str, Any]) -> str:
+        # GoCardless sends our reference back as `ref`; it is the state we issued.
+        return params.get("state") or params.get("ref", "")
+
     def authorization_request(self, connection, *, state: str, redirect_uri: str,
                               code_challenge: str | None) -> AuthorizationRequest:
         institution = institution_get(self.slug, connection.institution_id)
@@ -128,6 +134,9 @@ class GoCardlessProvider(Provider):
     def institutions(self, country: str) -> list[dict[str, Any]]:
         client = self.client()
         return self.authed_call(client, client.institutions, country)
+
+    def institution_values(self, item: dict[str, Any]) -> dict[str, Any]:
+        return mapper.institution_values(item)
 
     def bind(self, connection) -> GoCardlessSource:
         return GoCardlessSource(self, connection, self.client())
