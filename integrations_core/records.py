@@ -81,3 +81,135 @@ class AccountData:
     # balance beside fresh rows, or a balance beside refused transactions. Shown on the account.
     balance_error: Exception | None = None
     transactions_error: Exception | None = None
+
+
+# --- Investment kinds -----------------------------------------------------------------------
+# Plain values only (Decimal, never float). Nothing here checks ranges or decimals: the mappers
+# validate (money.fits) and raise BadProviderResponse before building a record.
+
+
+@dataclass(frozen=True)
+class SecurityRecord:
+    """An instrument as the provider names it; `external_id` is the provider's own id for it
+    (mapped to a shared Security by alias, then ISIN)."""
+
+    external_id: str
+    name: str
+    isin: str = ""
+    ticker: str = ""
+    mic: str = ""
+    type: str = "other"  # equity | etf | fund | bond | cash | crypto | other
+    quote_currency: str = ""  # ISO 4217 or GBX (prices in pence)
+    asset_class: str = ""
+    country: str = ""
+    sector: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HoldingRecord:
+    """One position at a snapshot: `quantity` units (positive = held, negative = short), `price`
+    per unit in `price_currency` as sent (may be GBX); `value` and `book_cost` in `currency`."""
+
+    security_external_id: str
+    quantity: Decimal
+    price: Decimal | None = None
+    price_currency: str = ""
+    price_as_of: datetime | None = None
+    value: Decimal | None = None
+    book_cost: Decimal | None = None
+    currency: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HoldingSnapshotRecord:
+    """Every holding of one account at `as_of`, plus its cash. `complete=False` when any page
+    failed: then nothing is written and the last good snapshot stays."""
+
+    as_of: datetime
+    holdings: list[HoldingRecord] = field(default_factory=list)
+    cash: BalanceRecord | None = None
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class InvestmentTransactionRecord:
+    """One investment account movement. `amount` is the signed cash impact in the account
+    currency: money out is negative (buy, fee, tax, withdrawal, transfer_out), money in positive
+    (sell, dividend, interest, deposit, transfer_in). `quantity` is units traded (positive);
+    `fees` and `taxes` are non-negative costs already included in `amount`. `fx_rate` converts
+    `original_currency` into the account currency."""
+
+    external_id: str | None  # the provider's stable id when it has one (our dedupe key)
+    type: str  # buy | sell | dividend | interest | fee | tax | deposit | withdrawal | split | transfer_in | transfer_out | other
+    booked_date: date
+    amount: Decimal
+    currency: str
+    security_external_id: str = ""
+    quantity: Decimal | None = None
+    price: Decimal | None = None
+    price_currency: str = ""  # as sent, may be GBX
+    fees: Decimal = Decimal(0)
+    taxes: Decimal = Decimal(0)
+    original_currency: str = ""
+    fx_rate: Decimal | None = None
+    booked_at: datetime | None = None
+    description: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ValuationRecord:
+    """An account's total value on a day, in `currency` (positive; a debt would be negative)."""
+
+    as_of: date
+    value: Decimal
+    currency: str
+    source: str = "synced"  # synced | statement | manual
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PensionValuationRecord(ValuationRecord):
+    """A pension valuation; contributions to date (paid in, positive) when the provider says."""
+
+    contributions: Decimal | None = None
+    employer_contributions: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PortfolioData:
+    """Everything fetched for one investment account in one sync (mirrors AccountData)."""
+
+    account: AccountRecord
+    securities: list[SecurityRecord] = field(default_factory=list)
+    snapshot: HoldingSnapshotRecord | None = None
+    transactions: list[InvestmentTransactionRecord] = field(default_factory=list)
+    window_from: date | None = None  # the transaction window the provider answered for
+    window_to: date | None = None
+    # What could not be fetched while the rest could (a ProviderError each).
+    snapshot_error: Exception | None = None
+    transactions_error: Exception | None = None
+
+
+@dataclass(frozen=True)
+class RemovedRecord:
+    """A transaction the provider says is gone, by the ids it was stored under."""
+
+    account_external_id: str
+    external_id: str
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """One page of a cursor source: changes since the last cursor. Keep fetching while
+    `has_more`; store `next_cursor` only with the changes it covers. `added` and `modified` are
+    keyed by the account's external_id (a TransactionRecord does not name its account)."""
+
+    accounts: list[AccountRecord]
+    added: dict[str, list[TransactionRecord]]
+    modified: dict[str, list[TransactionRecord]]
+    removed: list[RemovedRecord]
+    next_cursor: str
+    has_more: bool
