@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "allauth.headless",
     "integrations_core",
     "open_banking",
+    "open_banking.providers.gocardless",
     "investments",
     "pensions",
     "transactions",

@@ -1,5 +1,9 @@
-"""System checks: the provider registry loaded cleanly; encryption is configured for production."""
+"""System checks: the provider registry loaded cleanly; every provider with its own app is
+installed; encryption is configured for production."""
 
+from pathlib import Path
+
+from django.apps import apps
 from django.conf import settings
 from django.core import checks
 
@@ -10,6 +14,23 @@ def check_provider_registry(app_configs, **kwargs):
 
     return [checks.Error(f"INTEGRATION_PROVIDERS entry failed to load: {error}", id="integrations.E001")
             for error in registry.load_errors]
+
+
+@checks.register("integrations")
+def check_provider_apps_installed(app_configs, **kwargs):
+    """A provider package with an `apps.py` (`<app>/providers/<slug>/apps.py`) owns models and
+    migrations; left out of INSTALLED_APPS, its tables and migrations would silently vanish."""
+    configs = list(apps.get_app_configs())
+    installed = {config.name for config in configs}
+    errors = []
+    for config in configs:
+        for apps_py in sorted(Path(config.path).glob("providers/*/apps.py")):
+            module = f"{config.name}.providers.{apps_py.parent.name}"
+            if module not in installed:
+                errors.append(checks.Error(f"Provider app {module} has an apps.py but is not installed.",
+                                           hint=f"Add {module!r} to INSTALLED_APPS.", obj=module,
+                                           id="integrations.E004"))
+    return errors
 
 
 @checks.register(checks.Tags.security, deploy=True)

@@ -16,8 +16,6 @@ from .models import (
     BankConnection,
     BankTransaction,
     Institution,
-    QuotaLedger,
-    ServerToken,
 )
 
 
@@ -107,17 +105,3 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_filter = ("provider", "country", "is_active")
     list_editable = ("is_active",)
     search_fields = ("name", "external_id", "bic")
-
-
-@admin.register(QuotaLedger)
-class QuotaLedgerAdmin(ReadOnlyAdmin):
-    list_display = ("day", "provider", "account_id", "scope", "successful_calls", "rate_limited_calls", "limit",
-                    "remaining", "reset_at")
-    list_filter = ("provider", "scope", "day")
-    search_fields = ("account_id", "connection__id")
-
-
-@admin.register(ServerToken)
-class ServerTokenAdmin(ReadOnlyAdmin):
-    list_display = ("provider", "access_expires_at", "refresh_expires_at", "updated_at")
-    exclude = ("access_token", "refresh_token", "key")

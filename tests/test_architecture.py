@@ -70,14 +70,8 @@ KNOWN_FAMILY_SEAMS: dict[str, set[str]] = {
     },
 }
 
-# Rule 2 (seam F; E removed by step 1): file -> offending imports/strings naming a provider outside its folder.
-KNOWN_PROVIDER_SEAMS: dict[str, set[str]] = {
-    "open_banking/services/gocardless.py": {
-        '"gocardless"',
-        "import open_banking.providers.gocardless.client.GoCardlessClient",
-        "import open_banking.providers.gocardless.client.QuotaInfo",
-    },
-}
+# Rule 2 (E removed by step 1, F by step 2): file -> offending imports/strings naming a provider outside its folder.
+KNOWN_PROVIDER_SEAMS: dict[str, set[str]] = {}
 
 
 # --- scanning ---------------------------------------------------------------------------------

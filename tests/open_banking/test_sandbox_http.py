@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from integrations_core.models import ConnectionStatus, SyncOutcome, SyncRun
 from integrations_core.services.sync import connection_sync, connection_sync_by_id
-from open_banking.models import BankAccount, BankConnection, BankTransaction, QuotaLedger
+from open_banking.models import BankAccount, BankConnection, BankTransaction
+from open_banking.providers.gocardless.models import QuotaLedger
 
 testing = pytest.importorskip("sandbox.testing", reason="the sandbox app is not installed")
 faults = pytest.importorskip("sandbox.faults", reason="the sandbox app is not installed")

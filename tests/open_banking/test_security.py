@@ -9,7 +9,8 @@ from django.db import connection as db
 from django.utils import timezone
 
 from integrations_core.services.sync import connection_sync
-from open_banking.models import BankConnection, ServerToken
+from open_banking.models import BankConnection
+from open_banking.providers.gocardless.models import ServerToken
 
 from .providers.test_gocardless import TestGoCardlessContract
 from .providers.test_truelayer import TestTrueLayerContract
@@ -64,7 +65,7 @@ def test_no_secret_on_admin_pages_and_they_render(admin_client_logged_in, bank_d
              "/admin/open_banking/banktransaction/", "/admin/open_banking/banktransaction/?q=amazon",
              f"/admin/open_banking/banktransaction/{bank_data['txns']['t1'].pk}/change/",
              "/admin/open_banking/balancesnapshot/", "/admin/open_banking/institution/",
-             "/admin/open_banking/quotaledger/", "/admin/open_banking/servertoken/",
+             "/admin/gocardless/quotaledger/", "/admin/gocardless/servertoken/",
              "/admin/integrations_core/syncrun/"]
     for page in pages:
         response = admin_client_logged_in.get(page)

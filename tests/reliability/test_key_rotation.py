@@ -19,14 +19,15 @@ from django_cryptography.utils.crypto import FernetBytes, InvalidToken
 
 from integrations_core.fields import KeyRotationMixin, _fernet_for, derive_key
 from integrations_core.models import OAuthState
-from open_banking.models import BankConnection, ServerToken
+from open_banking.models import BankConnection
+from open_banking.providers.gocardless.models import ServerToken
 
 pytestmark = pytest.mark.django_db
 
 NEW_KEY = "rotated-field-encryption-key-fedcba9876543210"
 ENCRYPTED = {"integrations_core.OAuthState": ["code_verifier"],
              "open_banking.BankConnection": ["access_token", "refresh_token", "credentials"],
-             "open_banking.ServerToken": ["access_token", "refresh_token"]}
+             "gocardless.ServerToken": ["access_token", "refresh_token"]}
 
 
 def secrets_in_db() -> dict:

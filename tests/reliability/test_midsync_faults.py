@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from integrations_core.models import ConnectionStatus, SyncOutcome, SyncRun
 from integrations_core.services.sync import connection_sync
-from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, QuotaLedger
+from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction
 from open_banking.providers.gocardless import mapper as gc_mapper
+from open_banking.providers.gocardless.models import QuotaLedger
 from open_banking.providers.truelayer import mapper as tl_mapper
 from tests.open_banking.conftest import GC_API, TL_AUTH
 from tests.open_banking.providers import test_gocardless as gc_tests

@@ -30,9 +30,8 @@ from open_banking.models import (
     BankConnection,
     BankTransaction,
     Institution,
-    QuotaLedger,
-    ServerToken,
 )
+from open_banking.providers.gocardless.models import QuotaLedger, ServerToken
 from open_banking.services import bank_connection_initiate, bank_connection_revoke
 from tests.open_banking.conftest import TL_API
 from tests.open_banking.providers import test_gocardless as gc_tests

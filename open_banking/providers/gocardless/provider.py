@@ -21,10 +21,10 @@ from integrations_core.providers.errors import (
 from integrations_core.records import TokenSet
 
 from ...selectors import institution_get
-from ...services.gocardless import server_token_get
 from ..utils import parse_datetime
 from . import mapper
 from .client import GoCardlessClient, NotFound, ServerTokenRejected
+from .services import server_token_get
 from .source import GoCardlessSource
 
 logger = logging.getLogger(__name__)

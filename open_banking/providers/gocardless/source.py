@@ -26,9 +26,9 @@ from integrations_core.services.reattach import account_match, account_reattach
 
 from ...selectors import bank_accounts_by_external_id
 from ...services.connections import bank_account_rekey
-from ...services.gocardless import quota_record_limited, quota_record_success, quota_wait_seconds
 from . import digest, mapper
 from .client import GoCardlessClient, NotFound
+from .services import quota_record_limited, quota_record_success, quota_wait_seconds
 
 if TYPE_CHECKING:
     from ...models import BankAccount, BankConnection

@@ -19,9 +19,8 @@ from open_banking.models import (
     BankConnection,
     BankTransaction,
     Institution,
-    QuotaLedger,
-    ServerToken,
 )
+from open_banking.providers.gocardless.models import QuotaLedger, ServerToken
 from open_banking.services import bank_connection_initiate, bank_connection_reconnect
 
 from ..conftest import GC_API

@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from integrations_core.providers.errors import ProviderAuthError, ProviderConfigurationError
 
-from ..models import QuotaLedger, ServerToken
+from .models import QuotaLedger, ServerToken
 
 if TYPE_CHECKING:
-    from ..providers.gocardless.client import GoCardlessClient, QuotaInfo
+    from .client import GoCardlessClient, QuotaInfo
 
 logger = logging.getLogger(__name__)
 
