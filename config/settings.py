@@ -347,6 +347,12 @@ GOCARDLESS_SECRET_KEY = env.str("GOCARDLESS_SECRET_KEY", default="")
 SYNC_PRE_INSERT_HOOKS = env.list("SYNC_PRE_INSERT_HOOKS", default=["transactions.hooks.categorise_before_insert"])
 # Called inside each account's transaction after its rows are written (categorisation,
 # balance snapshots). Each is `hook(account=, data=, result=)`.
+# Where each family keeps the money moving in and out of accounts (integrations_core/ledger.py).
+# Exactly one is categorised by the transactions app, whose tables point at its models.
+CASH_LEDGERS = ["open_banking.ledger.bank_ledger"]
+CATEGORISED_ACCOUNT_MODEL = "open_banking.BankAccount"
+CATEGORISED_TRANSACTION_MODEL = "open_banking.BankTransaction"
+
 SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=[
     "transactions.hooks.categorise_after_import",
     "open_banking.hooks.balance_snapshot_after_import",

@@ -8,6 +8,8 @@ class IntegrationsCoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .ledger import ledgers
         from .providers.registry import registry
 
         registry.load()
+        ledgers()  # fails at start-up on a misconfigured CASH_LEDGERS

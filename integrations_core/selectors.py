@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from .ledger import ledgers
 from .models import BreakerState, Connection, ConnectionStatus, ProviderSetting, SyncOutcome, SyncRun
 from .providers.base import Provider
 from .providers.registry import registry
@@ -109,3 +110,27 @@ def providers_enabled() -> list[Provider]:
 def sync_runs_for_connection(connection: Connection) -> QuerySet:
     ct = ContentType.objects.get_for_model(connection)
     return SyncRun.objects.filter(connection_type=ct, connection_id=connection.pk)
+
+
+# --- cash ledgers (integrations_core/ledger.py) -------------------------------------------------
+def cash_movements_counted(user) -> list[QuerySet]:
+    """The person's counted transactions, one QuerySet per ledger (Django cannot filter or
+    aggregate after a UNION, so callers aggregate each and add the results)."""
+    return [ledger.counted_movements(user) for ledger in ledgers()]
+
+
+def accounts_counted_currencies(user) -> list[str]:
+    """The currency of each of the person's counted accounts, in every ledger."""
+    return [currency for ledger in ledgers()
+            for currency in ledger.counted_accounts(user).values_list("currency", flat=True)]
+
+
+def user_ids_with_ledger_connections() -> list:
+    """Every user with a connection (of any status) in a ledger's family."""
+    from django.contrib.auth import get_user_model
+
+    found: set = set()
+    for ledger in ledgers():
+        found.update(get_user_model().objects.filter(pk__in=ledger.connections.objects.values("user"))
+                     .values_list("pk", flat=True).distinct())
+    return sorted(found)

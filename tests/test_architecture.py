@@ -29,46 +29,8 @@ NOT_SCANNED_TOP_DIRS = {"tests", "sandbox", "bench"}
 NOT_SCANNED_FILES = {"config/settings.py"}
 PRUNED_DIRS = {"migrations", "__pycache__", "node_modules", "site-packages"}
 
-# Rule 1 (seams H, plus A-G leftovers if any appear): file -> offending imports/strings/lookups.
-KNOWN_FAMILY_SEAMS: dict[str, set[str]] = {
-    "transactions/api/serializers.py": {
-        "import open_banking.models.BankAccount",
-        "import open_banking.models.BankTransaction",
-    },
-    "transactions/api/views_transactions.py": {
-        "import open_banking.models.BankTransaction",
-    },
-    "transactions/hooks.py": {
-        "import open_banking.models.BankAccount",
-    },
-    "transactions/models.py": {
-        '"open_banking.BankAccount"',
-        '"open_banking.BankTransaction"',
-    },
-    "transactions/selectors/spending.py": {
-        "import open_banking.selectors.bank_accounts_counted",
-        "import open_banking.selectors.bank_transactions_counted",
-    },
-    "transactions/selectors/transactions.py": {
-        "import open_banking.models.BankAccount",
-        "import open_banking.models.BankTransaction",
-    },
-    "transactions/services/categorisation.py": {
-        "import open_banking.models.BankTransaction",
-    },
-    "transactions/services/corrections.py": {
-        "import open_banking.models.BankTransaction",
-    },
-    "transactions/services/recurring.py": {
-        "import open_banking.selectors.bank_transactions_counted",
-    },
-    "transactions/services/transfers.py": {
-        "import open_banking.models.BankTransaction",
-    },
-    "transactions/tasks.py": {
-        "open_banking_bankconnections__isnull=",
-    },
-}
+# Rule 1 (seam H removed by step 10): file -> offending imports/strings/lookups.
+KNOWN_FAMILY_SEAMS: dict[str, set[str]] = {}
 
 # Rule 2 (E removed by step 1, F by step 2): file -> offending imports/strings naming a provider outside its folder.
 KNOWN_PROVIDER_SEAMS: dict[str, set[str]] = {}

@@ -7,12 +7,17 @@ from contextvars import ContextVar
 
 from django.db import transaction
 
-from open_banking.models import BankAccount
+from integrations_core.ledger import ledger_for
 
 logger = logging.getLogger(__name__)
 
 # (account pk, the new-row dicts categorise_before_insert saw) for the post-import hook that follows.
 _pre_inserted: ContextVar[tuple | None] = ContextVar("transactions_pre_inserted", default=None)
+
+
+def _categorised(account) -> bool:
+    ledger = ledger_for(account)
+    return ledger is not None and ledger.categorised
 
 
 def categorise_after_import(*, account, data, result) -> None:
@@ -25,8 +30,8 @@ def categorise_after_import(*, account, data, result) -> None:
     from .services.categorisation import categoriser_for_user, rows_categorise
     from .services.transfers import transfers_pair
 
-    if not (result.new_ids or result.changed_ids) or not isinstance(account, BankAccount):
-        return  # nothing written, or investments and pensions (they sync through here too)
+    if not (result.new_ids or result.changed_ids) or not _categorised(account):
+        return  # nothing written, or an uncategorised ledger's account (they sync through here too)
     user = account.connection.user
     stash = _pre_inserted.get()
     _pre_inserted.set(None)
@@ -54,7 +59,7 @@ def categorise_before_insert(*, account, rows: list[dict]) -> None:
     from .categoriser.answers import TxInput
     from .services.categorisation import categoriser_for_user, confidence_decimal
 
-    if not rows or not isinstance(account, BankAccount):
+    if not rows or not _categorised(account):
         return
     items = [TxInput(description=row["description"], amount=row["amount"], currency=row["currency"],
                      merchant_name=row.get("merchant_name") or "", mcc=row.get("mcc") or "",

@@ -73,7 +73,7 @@ class CategoryRule(UUIDTimestampedModel):
     amount_min = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(0)],
                                      help_text="Lower bound on the amount, ignoring its sign.")
     amount_max = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(0)])
-    account = models.ForeignKey("open_banking.BankAccount", on_delete=models.CASCADE, null=True, blank=True,
+    account = models.ForeignKey(settings.CATEGORISED_ACCOUNT_MODEL, on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="+")
     priority = models.PositiveIntegerField(default=100)
     is_active = models.BooleanField(default=True)
@@ -118,9 +118,9 @@ class TransferPair(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfer_pairs")
-    outflow = models.OneToOneField("open_banking.BankTransaction", on_delete=models.CASCADE,
+    outflow = models.OneToOneField(settings.CATEGORISED_TRANSACTION_MODEL, on_delete=models.CASCADE,
                                    related_name="transfer_as_outflow")
-    inflow = models.OneToOneField("open_banking.BankTransaction", on_delete=models.CASCADE,
+    inflow = models.OneToOneField(settings.CATEGORISED_TRANSACTION_MODEL, on_delete=models.CASCADE,
                                   related_name="transfer_as_inflow")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -205,7 +205,7 @@ class RecurringPayment(UUIDTimestampedModel):
     """A detected series: same merchant, similar amount, regular interval."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recurring_payments")
-    account = models.ForeignKey("open_banking.BankAccount", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(settings.CATEGORISED_ACCOUNT_MODEL, on_delete=models.CASCADE, related_name="+")
     merchant_key = models.CharField(max_length=200)
     name = models.CharField(max_length=200)
     category = models.CharField(max_length=80, blank=True, default="")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
+from integrations_core.selectors import user_ids_with_ledger_connections
+
 from .services.budgets import budget_alerts_check
 from .services.categorisation import transactions_categorise_pending
 from .services.recurring import recurring_detect
@@ -45,8 +47,7 @@ def budget_alerts_check_for_user(user_id: int) -> int:
 
 @shared_task(acks_late=True)
 def recurring_detect_all() -> int:
-    user_ids = list(get_user_model().objects.filter(open_banking_bankconnections__isnull=False)
-                    .values_list("pk", flat=True).distinct())
+    user_ids = user_ids_with_ledger_connections()
     for user_id in user_ids:
         recurring_detect_for_user.delay(user_id)
     return len(user_ids)

@@ -12,7 +12,6 @@ from rest_framework import serializers
 
 from integrations_core.api.fields import MoneyField
 from integrations_core.api.validation import MONTH_RANGE_MESSAGE, validate_api_date, validate_api_month
-from open_banking.models import BankAccount, BankTransaction
 from transactions.categoriser.rule_regex import RulePatternError, compile_rule_pattern
 from transactions.models import (
     Budget,
@@ -22,6 +21,7 @@ from transactions.models import (
     MatchType,
     RecurringPayment,
 )
+from transactions.selectors.transactions import account_model, transaction_model
 from transactions.taxonomy import is_refund, is_valid, label_of, primary_of
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -67,7 +67,7 @@ class TransactionSerializer(serializers.ModelSerializer):
     is_locked = serializers.SerializerMethodField()
 
     class Meta:
-        model = BankTransaction
+        model = transaction_model()
         fields = ["id", "account", "account_name", "booked_date", "status", "amount", "currency", "description",
                   "merchant_name", "category", "primary_category", "category_label", "category_source",
                   "category_confidence", "needs_review", "is_refund", "is_locked", "mcc", "provider_category", "notes"]
@@ -142,7 +142,7 @@ class RecategoriseResponseSerializer(TransactionSerializer):
 # --- rules ----------------------------------------------------------------------------------------
 class RuleSerializer(serializers.ModelSerializer):
     category = serializers.CharField(max_length=80, validators=[validate_category_code])
-    account = serializers.PrimaryKeyRelatedField(queryset=BankAccount.objects.none(), required=False, allow_null=True)
+    account = serializers.PrimaryKeyRelatedField(queryset=account_model().objects.none(), required=False, allow_null=True)
 
     class Meta:
         model = CategoryRule
@@ -155,7 +155,7 @@ class RuleSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             # Another user's account id is "does not exist", never "not yours".
-            self.fields["account"].queryset = BankAccount.objects.filter(connection__user=request.user)
+            self.fields["account"].queryset = account_model().objects.filter(connection__user=request.user)
 
     def validate(self, attrs):
         merged = {**({f: getattr(self.instance, f) for f in ("pattern", "match_type", "amount_min", "amount_max")}

@@ -12,10 +12,9 @@ from rest_framework.response import Response
 
 from integrations_core.api.pagination import CreatedCursorPagination
 from integrations_core.api.validation import DATE_FILTER
-from open_banking.models import BankTransaction
 from transactions.categoriser.answers import SOURCE_USER
 from transactions.models import Category, CategoryRule
-from transactions.selectors.transactions import bank_transactions_for_user
+from transactions.selectors.transactions import bank_transactions_for_user, transaction_model
 from transactions.services.categorisation import categoriser_for_user, review_below, tx_input
 from transactions.services.corrections import transaction_recategorise
 from transactions.services.rules import rule_apply, rule_create, rule_preview, rule_update
@@ -81,7 +80,7 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return BankTransaction.objects.none()
+            return transaction_model().objects.none()
         return bank_transactions_for_user(self.request.user).select_related("account")
 
     def get_serializer_context(self):

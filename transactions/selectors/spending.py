@@ -15,8 +15,9 @@ from functools import lru_cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from integrations_core.ledger import categorised_ledger
 from integrations_core.models import TransactionStatus
-from open_banking.selectors import bank_accounts_counted, bank_transactions_counted
+from integrations_core.selectors import accounts_counted_currencies
 from transactions.categoriser.merchants import default_dictionary
 from transactions.categoriser.normalise import normalise
 from transactions.taxonomy import KIND_INCOME, KIND_OTHER, KIND_SPENDING, categories, primary_of
@@ -40,14 +41,15 @@ def spending_filter() -> Q:
 
 def booked_in_period(user, *, date_from: date, date_to: date, currency: str) -> QuerySet:
     """Every budget, alert and spending total reads through here: the counted rows only (a
-    disconnected connection's history is not current spending, see open_banking.selectors)."""
-    return bank_transactions_counted(user).filter(status=TransactionStatus.BOOKED, currency=currency,
-                                                   booked_date__gte=date_from, booked_date__lte=date_to)
+    disconnected connection's history is not current spending, see integrations_core/ledger.py).
+    Spending is the categorised ledger's: only its rows carry spending categories."""
+    return categorised_ledger().counted_movements(user).filter(
+        status=TransactionStatus.BOOKED, currency=currency, booked_date__gte=date_from, booked_date__lte=date_to)
 
 
 def user_main_currency(user) -> str:
     """The currency most of the user's accounts hold; GBP for a user with none."""
-    counts = Counter(bank_accounts_counted(user).values_list("currency", flat=True))
+    counts = Counter(accounts_counted_currencies(user))
     return counts.most_common(1)[0][0] if counts else "GBP"
 
 

@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import NotSupportedError, connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from open_banking.models import BankAccount, BankTransaction
+from integrations_core.ledger import categorised_ledger
 from transactions.categoriser.answers import SOURCE_TRANSFER, SOURCE_USER
 from transactions.models import CategoriserModel, CategoryRule, MerchantCorrection
 
@@ -23,11 +23,21 @@ CATEGORISE_FIELDS = ("id", "account_id", "booked_date", "status", "description",
 CATEGORY_COLUMNS = ("category", "category_source", "category_confidence", "locked_fields")
 
 
+def transaction_model() -> type[Model]:
+    """The categorised ledger's transaction model (integrations_core/ledger.py)."""
+    return categorised_ledger().transactions
+
+
+def account_model() -> type[Model]:
+    """The categorised ledger's account model."""
+    return categorised_ledger().accounts
+
+
 def bank_transactions_for_user(user) -> QuerySet:
-    return BankTransaction.objects.filter(account__connection__user=user)
+    return transaction_model().objects.filter(account__connection__user=user)
 
 
-def bank_transaction_get_for_user(user, pk) -> BankTransaction:
+def bank_transaction_get_for_user(user, pk) -> Model:
     """Another user's transaction is a 404, never a 403: ids are not confirmed to exist."""
     try:
         pk = uuid.UUID(str(pk))
@@ -64,7 +74,7 @@ def imported_rows(account, data, result, chunk: int = 900, inserted: list[dict] 
     found: list[tuple] = []
     for start in range(0, len(new_ids), chunk):
         # The category columns too: a pre-insert hook may already have filled them.
-        found += BankTransaction.objects.filter(pk__in=new_ids[start:start + chunk]).values_list(
+        found += transaction_model().objects.filter(pk__in=new_ids[start:start + chunk]).values_list(
             "id", "external_id", "category", "category_source", "category_confidence")
     if found:
         # The provider's id is the key for almost every record; only rows keyed by fingerprint (or
@@ -85,7 +95,7 @@ def imported_rows(account, data, result, chunk: int = 900, inserted: list[dict] 
             "category_source": source, "category_confidence": confidence, "locked_fields": [],
         })
     for start in range(0, len(reread), chunk):
-        rows.extend(categorise_rows(BankTransaction.objects.filter(account=account, pk__in=reread[start:start + chunk])))
+        rows.extend(categorise_rows(transaction_model().objects.filter(account=account, pk__in=reread[start:start + chunk])))
     return rows
 
 
@@ -108,7 +118,7 @@ def category_writable(queryset: QuerySet, keep_sources: Iterable[str]) -> QueryS
     """Narrow a queryset of bank transactions to the rows a background writer may recategorise:
     not locked by the person and not set by them (or by any of `keep_sources`)."""
     keep = sorted({SOURCE_USER, *keep_sources})
-    meta, quote = BankTransaction._meta, connection.ops.quote_name
+    meta, quote = transaction_model()._meta, connection.ops.quote_name
     column = f"{quote(meta.db_table)}.{quote(meta.get_field('locked_fields').column)}"
     sql, params = category_lock_sql(column)
     # Every name comes from the model's metadata and every value is a parameter.
@@ -118,27 +128,27 @@ def category_writable(queryset: QuerySet, keep_sources: Iterable[str]) -> QueryS
 
 def transactions_needing_categorisation(*, review_below, user=None) -> QuerySet:
     """Uncategorised or low-confidence, and not the user's own choice."""
-    queryset = BankTransaction.objects.all() if user is None else bank_transactions_for_user(user)
+    queryset = transaction_model().objects.all() if user is None else bank_transactions_for_user(user)
     low = Q(category="") | Q(category_confidence__isnull=True) | Q(category_confidence__lt=review_below)
     return queryset.filter(low).exclude(category_source=SOURCE_USER)
 
 
 def transfer_orphans() -> QuerySet:
     """Rows still marked as a transfer whose pair is gone (the other leg was deleted)."""
-    return BankTransaction.objects.filter(category_source=SOURCE_TRANSFER, transfer_as_outflow__isnull=True,
+    return transaction_model().objects.filter(category_source=SOURCE_TRANSFER, transfer_as_outflow__isnull=True,
                                           transfer_as_inflow__isnull=True)
 
 
 def user_account_types(user) -> dict:
     """{account id: account type} for the user's bank accounts."""
-    return dict(BankAccount.objects.filter(connection__user=user).values_list("id", "type"))
+    return dict(account_model().objects.filter(connection__user=user).values_list("id", "type"))
 
 
 def transfer_candidates(*, account_ids, date_from, date_to, amounts) -> list[dict]:
     """Unpaired transactions in these accounts, in a date window, with one of these amounts. Paired
     legs are marked with the transfer source, which is cheaper to filter on than the pair table."""
     return categorise_rows(
-        BankTransaction.objects.filter(account_id__in=list(account_ids), booked_date__gte=date_from,
+        transaction_model().objects.filter(account_id__in=list(account_ids), booked_date__gte=date_from,
                                        booked_date__lte=date_to, amount__in=list(amounts))
         .exclude(category_source=SOURCE_TRANSFER).exclude(amount=0))
 
@@ -158,6 +168,6 @@ def categoriser_model_latest_id() -> int | None:
 
 def training_rows(sources, limit: int) -> QuerySet:
     """The most recent confidently categorised transactions of every user."""
-    return (BankTransaction.objects.filter(category_source__in=sources).exclude(category="")
+    return (transaction_model().objects.filter(category_source__in=sources).exclude(category="")
             .order_by("-booked_date").values_list("description", "merchant_name", "amount", "category",
                                                   "category_source")[:limit])

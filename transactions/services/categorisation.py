@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from open_banking.models import BankTransaction
 from transactions.categoriser.answers import PROTECTED_SOURCES, SOURCE_USER, TxInput
 from transactions.categoriser.model import TextModel
 from transactions.categoriser.pipeline import ACCEPT_CONFIDENCE, MODEL_MIN_CONFIDENCE, Categoriser
@@ -26,6 +25,7 @@ from transactions.selectors.transactions import (
     category_writable,
     corrections_for_user,
     rules_active_for_user,
+    transaction_model,
     transactions_needing_categorisation,
 )
 
@@ -102,7 +102,7 @@ def _write_with_values_join(changes: list[tuple], keep: list[str]) -> int | None
         id_cast = confidence_cast = time_cast = ""
     else:
         return None
-    meta, quote = BankTransaction._meta, connection.ops.quote_name
+    meta, quote = transaction_model()._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     pk, category, source, confidence, updated, locked = (
         meta.pk, meta.get_field("category"), meta.get_field("category_source"),
@@ -157,7 +157,7 @@ def categorisations_write(changes: list[tuple[object, str, str, Decimal]], *,
     written = 0
     for (category, source, confidence), pks in groups.items():
         for start in range(0, len(pks), UPDATE_CHUNK):
-            queryset = BankTransaction.objects.filter(pk__in=pks[start:start + UPDATE_CHUNK])
+            queryset = transaction_model().objects.filter(pk__in=pks[start:start + UPDATE_CHUNK])
             written += category_writable(queryset, keep).update(
                 category=category, category_source=source, category_confidence=confidence, updated_at=now)
     return written
@@ -169,7 +169,7 @@ def rows_resync(rows: list[dict]) -> None:
     by_id = {row["id"]: row for row in rows}
     for start in range(0, len(by_id), UPDATE_CHUNK):
         ids = list(by_id)[start:start + UPDATE_CHUNK]
-        for stored in categorise_rows(BankTransaction.objects.filter(pk__in=ids)):
+        for stored in categorise_rows(transaction_model().objects.filter(pk__in=ids)):
             by_id[stored["id"]].update({k: stored[k] for k in CATEGORY_COLUMNS})
 
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 
-from open_banking.models import BankTransaction
 from transactions.categoriser.answers import SOURCE_LEARNED, SOURCE_USER
 from transactions.categoriser.normalise import merchant_key
 from transactions.categoriser.pipeline import LEARNED_CONFIDENCE
@@ -24,14 +23,14 @@ SIMILAR_SCAN_LIMIT = 50_000  # how far back "apply to similar" looks, newest fir
 
 @dataclass
 class RecategoriseResult:
-    transaction: BankTransaction
+    transaction: Model
     similar_updated: int = 0
     similar_ids: list = field(default_factory=list)
     rule: CategoryRule | None = None
     suggested_rule: dict | None = None
 
 
-def suggested_rule_for(tx: BankTransaction, category: str) -> dict | None:
+def suggested_rule_for(tx: Model, category: str) -> dict | None:
     key = merchant_key(tx.description, tx.merchant_name)
     if not key:
         return None
@@ -51,7 +50,7 @@ def correction_remember(*, user, key: str, category: str) -> MerchantCorrection:
     return correction
 
 
-def similar_transactions_recategorise(*, user, tx: BankTransaction, key: str, category: str) -> list:
+def similar_transactions_recategorise(*, user, tx: Model, key: str, category: str) -> list:
     """The user's other transactions from the same merchant, where the category fits their sign,
     that the user has not set by hand."""
     rows = (bank_transactions_for_user(user).exclude(pk=tx.pk).exclude(category_source=SOURCE_USER)
@@ -73,7 +72,7 @@ def similar_transactions_recategorise(*, user, tx: BankTransaction, key: str, ca
 
 
 @transaction.atomic
-def transaction_recategorise(*, user, tx: BankTransaction, category: str, apply_to_similar: bool = False,
+def transaction_recategorise(*, user, tx: Model, category: str, apply_to_similar: bool = False,
                              create_rule: bool = False) -> RecategoriseResult:
     tx.category = category
     tx.category_source = SOURCE_USER

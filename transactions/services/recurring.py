@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from integrations_core.ledger import categorised_ledger
 from integrations_core.models import TransactionStatus
-from open_banking.selectors import bank_transactions_counted
 from transactions.categoriser.normalise import normalise
 from transactions.models import Frequency, RecurringKind, RecurringPayment
 from transactions.taxonomy import KIND_INCOME, KIND_TRANSFER, kind_of, primary_of
@@ -108,7 +108,7 @@ def recurring_detect(*, user, today: date | None = None) -> list[RecurringPaymen
     today = today or timezone.localdate()
     # Counted rows only: a disconnected connection's history would otherwise be a second copy of
     # every series once the bank is reconnected (and its series are marked inactive below).
-    rows = (bank_transactions_counted(user)
+    rows = (categorised_ledger().counted_movements(user)
             .filter(status=TransactionStatus.BOOKED, booked_date__gte=today - timedelta(days=HISTORY_DAYS))
             .order_by("booked_date")
             .values_list("account_id", "description", "merchant_name", "amount", "currency", "booked_date", "category"))

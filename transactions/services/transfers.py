@@ -20,13 +20,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from integrations_core.models import AccountType
-from open_banking.models import BankTransaction
 from transactions.categoriser.answers import SOURCE_RULE, SOURCE_TRANSFER, SOURCE_USER
 from transactions.categoriser.pipeline import ACCEPT_CONFIDENCE
 from transactions.models import TransferPair
 from transactions.selectors.transactions import (
     bank_transactions_for_user,
     categorise_rows,
+    transaction_model,
     transfer_candidates,
     transfer_orphans,
     user_account_types,
@@ -125,7 +125,7 @@ def _pairs_write(user, pairs: list[tuple[dict, dict]], account_types: dict) -> i
     with transaction.atomic():
         involved = [leg["id"] for pair in pairs for leg in pair]
         fresh = {row["id"]: row for row in
-                 categorise_rows(BankTransaction.objects.select_for_update().filter(pk__in=involved).order_by("pk"))}
+                 categorise_rows(transaction_model().objects.select_for_update().filter(pk__in=involved).order_by("pk"))}
         taken = set(TransferPair.objects.filter(Q(outflow_id__in=involved) | Q(inflow_id__in=involved))
                     .values_list("outflow_id", "inflow_id").iterator())
         taken_ids = {leg for pair in taken for leg in pair}
