@@ -130,22 +130,20 @@ def _queue(model: type[Connection], pks: list, *, trigger: str, spread: float) -
     return queued
 
 
+def _queue_selected(selector, now: datetime, spread: float) -> int:
+    """Queue, for every connection model, the connections `selector(model, now)` picks."""
+    return sum(_queue(model, list(selector(model, now).values_list("pk", flat=True)), trigger="scheduled",
+                      spread=spread) for model in connection_models())
+
+
 def connections_queue_daily(now: datetime | None = None) -> int:
-    now = now or timezone.now()
-    count = 0
-    for model in connection_models():
-        pks = list(connections_due(model, now).values_list("pk", flat=True))
-        count += _queue(model, pks, trigger="scheduled", spread=settings.DAILY_SYNC_JITTER_SECONDS)
+    count = _queue_selected(connections_due, now or timezone.now(), settings.DAILY_SYNC_JITTER_SECONDS)
     logger.info("daily sync queued %s connections", count)
     return count
 
 
 def connections_queue_retries(now: datetime | None = None) -> int:
-    now = now or timezone.now()
-    count = 0
-    for model in connection_models():
-        pks = list(connections_retry_due(model, now).values_list("pk", flat=True))
-        count += _queue(model, pks, trigger="scheduled", spread=settings.SYNC_RETRY_JITTER_SECONDS)
+    count = _queue_selected(connections_retry_due, now or timezone.now(), settings.SYNC_RETRY_JITTER_SECONDS)
     if count:
         logger.info("retry sweep queued %s connections", count)
     return count

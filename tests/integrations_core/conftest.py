@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from integrations_core.models import ConnectionStatus
 from integrations_core.providers.registry import registry
+from integrations_core.records import AccountRecord
 from open_banking.models import BankConnection
 
 from .fakes import FakeBankProvider
@@ -37,3 +38,12 @@ def make_connection(user, fake_provider):
 @pytest.fixture
 def connection(make_connection):
     return make_connection()
+
+
+@pytest.fixture
+def account(connection):
+    """One GBP current account of the fake bank, for the import service's tests."""
+    from integrations_core.services.imports import account_upsert
+
+    return account_upsert(connection, AccountRecord(external_id="acc-1", name="Current", type="current",
+                                                    currency="GBP"))

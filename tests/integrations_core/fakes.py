@@ -130,3 +130,11 @@ def deliver_like_a_worker(task, *, args, kwargs=None, monkeypatch, task_id="task
             attempt += 1
         finally:
             task.pop_request()
+
+
+def run_import(account, booked=(), pending=(), **window):
+    """One import of `booked`/`pending` records through the one write path."""
+    from integrations_core.services.imports import account_data_import
+
+    return account_data_import(account, AccountData(account=None, booked=list(booked), pending=list(pending),
+                                                    **window))

@@ -9,25 +9,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from integrations_core.records import AccountData, AccountRecord
-from integrations_core.services.imports import account_data_import, account_upsert
 from open_banking.models import BankTransaction
 
+from .fakes import run_import as run
 from .fakes import txn
 
 pytestmark = pytest.mark.django_db
 D, D2 = date(2026, 11, 1), date(2026, 11, 3)
-
-
-@pytest.fixture
-def account(connection):
-    return account_upsert(connection, AccountRecord(external_id="acc-1", name="Current", type="current",
-                                                    currency="GBP"))
-
-
-def run(account, booked, pending=(), **window):
-    return account_data_import(account, AccountData(account=None, booked=list(booked), pending=list(pending),
-                                                    **window))
 
 
 # occurrence numbers are payload-wide, so a repeated id's key depends on an unrelated row's position.

@@ -10,24 +10,13 @@ from decimal import Decimal
 
 import pytest
 
-from integrations_core.records import AccountData, AccountRecord
-from integrations_core.services.imports import account_data_import, account_upsert
 from open_banking.models import BankTransaction
 
+from .fakes import run_import as run
 from .fakes import txn
 
 pytestmark = pytest.mark.django_db
 D1, D2 = date(2026, 11, 1), date(2026, 11, 2)
-
-
-@pytest.fixture
-def account(connection):
-    return account_upsert(connection, AccountRecord(external_id="acc-1", name="Current", type="current",
-                                                    currency="GBP"))
-
-
-def run(account, booked, **window):
-    return account_data_import(account, AccountData(account=None, booked=list(booked), pending=[], **window))
 
 
 def lock_category(row, category="ENTERTAINMENT_OTHER"):

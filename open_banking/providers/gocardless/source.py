@@ -61,7 +61,6 @@ class GoCardlessSource:
         self.connection = connection
         self.client = client
         self._deferred: dict[str, ProviderError] = {}
-        self._waits: list[float] = []
         self._digests: dict[str, set[str]] = {}  # account id -> accepted forms of its IBAN digest
 
     @property
@@ -157,7 +156,7 @@ class GoCardlessSource:
         account shows its balance as stale, with its date, instead of "ok"."""
         wait = quota_wait_seconds(account_id, "balances")
         if wait is not None:
-            # Not _limited(): a spent balance quota alone must not mark the connection as waiting.
+            # Reported as the balance's own error (the account shows a stale balance), not raised.
             return None, RateLimited("The bank's daily balance limit for this account is spent",
                                      retry_after=wait, provider_code="quota_ledger")
         try:
@@ -174,19 +173,11 @@ class GoCardlessSource:
                 exc.retry_after = _seconds_to_next_utc_day()
             quota_record_limited(account_id, scope, connection=self.connection, retry_after=exc.retry_after,
                                  info=getattr(exc, "quota", None))
-            self._note_wait(exc.retry_after)
             raise
         quota_record_success(account_id, scope, connection=self.connection, info=reply.quota)
         return reply.body
 
     def _limited(self, wait: float) -> RateLimited:
-        self._note_wait(wait)
+        # The core records the wait on the connection from the error's retry_after.
         return RateLimited("The bank's daily limit for this account is spent", retry_after=wait,
                            provider_code="quota_ledger")
-
-    def _note_wait(self, seconds: float) -> None:
-        # The core records retry_after only when the whole connection fails; when every account
-        # fails one by one it saves the connection object it gave us, so the earliest time any
-        # account may be fetched again is put there (a success clears it).
-        self._waits.append(seconds)
-        self.connection.retry_after = timezone.now() + timedelta(seconds=min(self._waits))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from integrations_core.models import AccountType
 from integrations_core.providers.base import AuthType, Capability, Family
-from integrations_core.providers.errors import ProviderError, RateLimited
+from integrations_core.providers.errors import ProviderError
 from integrations_core.providers.oauth import OAuth2Provider
 from integrations_core.records import AccountData, AccountRecord, TokenSet
 from integrations_core.services.tokens import token_needs_refresh
@@ -130,17 +130,8 @@ class TrueLayerSource:
         return records
 
     def fetch_account(self, account: AccountRecord, *, since: date | None) -> AccountData:
-        try:
-            return self._fetch(account, since)
-        except RateLimited as exc:
-            # The core keeps retry_after only when the whole connection fails; when accounts
-            # fail one by one it saves the connection object it handed to bind(), so the wait
-            # is put there (a successful account clears it again).
-            wait = exc.retry_after or DEFAULT_RETRY_AFTER
-            self.connection.retry_after = timezone.now() + timedelta(seconds=wait)
-            raise
-
-    def _fetch(self, account: AccountRecord, since: date | None) -> AccountData:
+        # A 429 simply propagates: the core records the wait (Retry-After, or this provider's
+        # default_retry_after) for the account and the connection.
         kind = mapper.CARDS if account.type == AccountType.CREDIT_CARD else mapper.ACCOUNTS
         today = timezone.localdate()
         date_from = since or today - timedelta(days=FULL_HISTORY_DAYS)
