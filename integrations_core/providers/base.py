@@ -16,6 +16,7 @@ class AuthType(StrEnum):
     OAUTH2 = "oauth2"  # browser redirect with code exchange (TrueLayer)
     REDIRECT = "redirect"  # browser redirect to a consent link, no token exchange (GoCardless)
     API_KEY = "api_key"  # the person pastes a key (Trading 212)
+    FILE_UPLOAD = "file_upload"  # the person uploads a statement file (Hargreaves Lansdown CSV)
     NONE = "none"  # nothing to authorise (manual accounts, CSV imports)
 
 
@@ -36,7 +37,31 @@ class Capability(StrEnum):
     CONSENT_EXPIRY = "consent_expiry"
     PKCE = "pkce"
     HOLDINGS = "holdings"
+    INVESTMENT_TRANSACTIONS = "investment_transactions"
     CARDS = "cards"
+    SCHEDULED_SYNC = "scheduled_sync"  # synced by the daily run (a file import is not)
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One input of an API-key connect form. `secret` fields are write-only everywhere: never
+    rendered back, never in an API response, log or admin page."""
+
+    name: str
+    label: str
+    secret: bool = True
+    help_text: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # e.g. (("demo", "Practice"), ("live", "Real money"))
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What one cheap call with a pasted key told us, before anything is stored."""
+
+    external_id: str  # the platform's account id, stored on the connection
+    institution_name: str = ""
+    scopes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -99,6 +124,14 @@ class Provider:
 
     def revoke(self, connection: Connection) -> None:
         """Tell the provider to forget the consent. Default: nothing to call."""
+
+    # --- API-key connect flow (auth_type API_KEY) -------------------------------------------
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
+
+    def credentials_check(self, credentials: dict[str, str]) -> CredentialCheck:
+        """One cheap call with the pasted credentials (held only in memory). Raises the shared
+        errors: ProviderAuthError for a bad key, ScopeMissing naming the scope, RateLimited."""
+        raise NotImplementedError
 
     # --- webhooks (opt-in; see integrations_core/webhooks.py) ---------------------------------
     def webhook_secret(self) -> str | None:

@@ -71,3 +71,24 @@ class ProviderConfigurationError(ProviderError):
 
     code = "not_configured"
     user_message = "This provider is not available right now."
+
+
+class ScopeMissing(ProviderAuthError):
+    """The key works but lacks a permission the sync needs (Trading 212 answers 403). Refreshing
+    will not help: the person must create a key with that scope. `scope` names it."""
+
+    code = "scope_missing"
+    user_message = "The key is missing a permission we need."
+
+    def __init__(self, message: str = "", *, scope: str = "", **kwargs):
+        super().__init__(message or (f"The key is missing the '{scope}' permission." if scope else ""), **kwargs)
+        self.scope = scope
+
+
+class CursorRestart(ProviderError):
+    """The provider's data changed while we paged through it (Plaid's
+    TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION): start again from the first page's cursor."""
+
+    code = "cursor_restart"
+    transient = True
+    user_message = "The provider's data changed while we were reading it. We will try again."

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol, runtime_checkable
 
-from integrations_core.records import AccountData, AccountRecord
+from integrations_core.records import (
+    AccountData,
+    AccountRecord,
+    ChangeSet,
+    HoldingSnapshotRecord,
+    InvestmentTransactionRecord,
+    PortfolioData,
+    SecurityRecord,
+)
 
 
+@runtime_checkable
 class AccountDataSource(Protocol):
     """Banks (and any provider with accounts + transactions) implement this.
 
@@ -20,6 +30,31 @@ class AccountDataSource(Protocol):
     def fetch_account(self, account: AccountRecord, *, since: date | None) -> AccountData:
         """Balance, booked transactions from `since` (None: all the consent allows) and pending."""
         ...
+
+
+PerAccountSource = AccountDataSource  # the name the source kinds go by (docs/design/family-agnostic-core.md)
+
+
+@runtime_checkable
+class CursorSource(Protocol):
+    """Plaid-style: changes for the whole connection since a cursor, with explicit removals.
+    Keep calling while `has_more`; raise `CursorRestart` on a mutation during pagination."""
+
+    calls: int
+
+    def fetch_changes(self, *, cursor: str | None) -> ChangeSet: ...
+
+
+@runtime_checkable
+class SnapshotSource(Protocol):
+    """Investment platforms: per account, the holdings as they are now (a snapshot) plus the
+    account's transactions from `since` (None: all the platform keeps)."""
+
+    calls: int
+
+    def list_accounts(self) -> list[AccountRecord]: ...
+
+    def fetch_portfolio(self, account: AccountRecord, *, since: date | None) -> PortfolioData: ...
 
 
 @runtime_checkable
@@ -35,3 +70,40 @@ class InstitutionDirectory(Protocol):
     def institution_values(self, item: dict[str, Any]) -> dict[str, Any]:
         """One raw entry as the fields of an Institution row (`external_id`, `name`, ...)."""
         ...
+
+
+# --- Statement files (the file-upload connect flow) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in an uploaded file, said so a person can fix it: the 1-based line number in
+    the file (header lines count), the column header it is under ("" for the whole row/file)."""
+
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class ParsedStatement:
+    """What a statement file holds, as records, plus every row it could not read. Nothing is
+    written while `errors` is not empty. One file is one account (`account`)."""
+
+    account: AccountRecord
+    securities: list[SecurityRecord] = field(default_factory=list)
+    transactions: list[InvestmentTransactionRecord] = field(default_factory=list)
+    snapshot: HoldingSnapshotRecord | None = None  # a holdings/valuation file; None for trade history
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0  # data rows read (errors included)
+
+
+@runtime_checkable
+class StatementParser(Protocol):
+    """Providers without an API (or with an export beside it) parse the files people download.
+    Columns are found by header name, never by position; the parser sniffs the encoding.
+    Must never raise on bad input: every problem is a RowError."""
+
+    max_bytes: int
+
+    def parse(self, data: bytes, filename: str) -> ParsedStatement: ...
