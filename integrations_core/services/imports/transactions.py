@@ -210,7 +210,7 @@ def account_upsert(connection: Connection, record: AccountRecord, *, known: Acco
         if account is None:
             # The same bank account in a connection the person disconnected (kept for the
             # retention period): re-attached with its history, never started twice.
-            from .reattach import account_reattach
+            from ..reattach import account_reattach
 
             account = account_reattach(connection, record)
         if account is None:
