@@ -194,7 +194,7 @@ def _run(n, personas, workers, threads, sandbox_workers, sandbox_threads, broker
     sandbox_ready = time.monotonic() - started
 
     os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # this process's template syncs, over loopback HTTP
-    hooks = ["transactions.hooks.categorise_after_import", "open_banking.hooks.balance_snapshot_after_import"]
+    hooks = ["transactions.hooks.categorise_after_import"]
     with override_settings(**provider_settings(site), SYNC_POST_IMPORT_HOOKS=hooks):
         fleet = seed_fleet(n, personas)
     _wait_log(procs, [f"worker{k}" for k in range(workers)], "ready.", READY_TIMEOUT)

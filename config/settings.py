@@ -345,18 +345,15 @@ GOCARDLESS_SECRET_KEY = env.str("GOCARDLESS_SECRET_KEY", default="")
 # Called on the new rows' values just before they are inserted (categorising them first means
 # each row is written once: an UPDATE right after the insert would rewrite every index entry).
 SYNC_PRE_INSERT_HOOKS = env.list("SYNC_PRE_INSERT_HOOKS", default=["transactions.hooks.categorise_before_insert"])
-# Called inside each account's transaction after its rows are written (categorisation,
-# balance snapshots). Each is `hook(account=, data=, result=)`.
 # Where each family keeps the money moving in and out of accounts (integrations_core/ledger.py).
 # Exactly one is categorised by the transactions app, whose tables point at its models.
 CASH_LEDGERS = ["open_banking.ledger.bank_ledger"]
 CATEGORISED_ACCOUNT_MODEL = "open_banking.BankAccount"
 CATEGORISED_TRANSACTION_MODEL = "open_banking.BankTransaction"
 
-SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=[
-    "transactions.hooks.categorise_after_import",
-    "open_banking.hooks.balance_snapshot_after_import",
-])
+# Called inside each account's transaction after its rows are written (categorisation; balance
+# snapshots are the core's own, Account.snapshot_model). Each is `hook(account=, data=, result=)`.
+SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=["transactions.hooks.categorise_after_import"])
 
 # Dev conveniences used by `make run` (seed_demo).
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

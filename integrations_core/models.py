@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -132,6 +133,10 @@ class AccountType(models.TextChoices):
 
 class Account(UUIDTimestampedModel):
     """Concrete subclasses add `connection = ForeignKey(<their Connection>)`."""
+
+    # The family's daily balance history model (account, date, current, available, currency),
+    # written by the core's import beside the balance; None: the family keeps none.
+    snapshot_model: ClassVar[type[models.Model] | None] = None
 
     external_id = models.CharField(max_length=255)
     name = models.CharField(max_length=200)

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from integrations_core.models import PROVIDER_MONEY, Account, Connection, Transaction, TransactionStatus
+from integrations_core.services.imports.transactions import CASH_ROW_SPEC
 
 
 class BankConnection(Connection):
@@ -89,6 +90,8 @@ class BalanceSnapshot(models.Model):
 
 BankConnection.account_model = BankAccount
 BankConnection.transaction_model = BankTransaction
+BankAccount.snapshot_model = BalanceSnapshot
+BankTransaction.row_spec = CASH_ROW_SPEC
 
 
 class Institution(models.Model):

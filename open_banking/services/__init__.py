@@ -12,9 +12,8 @@ from .connections import (
     bank_connection_sync_request,
 )
 from .institutions import institutions_upsert
-from .snapshots import balance_snapshot_record
 
 __all__ = [
-    "Authorization", "ConnectError", "SyncNotPossible", "SyncQueueUnavailable", "bank_account_rekey", "balance_snapshot_record", "bank_connection_initiate",
+    "Authorization", "ConnectError", "SyncNotPossible", "SyncQueueUnavailable", "bank_account_rekey", "bank_connection_initiate",
     "bank_connection_reconnect", "bank_connection_revoke", "bank_connection_sync_request", "institutions_upsert",
 ]

@@ -21,8 +21,7 @@ def provider_settings(settings):
     settings.GOCARDLESS_API_URL = GC_API
     settings.GOCARDLESS_SECRET_ID = "test-secret-id"
     settings.GOCARDLESS_SECRET_KEY = "test-secret-key-XYZ"
-    settings.SYNC_POST_IMPORT_HOOKS = ["transactions.hooks.categorise_after_import",
-                                       "open_banking.hooks.balance_snapshot_after_import"]
+    settings.SYNC_POST_IMPORT_HOOKS = ["transactions.hooks.categorise_after_import"]
     return settings
 
 

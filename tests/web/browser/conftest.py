@@ -72,8 +72,7 @@ def sandbox_site(live_server, settings, monkeypatch) -> str:
     settings.GOCARDLESS_SECRET_KEY = settings.SANDBOX_CLIENT_SECRET
     settings.SANDBOX_SLOW_MS = 50
     settings.SANDBOX_RETRY_AFTER_SECONDS = 3600
-    settings.SYNC_POST_IMPORT_HOOKS = ["transactions.hooks.categorise_after_import",
-                                       "open_banking.hooks.balance_snapshot_after_import"]
+    settings.SYNC_POST_IMPORT_HOOKS = ["transactions.hooks.categorise_after_import"]
     # oauthlib refuses plain-HTTP token endpoints unless told this is a test bench.
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     call_command("seed_institutions", "--skip-remote", stdout=io.StringIO())
