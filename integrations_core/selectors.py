@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .ledger import ledgers
 from .models import BreakerState, Connection, ConnectionStatus, ProviderSetting, SyncOutcome, SyncRun
-from .providers.base import Provider
+from .providers.base import Capability, Provider
 from .providers.registry import registry
 
 
@@ -44,12 +44,14 @@ def connection_get_for_user(user, connection_id) -> Connection:
 
 
 def _syncable_now(model: type[Connection], now: datetime) -> QuerySet:
-    """Connections a fan-out may queue now: syncable, provider enabled and not paused by its
-    breaker, no provider wait running, no task already on its way, no sync running."""
+    """Connections a fan-out may queue now: syncable, provider installed with SCHEDULED_SYNC (a
+    file import has nothing to fetch), enabled and not paused by its breaker, no provider wait
+    running, no task already on its way, no sync running."""
     paused = Q(enabled=False) | Q(breaker_state=BreakerState.OPEN, breaker_open_until__gt=now)
     disabled = list(ProviderSetting.objects.filter(paused).values_list("provider", flat=True))
     return (
-        model.objects.filter(status__in=[ConnectionStatus.ACTIVE, ConnectionStatus.ERROR])
+        model.objects.filter(status__in=[ConnectionStatus.ACTIVE, ConnectionStatus.ERROR],
+                             provider__in=registry.slugs_with(Capability.SCHEDULED_SYNC))
         .filter(Q(retry_after__isnull=True) | Q(retry_after__lte=now))
         .filter(Q(sync_queued_until__isnull=True) | Q(sync_queued_until__lt=now))
         .filter(Q(sync_lock_expires_at__isnull=True) | Q(sync_lock_expires_at__lt=now))

@@ -51,6 +51,10 @@ class ProviderRegistry:
     def all(self) -> list[Provider]:
         return list(self._providers.values())
 
+    def slugs_with(self, capability) -> list[str]:
+        """The registered providers that declare `capability` (the core asks, never names them)."""
+        return [slug for slug, provider in self._providers.items() if capability in provider.capabilities]
+
     def connection_models(self) -> list[type]:
         """The concrete Connection models that registered providers use, deduplicated."""
         seen: dict[str, type] = {}

@@ -65,14 +65,14 @@ def account_sync(connection: Connection, provider, record: AccountRecord, *, kno
     except (ConsentExpired, ProviderAuthError):
         raise
     except ProviderError as exc:
-        _account_state_set(account, exc)
+        account_state_set(account, exc)
         return AccountSyncOutcome(account.name, "failed", error=exc)
     problem = data.transactions_error or data.balance_error
-    _account_state_set(account, problem, balance_only=data.transactions_error is None)
+    account_state_set(account, problem, balance_only=data.transactions_error is None)
     return AccountSyncOutcome(account.name, "partial" if problem else "ok", result=result, error=problem)
 
 
-def _account_state_set(account: Account, error: ProviderError | None, *, balance_only: bool = False) -> None:
+def account_state_set(account: Account, error: ProviderError | None, *, balance_only: bool = False) -> None:
     """Record (or clear) the account's own sync problem; saved only when it changed."""
     if error is None:
         code, message = "", ""

@@ -1,6 +1,6 @@
-"""The sync engine: take the connection's lease, refresh the token if needed, fetch each account
-and write it through the import service in its own transaction, record a SyncRun, and set the
-connection's state. A failure never deletes or corrupts what is already stored.
+"""The sync engine: take the connection's lease, refresh the token if needed, hand the source to
+the runner for its kind (services/runners/: per account, cursor, snapshot), which fetches and
+writes through the import service, record a SyncRun, and set the connection's state. A failure never deletes or corrupts what is already stored.
 
 The lease rules are in services/leases.py, the schedule rule (what the daily run and the retry
 sweep queue, and what next_sync_at means) in services/schedule.py."""
@@ -32,10 +32,10 @@ from integrations_core.providers.http import CallMeter, metered
 from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.selectors import connection_model_get, provider_is_enabled
 
-from .account_sync import account_sync
 from .audit import audit_record
 from .breaker import breaker_allows, breaker_record_failure, breaker_record_success
 from .leases import Lease, LeaseLost, connection_lock_acquire, connection_lock_release
+from .runners import RunContext, runner_for
 from .schedule import (
     INTERRUPTED_MESSAGE,
     next_sync_after_failure,
@@ -217,25 +217,9 @@ def _run(connection: Connection, run: SyncRun, lease: Lease, spent: _Spend) -> N
         lease.beat()  # after a long answer, before anything of it is written
         return answer
 
-    accounts = call("list_accounts")
-    results: dict[str, dict] = {}
-    hooks = _post_import_hooks()
-    seen_external_ids = []
-    # The connection's stored accounts in one query (after list_accounts, which may re-key some).
-    stored = {a.external_id: a for a in connection.account_model.objects.filter(connection=connection)}
-    for record in accounts:
-        seen_external_ids.append(record.external_id)
-        outcome = account_sync(connection, provider, record, known=stored.get(record.external_id), fetch=call,
-                               hooks=hooks)
-        results[record.external_id] = outcome.as_dict()
-        run.added += outcome.result.added
-        run.updated += outcome.result.updated
-        run.removed += outcome.result.removed
-
-    # Accounts the provider no longer returns are hidden, never deleted (their history stays).
-    vanished = [a.pk for key, a in stored.items() if a.is_active and key not in seen_external_ids]
-    if vanished:
-        connection.account_model.objects.filter(pk__in=vanished).update(is_active=False)
+    runner = runner_for(state["source"])
+    results = runner(RunContext(connection=connection, provider=provider, run=run, call=call,
+                                hooks=_post_import_hooks()))
 
     lease.beat(force=True)  # never write the outcome over a sync that took over
     run.provider_calls = spent.calls()

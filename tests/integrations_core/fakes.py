@@ -8,9 +8,16 @@ from decimal import Decimal
 from django.utils import timezone
 
 from integrations_core.providers.base import AuthType, Capability, Family
-from integrations_core.providers.errors import ProviderError
+from integrations_core.providers.errors import CursorRestart, ProviderError
 from integrations_core.providers.oauth import OAuth2Provider
-from integrations_core.records import AccountData, AccountRecord, BalanceRecord, TokenSet, TransactionRecord
+from integrations_core.records import (
+    AccountData,
+    AccountRecord,
+    BalanceRecord,
+    ChangeSet,
+    TokenSet,
+    TransactionRecord,
+)
 
 AUTH_URL = "https://auth.fakebank.test/authorize"
 TOKEN_URL = "https://auth.fakebank.test/token"
@@ -64,7 +71,8 @@ class FakeBankProvider(OAuth2Provider):
     family = Family.BANKING
     auth_type = AuthType.OAUTH2
     capabilities = frozenset({Capability.ACCOUNTS, Capability.TRANSACTIONS, Capability.BALANCES,
-                              Capability.REFRESH_TOKENS, Capability.PKCE, Capability.REVOKE})
+                              Capability.REFRESH_TOKENS, Capability.PKCE, Capability.REVOKE,
+                              Capability.SCHEDULED_SYNC})
     consent_days = 90
     connection_model = "open_banking.BankConnection"
     scopes = ["accounts", "transactions", "offline_access"]
@@ -104,6 +112,41 @@ class FakeBankProvider(OAuth2Provider):
 
     def bind(self, connection):
         return FakeSource(self, connection)
+
+
+class FakeCursorSource:
+    """Answers `fetch_changes` from the provider's script: `pages[cursor]` is the ChangeSet after
+    that cursor; a cursor in `restarts` raises CursorRestart the first time it is asked for."""
+
+    def __init__(self, provider: FakeCursorProvider, connection):
+        self.provider = provider
+        self.connection = connection
+        self.calls = 0
+
+    def fetch_changes(self, *, cursor):
+        self.calls += 1
+        self.provider.cursors_seen.append(cursor)
+        if cursor in self.provider.restarts:
+            self.provider.restarts.discard(cursor)
+            raise CursorRestart("data changed during pagination")
+        return self.provider.pages.get(cursor) or ChangeSet(accounts=[], added={}, modified={}, removed=[],
+                                                            next_cursor=cursor or "", has_more=False)
+
+
+class FakeCursorProvider(FakeBankProvider):
+    """A Plaid-style bank: one change feed per connection, explicit removals."""
+
+    slug = "fakecursor"
+    name = "Fake Cursor Bank"
+
+    def __init__(self):
+        super().__init__()
+        self.pages: dict = {}
+        self.restarts: set = set()
+        self.cursors_seen: list = []
+
+    def bind(self, connection):
+        return FakeCursorSource(self, connection)
 
 
 def deliver_like_a_worker(task, *, args, kwargs=None, monkeypatch, task_id="task-1") -> tuple[object, list[float]]:

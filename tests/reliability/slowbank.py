@@ -62,7 +62,8 @@ class SlowBankProvider(Provider):
     name = "Slow Bank"
     family = Family.BANKING
     auth_type = AuthType.NONE
-    capabilities = frozenset({Capability.ACCOUNTS, Capability.BALANCES, Capability.TRANSACTIONS})
+    capabilities = frozenset({Capability.ACCOUNTS, Capability.BALANCES, Capability.TRANSACTIONS,
+                              Capability.SCHEDULED_SYNC})
     connection_model = "open_banking.BankConnection"
 
     def bind(self, connection) -> SlowBankSource:

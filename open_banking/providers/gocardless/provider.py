@@ -45,7 +45,8 @@ class GoCardlessProvider(Provider):
     family = Family.BANKING
     auth_type = AuthType.REDIRECT
     capabilities = frozenset({Capability.ACCOUNTS, Capability.BALANCES, Capability.TRANSACTIONS,
-                              Capability.PENDING_TRANSACTIONS, Capability.REVOKE, Capability.CONSENT_EXPIRY})
+                              Capability.PENDING_TRANSACTIONS, Capability.REVOKE, Capability.CONSENT_EXPIRY,
+                              Capability.SCHEDULED_SYNC})
     consent_days = DEFAULT_DAYS
     daily_call_quota = 4
     connection_model = "open_banking.BankConnection"

@@ -38,6 +38,7 @@ class TrueLayerProvider(OAuth2Provider):
     capabilities = frozenset({
         Capability.ACCOUNTS, Capability.BALANCES, Capability.TRANSACTIONS, Capability.PENDING_TRANSACTIONS,
         Capability.REFRESH_TOKENS, Capability.REVOKE, Capability.CONSENT_EXPIRY, Capability.PKCE, Capability.CARDS,
+        Capability.SCHEDULED_SYNC,
     })
     consent_days = 90
     # Without a fresh SCA UK banks give 90 days of history (sca_exceeded beyond): incremental

@@ -1,0 +1,31 @@
+"""One runner per kind of source (providers/sources.py). The engine (services/sync.py) asks
+`runner_for(source)` and never which provider it is: a new kind is a line in SOURCE_RUNNERS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from integrations_core.providers.errors import ProviderConfigurationError
+from integrations_core.providers.sources import CursorSource, PerAccountSource, SnapshotSource
+
+from .context import RunContext
+from .cursor import cursor_run
+from .per_account import per_account_run
+from .snapshot import snapshot_run
+
+# The first kind a source satisfies wins: a snapshot source also lists accounts, as banks do.
+SOURCE_RUNNERS: list[tuple[type, Callable[[RunContext], dict]]] = [
+    (SnapshotSource, snapshot_run),
+    (CursorSource, cursor_run),
+    (PerAccountSource, per_account_run),
+]
+
+
+def runner_for(source) -> Callable[[RunContext], dict]:
+    for kind, runner in SOURCE_RUNNERS:
+        if isinstance(source, kind):
+            return runner
+    raise ProviderConfigurationError("This provider cannot be synced")
+
+
+__all__ = ["SOURCE_RUNNERS", "RunContext", "cursor_run", "per_account_run", "runner_for", "snapshot_run"]
