@@ -8,7 +8,7 @@ may carry variants after a dot, comma separated, to choose how the account behav
                   ("2026" or "legacy") sets the default for plain keys
   query-paging    nextPagePath comes back as the query string only
   isa             the account reports type ISA
-  no-<scope>      the key lacks that scope (no-history:orders, no-portfolio...) -> 403
+  no-<scope>      the key lacks that scope, ":" written "-" (no-history-orders) -> 403
   rate-limited    every call is refused with 429 and x-ratelimit-* headers
   malformed       every call answers 200 with a body cut off mid-JSON
 Rate limits are per account and endpoint (fixed windows in the cache, real time, not the
@@ -152,7 +152,7 @@ def api(request: HttpRequest, endpoint: str) -> HttpResponse:
         headers["x-ratelimit-remaining"] = "0"
     if not allowed:
         return _json({"code": "TooManyRequests", "message": f"Limited: {limit} / {period}s"}, 429, headers)
-    if f"no-{scope}" in key.variants:
+    if f"no-{scope.replace(':', '-')}" in key.variants:
         return _json({"code": "Forbidden", "message": f"Scope( {scope} ) missing for API key"}, 403, headers)
     if "malformed" in key.variants:
         return _json(MALFORMED_BODY, 200, headers)
