@@ -12,3 +12,12 @@ def sandbox_client_id() -> str:
 
 def sandbox_client_secret() -> str:
     return getattr(settings, "SANDBOX_CLIENT_SECRET", "sandbox-secret")
+
+
+def trading212_api_key() -> str:
+    """The one Trading 212 key the mock knows (variants follow it after a dot)."""
+    return getattr(settings, "SANDBOX_TRADING212_API_KEY", "sandbox-t212-key")
+
+
+def trading212_api_secret() -> str:
+    return getattr(settings, "SANDBOX_TRADING212_API_SECRET", "sandbox-t212-secret")

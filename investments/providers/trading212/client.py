@@ -1,0 +1,276 @@
+"""Trading 212 Public API v0 over HTTP. Speaks HTTP only: returns parsed bodies (numbers as
+Decimal) and raises the shared error types; knows nothing about our models.
+
+Two path sets exist (provider-apis.md §4): the 2026 one (`/equity/account/summary`,
+`/equity/positions`, `/equity/history/{orders,dividends,transactions}`) and the older one
+(`/equity/account/cash` + `/equity/account/info`, `/equity/portfolio`, `/equity/history/orders`,
+`/history/{dividends,transactions}`). `detect_paths()` asks for the summary once; a 404 means
+the older set, and the answer is remembered on the client.
+
+Rate limits are per endpoint and per account. Every response's `x-ratelimit-remaining` and
+`x-ratelimit-reset` are kept per endpoint; before a call whose quota is spent, the client waits
+only when the reset is a moment away (TRADING212_MAX_INLINE_WAIT seconds) and otherwise raises
+RateLimited(retry_after) at once, without spending a call. The key and secret live in one
+private header value and are never logged, raised or repr'd."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from integrations_core.providers.errors import (
+    BadProviderResponse,
+    ProviderAuthError,
+    ProviderError,
+    RateLimited,
+    ScopeMissing,
+)
+from integrations_core.providers.http import build_session, send
+from open_banking.providers.utils import decimal_json
+
+logger = logging.getLogger(__name__)
+
+PAGE_LIMIT = 50  # the documented maximum
+API_PREFIX = "/api/v0"
+DEFAULT_MAX_INLINE_WAIT = 2.0  # seconds; anything longer is the scheduler's job, not a sleep
+MAX_PAGES = 1000  # a provider that never stops paging is a bad response, not a hang
+
+PATHS_2026 = "2026"
+PATHS_LEGACY = "legacy"
+
+# Endpoint name -> (path, the scope a 403 on it means is missing).
+ENDPOINTS: dict[str, dict[str, tuple[str, str]]] = {
+    PATHS_2026: {
+        "summary": ("/equity/account/summary", "account"),
+        "positions": ("/equity/positions", "portfolio"),
+        "instruments": ("/equity/metadata/instruments", "metadata"),
+        "orders": ("/equity/history/orders", "history:orders"),
+        "dividends": ("/equity/history/dividends", "history:dividends"),
+        "transactions": ("/equity/history/transactions", "history:transactions"),
+    },
+    PATHS_LEGACY: {
+        "cash": ("/equity/account/cash", "account"),
+        "info": ("/equity/account/info", "account"),
+        "positions": ("/equity/portfolio", "portfolio"),
+        "instruments": ("/equity/metadata/instruments", "metadata"),
+        "orders": ("/equity/history/orders", "history:orders"),
+        "dividends": ("/history/dividends", "history:dividends"),
+        "transactions": ("/history/transactions", "history:transactions"),
+    },
+}
+
+
+class EndpointMissing(BadProviderResponse):
+    """404 on an endpoint: this account speaks the other path set (or the API moved)."""
+
+    code = "endpoint_missing"
+    transient = False
+
+
+@dataclass
+class Quota:
+    """What the last response of one endpoint said about its limit."""
+
+    remaining: int | None = None
+    reset_at: float | None = None  # unix seconds
+
+
+def auth_header(api_key: str, api_secret: str = "") -> str:
+    """HTTP Basic key:secret for current keys; the bare key for older key-only integrations."""
+    if api_secret:
+        return "Basic " + base64.b64encode(f"{api_key}:{api_secret}".encode()).decode("ascii")
+    return api_key
+
+
+def _int_header(response: requests.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    try:
+        return int(float(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+class Trading212Client:
+    """One account's API, for one key. `calls` counts requests put on the wire."""
+
+    def __init__(self, *, base_url: str, api_key: str, api_secret: str = "",
+                 session: requests.Session | None = None, paths: str | None = None,
+                 max_inline_wait: float = DEFAULT_MAX_INLINE_WAIT,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time):
+        if not api_key:
+            raise ProviderAuthError("No Trading 212 API key")
+        self.base_url = base_url.rstrip("/")
+        self._authorization = auth_header(api_key, api_secret)
+        # 429s are not retried inline: Trading 212 sends no Retry-After, and a blind retry would
+        # only spend the account's quota. 5xx and timeouts keep the shared retry policy.
+        self.session = session or build_session(status_forcelist=frozenset({500, 502, 503, 504}))
+        self.paths = paths  # None until detect_paths() (or the caller) decides
+        self.max_inline_wait = max_inline_wait
+        self._sleep = sleep
+        self._clock = clock
+        self.quotas: dict[str, Quota] = {}
+        self.calls = 0
+        self._summary: dict[str, Any] | None = None  # the feature check's answer, used once
+
+    def __repr__(self) -> str:  # never the key
+        return f"<Trading212Client {self.base_url} paths={self.paths}>"
+
+    # --- transport --------------------------------------------------------------------------
+    def _endpoint(self, name: str) -> tuple[str, str]:
+        paths = self.paths or PATHS_2026
+        try:
+            return ENDPOINTS[paths][name]
+        except KeyError:
+            raise ValueError(f"No {name!r} endpoint in the {paths} path set") from None
+
+    def _respect_quota(self, name: str) -> None:
+        quota = self.quotas.get(name)
+        if quota is None or quota.remaining is None or quota.remaining > 0 or quota.reset_at is None:
+            return
+        wait = quota.reset_at - self._clock()
+        if wait <= 0:
+            return
+        if wait > self.max_inline_wait:
+            raise RateLimited(f"Trading 212 {name} quota spent", retry_after=wait)
+        self._sleep(wait)  # one computed pause until the window resets, never a polling loop
+
+    def _remember_quota(self, name: str, response: requests.Response) -> None:
+        remaining = _int_header(response, "x-ratelimit-remaining")
+        reset = _int_header(response, "x-ratelimit-reset")
+        if remaining is not None or reset is not None:
+            self.quotas[name] = Quota(remaining=remaining, reset_at=reset)
+
+    def _classify(self, name: str, scope: str) -> Callable[[requests.Response, Any], ProviderError | None]:
+        def classify(response: requests.Response, _body: Any) -> ProviderError | None:
+            status = response.status_code
+            if status == 401:
+                return ProviderAuthError("Trading 212 did not accept the API key", status=status)
+            if status == 403:
+                return ScopeMissing(scope=scope, status=status)
+            if status == 404:
+                return EndpointMissing(f"Trading 212 has no {name} endpoint here", status=status)
+            if status == 429:
+                reset = _int_header(response, "x-ratelimit-reset")
+                retry_after = max(0.0, reset - self._clock()) if reset is not None else None
+                return RateLimited(f"Trading 212 rate limited {name}", retry_after=retry_after, status=status)
+            return None
+
+        return classify
+
+    def _get(self, name: str, *, url: str | None = None, params: dict[str, Any] | None = None) -> Any:
+        path, scope = self._endpoint(name)
+        self._respect_quota(name)
+        self.calls += 1
+        try:
+            response = send(self.session, "GET", url or f"{self.base_url}{path}", params=params,
+                            headers={"Authorization": self._authorization, "Accept": "application/json"},
+                            classify=self._classify(name, scope))
+        except ProviderError as exc:
+            logger.info("trading212 %s failed code=%s status=%s", name, exc.code, exc.status)
+            raise
+        self._remember_quota(name, response)
+        return decimal_json(response)
+
+    def _get_object(self, name: str) -> dict[str, Any]:
+        body = self._get(name)
+        if not isinstance(body, dict):
+            raise BadProviderResponse(f"Trading 212 {name} is not an object")
+        return body
+
+    def _get_list(self, name: str) -> list[dict[str, Any]]:
+        body = self._get(name)
+        if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+            raise BadProviderResponse(f"Trading 212 {name} is not a list of objects")
+        return body
+
+    # --- the feature check ------------------------------------------------------------------
+    def detect_paths(self) -> str:
+        """Ask for the 2026 summary once; a 404 means the older path set. Returns the set and
+        remembers it (with the summary, so the check costs nothing extra)."""
+        if self.paths is not None:
+            return self.paths
+        self.paths = PATHS_2026
+        try:
+            self._summary = self._get_object("summary")
+        except EndpointMissing:
+            self.paths = PATHS_LEGACY
+        return self.paths
+
+    # --- account ----------------------------------------------------------------------------
+    def account(self) -> dict[str, Any]:
+        """The account as the 2026 summary shapes it: {id, currency, cash{...}, ...}; on the
+        older set, info + cash merged into the same shape (the raw cash kept under `cash`)."""
+        self.detect_paths()
+        if self.paths == PATHS_2026:
+            summary = self._summary or self._get_object("summary")
+            self._summary = None  # a cached answer serves one call only
+            return summary
+        info = self._get_object("info")
+        cash = self._get_object("cash")
+        return {**info, "id": info.get("id"), "currency": info.get("currencyCode"), "cash": cash,
+                "legacy": True}
+
+    def account_id(self) -> dict[str, Any]:
+        """The cheapest answer naming the account (for the credentials check)."""
+        self.detect_paths()
+        if self.paths == PATHS_2026:
+            return self.account()
+        info = self._get_object("info")
+        return {**info, "currency": info.get("currencyCode")}
+
+    def positions(self) -> list[dict[str, Any]]:
+        self.detect_paths()
+        return self._get_list("positions")
+
+    def instruments(self) -> list[dict[str, Any]]:
+        return self._get_list("instruments")
+
+    # --- history (paged) --------------------------------------------------------------------
+    def history(self, name: str, *, stop: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a history endpoint, newest first, following `nextPagePath` (both its
+        full-path and query-only forms). Paging ends when `stop(item)` is true for the last
+        item of a page (it is older than wanted); the page's items are all yielded."""
+        self.detect_paths()
+        path, _scope = self._endpoint(name)
+        url: str | None = None
+        params: dict[str, Any] | None = {"limit": PAGE_LIMIT}
+        seen: set[str] = set()
+        for _page in range(MAX_PAGES):
+            body = self._get(name, url=url, params=params)
+            items = body.get("items") if isinstance(body, dict) else None
+            if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+                raise BadProviderResponse(f"Trading 212 {name} page has no items list")
+            yield from items
+            next_path = body.get("nextPagePath")
+            if not next_path or not items or (stop is not None and stop(items[-1])):
+                return
+            if not isinstance(next_path, str) or next_path in seen:
+                raise BadProviderResponse(f"Trading 212 {name} sent an unusable nextPagePath")
+            seen.add(next_path)
+            url, params = self._next_url(path, next_path), None
+        raise BadProviderResponse(f"Trading 212 {name} never stopped paging")
+
+    def _next_url(self, path: str, next_path: str) -> str:
+        """`/api/v0/equity/history/orders?limit=50&cursor=…` or just `limit=50&cursor=…`
+        (some accounts get only the query string back) -> an absolute URL on our host."""
+        if next_path.startswith(("http://", "https://")):
+            parts = urlsplit(next_path)
+            if not next_path.startswith(self.base_url + "/"):
+                raise BadProviderResponse("Trading 212 nextPagePath points at another host")
+            next_path = parts.path.removeprefix(urlsplit(self.base_url).path) + (f"?{parts.query}" if parts.query else "")
+        if next_path.startswith(API_PREFIX + "/"):
+            return self.base_url + next_path.removeprefix(API_PREFIX)
+        if next_path.startswith("/"):
+            return self.base_url + next_path
+        query = next_path.removeprefix("?")
+        if "=" not in query:
+            raise BadProviderResponse("Trading 212 sent an unusable nextPagePath")
+        return f"{self.base_url}{path}?{query}"
+
