@@ -14,4 +14,5 @@ urlpatterns = [
     path("clock/reset/", views.clock_reset, name="clock-reset"),
     path("truelayer/", include("sandbox.truelayer.urls")),
     path("gocardless/", include("sandbox.gocardless.urls")),
+    path("ibkr/", include("sandbox.ibkr.urls")),
 ]
