@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from integrations_core.providers.base import AuthType, Capability, CredentialCheck, CredentialField, Family, Provider
+from integrations_core.providers.base import (
+    AuthType,
+    Capability,
+    CredentialCheck,
+    CredentialField,
+    Family,
+    Provider,
+)
 
 from .client import DEFAULT_URL, IbkrFlexClient
 from .source import IbkrFlexSource
@@ -41,7 +48,7 @@ class IbkrFlexProvider(Provider):
         client = self.client(token=credentials.get("token", "").strip(),
                              query_id=credentials.get("query_id", "").strip())
         client.send_request()
-        return CredentialCheck(external_id="", institution_name=self.name)
+        return CredentialCheck(external_id=client.query_id, institution_name=self.name)
 
     def bind(self, connection) -> IbkrFlexSource:
         # The connection model (investments.InvestmentConnection) keeps the credentials
