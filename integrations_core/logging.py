@@ -11,7 +11,7 @@ _PATTERNS = [
     (re.compile(r"(?i)((?:access|refresh|id)_token|client_secret|secret_key|secret_id|code_verifier|"
                 r"password|api_key|authorization)(['\"]?\s*[:=]\s*['\"]?)[^'\"&\s,}]+"), r"\1\2[redacted]"),
     # Authorisation codes and states travel in callback query strings and form bodies...
-    (re.compile(r"((?:^|[?&])(?:code|state|ref)=)[^&\s]+"), r"\1[redacted]"),
+    (re.compile(r"((?:^|[?&])(?:code|state|ref|t)=)[^&\s]+"), r"\1[redacted]"),
     # ...and in the dicts and JSON bodies libraries log at DEBUG ({'code': ..., "access": ...}).
     (re.compile(r"""(['"](?:code|state|ref|access|refresh)['"]\s*:\s*['"])[^'"]+"""), r"\1[redacted]"),
     # ...and in free text (requests-oauthlib: "Re-using previously supplied state <state>").

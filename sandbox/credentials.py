@@ -21,3 +21,13 @@ def trading212_api_key() -> str:
 
 def trading212_api_secret() -> str:
     return getattr(settings, "SANDBOX_TRADING212_API_SECRET", "sandbox-t212-secret")
+
+
+# IBKR Flex: any token works except these fault tokens (see sandbox/ibkr/views.py); the query id
+# must be the sandbox's.
+IBKR_FAULT_TOKENS = ("error.invalid_token", "error.expired", "error.rate_limit", "error.generating",
+                     "error.malformed")
+
+
+def sandbox_ibkr_query_id() -> str:
+    return getattr(settings, "SANDBOX_IBKR_QUERY_ID", "987654")

@@ -15,4 +15,5 @@ urlpatterns = [
     path("truelayer/", include("sandbox.truelayer.urls")),
     path("gocardless/", include("sandbox.gocardless.urls")),
     path("trading212/", include("sandbox.trading212.urls")),
+    path("ibkr/", include("sandbox.ibkr.urls")),
 ]
