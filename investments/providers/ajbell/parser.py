@@ -6,6 +6,7 @@ contract notes hold the rest). Running "* BALANCE" lines are skipped."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from integrations_core.providers.sources import ParsedStatement
 from integrations_core.records import AccountRecord, InvestmentTransactionRecord
@@ -86,5 +87,6 @@ def _record(cells: Cells, ids: RowIds, out: Collector) -> InvestmentTransactionR
     return InvestmentTransactionRecord(
         external_id=ids.next(cells.mapped()), type=type_, booked_date=day, amount=amount, currency="GBP",
         security_external_id=security, quantity=quantity, price=price, price_currency=price_currency,
+        fees=-amount if type_ == "fee" else Decimal(0), taxes=-amount if type_ == "tax" else Decimal(0),
         description=description, raw=cells.mapped() | {"line": cells.number},
     )

@@ -70,6 +70,7 @@ def _record(cells: Cells, ids: RowIds, out: Collector) -> InvestmentTransactionR
         security = out.security(name=name, quote_currency="GBX")
     elif reference.upper() in CASH_REFERENCES:
         type_ = CASH_REFERENCES[reference.upper()]
+        fees = abs(value) if type_ == "fee" and value is not None else fees
     elif reference.upper() == "FPC" or "receipt" in description.casefold():
         type_ = "deposit" if value is None or value >= 0 else "withdrawal"
     else:

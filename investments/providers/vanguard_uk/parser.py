@@ -12,7 +12,16 @@ from decimal import Decimal
 
 from integrations_core.providers.sources import ParsedStatement, RowError
 from integrations_core.records import InvestmentTransactionRecord
-from investments.statements import DAY_FIRST, Cells, Collector, Column, RowIds, find_header, read_lines, table_rows
+from investments.statements import (
+    DAY_FIRST,
+    Cells,
+    Collector,
+    Column,
+    RowIds,
+    find_header,
+    read_lines,
+    table_rows,
+)
 
 CASH_COLUMNS = [Column("date", "Date"), Column("details", "Details"), Column("amount", "Amount"),
                 Column("balance", "Balance", required=False)]
@@ -88,7 +97,7 @@ def _cash(cells: Cells, ids: RowIds, out: Collector) -> InvestmentTransactionRec
     return InvestmentTransactionRecord(
         external_id=ids.next({"table": "cash"} | cells.mapped()), type=type_, booked_date=day, amount=amount,
         currency="GBP", security_external_id=security, price=price, price_currency=price_currency,
-        description=details, raw=cells.mapped() | {"line": cells.number, "table": "cash", "reversal": reversal},
+        fees=abs(amount) if type_ == "fee" else Decimal(0), description=details, raw=cells.mapped() | {"line": cells.number, "table": "cash", "reversal": reversal},
     )
 
 
