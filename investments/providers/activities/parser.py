@@ -151,7 +151,7 @@ def _record(cells: Cells, ids: RowIds, out: Collector, account_currency: str) ->
     isin, ticker, name = cells.text("isin"), cells.text("ticker"), cells.text("name")
     if action in NEEDS_SECURITY and not (isin or ticker or name):
         cells.error("isin", f"a {action} needs an isin, ticker or name")
-    if action in ("buy", "sell", "transfer_in", "transfer_out", "split") and quantity is None:
+    if action in ("buy", "sell", "transfer_in", "transfer_out", "split") and not cells.text("quantity"):
         cells.error("quantity", f"a {action} needs a quantity")
     major_price = quote_to_major(price, price_currency)[0] if price is not None else None
     major_currency = quote_to_major(Decimal(0), price_currency)[1]
