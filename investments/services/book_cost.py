@@ -252,7 +252,8 @@ def _dispose(pool: _Pool, t: TradeLike, quantity: Decimal) -> None:
         if quantity == pool.quantity:
             removed = pool.cost
         else:
-            removed = (pool.cost * quantity / pool.quantity).quantize(_SHARE_QUANTUM)
+            share = (pool.cost * quantity / pool.quantity).quantize(_SHARE_QUANTUM)
+            removed = min(share, pool.cost)  # a pool with more than 20 decimals never goes below 0
         pool.cost -= removed
         pool.removed += removed
     pool.quantity -= quantity

@@ -119,6 +119,15 @@ def test_split_as_close_and_open_pair_in_any_order():
     assert positions["VWRL"].warnings == []
 
 
+def test_split_close_and_open_on_different_days_keep_the_cost():
+    positions = pool([
+        trade("buy", JAN, 100, amount="-1000"),
+        trade("split", FEB, -100),
+        trade("split", MAR, 400),
+    ])
+    assert (positions["VWRL"].quantity, positions["VWRL"].book_cost) == (D(400), D("1000.00"))
+
+
 def test_one_for_ten_consolidation():
     positions = pool([trade("buy", JAN, 1000, amount="-500"), trade("split", FEB, -900)])
     assert (positions["VWRL"].quantity, positions["VWRL"].book_cost) == (D(100), D("500.00"))
