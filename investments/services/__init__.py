@@ -1,0 +1,1 @@
+"""Investment services that compute over records: pooled book cost, reconciliation."""
