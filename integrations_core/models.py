@@ -5,7 +5,9 @@ OAuthState are concrete and point at any family's connection through a generic r
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import ClassVar
 
 from django.conf import settings
@@ -16,7 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from .fields import EncryptedJSONField, EncryptedTextField
-from .money import STORED_DECIMALS
+from .money import PRICE, QUANTITY, STORED_DECIMALS
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 currency code such as GBP.")
 # Amounts a person types (budgets, caps, manual balances): pence are enough.
@@ -50,6 +52,9 @@ class Connection(UUIDTimestampedModel):
     # Set by each concrete family model so the core can write its accounts and transactions.
     account_model: type[Account]
     transaction_model: type[Transaction]
+    # Every record kind the family stores, by kind (see RecordKind and connection_record_model
+    # at the end of this module); account_model/transaction_model above stay for the bank paths.
+    record_models: ClassVar[Mapping[RecordKind, type]]
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="%(app_label)s_%(class)ss")
@@ -345,3 +350,106 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"state for {self.provider} {self.connection_id}"
+
+
+# --- Record kinds and portfolio bases (plan step 6) ------------------------------------------
+# Appended here rather than in a models/ package so the rest of this file stays as it is.
+
+
+class RecordKind(models.TextChoices):
+    """The kinds of record a source can return; each family maps the kinds it stores to its
+    concrete models in `Connection.record_models`, so the core writes them without importing
+    the family."""
+
+    ACCOUNT = "account", "Account"
+    TRANSACTION = "transaction", "Transaction"
+    SECURITY = "security", "Security"
+    # Added beside the plan's list: securities_upsert writes aliases too.
+    SECURITY_ALIAS = "security_alias", "Security alias"
+    HOLDING_SNAPSHOT = "holding_snapshot", "Holding snapshot"
+    HOLDING = "holding", "Holding"
+    INVESTMENT_TRANSACTION = "investment_transaction", "Investment transaction"
+    VALUATION = "valuation", "Valuation"
+
+
+def connection_record_model(connection_model: type[Connection] | Connection, kind: RecordKind | str) -> type:
+    """The concrete model a connection family stores `kind` in. Families that predate
+    `record_models` (banking) still answer for accounts and transactions through
+    `account_model`/`transaction_model`. LookupError when the family does not store the kind."""
+    cls = connection_model if isinstance(connection_model, type) else type(connection_model)
+    kind = RecordKind(kind)
+    found = getattr(cls, "record_models", {}).get(kind)
+    if found is None and kind == RecordKind.ACCOUNT:
+        found = getattr(cls, "account_model", None)
+    if found is None and kind == RecordKind.TRANSACTION:
+        found = getattr(cls, "transaction_model", None)
+    if found is None:
+        raise LookupError(f"{cls.__name__} stores no {kind.value} records")
+    return found
+
+
+# Read by connection_record_model; a family assigns its own dict (never mutates this one).
+Connection.record_models = MappingProxyType({})
+
+
+class RecordSource(models.TextChoices):
+    SYNCED = "synced", "Synced from the provider"
+    STATEMENT = "statement", "Imported from a statement"
+    MANUAL = "manual", "Entered by the person"
+
+
+class HoldingSnapshotBase(UUIDTimestampedModel):
+    """Every holding of one account on one day. Concrete subclasses add `account` (unique with
+    `date`: a second sync the same day updates the day's snapshot in place)."""
+
+    date = models.DateField()
+    as_of = models.DateTimeField(help_text="When the provider says the positions were taken.")
+    source = models.CharField(max_length=20, choices=RecordSource.choices, default=RecordSource.SYNCED)
+    value = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True,
+                                help_text="Holdings plus cash in the account currency; empty when a "
+                                          "holding's value is unknown.")
+
+    class Meta:
+        abstract = True
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.value}"
+
+
+class HoldingBase(UUIDTimestampedModel):
+    """One position in a snapshot. Concrete subclasses add `snapshot` and `security`. `price` is
+    stored as sent, in `price_currency` (GBX allowed); `value` and `book_cost` in `currency`."""
+
+    quantity = models.DecimalField(**QUANTITY)
+    price = models.DecimalField(**PRICE, null=True, blank=True)
+    price_currency = models.CharField(max_length=3, blank=True, default="")
+    price_as_of = models.DateTimeField(null=True, blank=True)
+    value = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
+    book_cost = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    raw = models.JSONField(blank=True, default=dict)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.quantity} @ {self.price} {self.price_currency}"
+
+
+class ValuationBase(UUIDTimestampedModel):
+    """An account's total value on a day (investments from their snapshots, pensions as the
+    scheme reports). Concrete subclasses add `account`, unique with `date`."""
+
+    date = models.DateField()
+    value = models.DecimalField(**PROVIDER_MONEY)
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    source = models.CharField(max_length=20, choices=RecordSource.choices, default=RecordSource.SYNCED)
+    raw = models.JSONField(blank=True, default=dict)
+
+    class Meta:
+        abstract = True
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.value} {self.currency}"

@@ -157,6 +157,7 @@ class InvestmentTransactionRecord:
     booked_at: datetime | None = None
     description: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    settle_date: date | None = None  # when the platform settles the trade (HL, IBKR report it)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from django_cryptography.utils.crypto import FernetBytes, InvalidToken
 
 from integrations_core.fields import KeyRotationMixin, _fernet_for, derive_key
 from integrations_core.models import OAuthState
+from investments.models import InvestmentConnection
 from open_banking.models import BankConnection
 from open_banking.providers.gocardless.models import ServerToken
 
@@ -27,7 +28,8 @@ pytestmark = pytest.mark.django_db
 NEW_KEY = "rotated-field-encryption-key-fedcba9876543210"
 ENCRYPTED = {"integrations_core.OAuthState": ["code_verifier"],
              "open_banking.BankConnection": ["access_token", "refresh_token", "credentials"],
-             "gocardless.ServerToken": ["access_token", "refresh_token"]}
+             "gocardless.ServerToken": ["access_token", "refresh_token"],
+             "investments.InvestmentConnection": ["access_token", "refresh_token", "credentials"]}
 
 
 def secrets_in_db() -> dict:
@@ -50,6 +52,9 @@ def make_rows(user, tag: str) -> None:
     connection = BankConnection.objects.create(
         user=user, provider="truelayer", status="active", access_token=f"access-{tag}",
         refresh_token=f"refresh-{tag}", credentials={"api_key": f"key-{tag}"})
+    InvestmentConnection.objects.create(user=user, provider="trading212", status="active",
+                                        access_token=f"inv-access-{tag}", refresh_token=f"inv-refresh-{tag}",
+                                        credentials={"key": f"t212-key-{tag}", "secret": f"t212-secret-{tag}"})
     ServerToken.objects.create(key=f"k-{tag}", provider="gocardless", access_token=f"server-access-{tag}",
                                refresh_token=f"server-refresh-{tag}")
     OAuthState.objects.create(state=f"state-{tag}", user=user, provider="truelayer",
@@ -71,7 +76,7 @@ def test_rotation_mid_switch_loses_no_secret(user, settings):
         with override_settings(FIELD_ENCRYPTION_KEY=NEW_KEY, FIELD_ENCRYPTION_OLD_KEYS=[old_key]):
             make_rows(user, "new")  # written during the switch, under the new key
             expected = secrets_in_db()  # both generations readable
-            assert len(expected) == 6
+            assert len(expected) == 8
             before = {label: raw(label) for label in ENCRYPTED}
             call_command("rotate_encryption_key", stdout=open("/dev/null", "w"))
             call_command("rotate_encryption_key", stdout=open("/dev/null", "w"))  # safe to run again

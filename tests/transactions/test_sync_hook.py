@@ -129,14 +129,14 @@ def test_the_orm_fallback_writes_the_same(account, monkeypatch):
 def test_categorising_before_insert_writes_each_row_once(account, make_account, monkeypatch):
     """The proposed pre-insert hook: the import categorises new rows before inserting them and the
     post-import hook then only pairs transfers (no UPDATE of what was just inserted)."""
-    from integrations_core.services import imports
+    from integrations_core.services.imports import rows as imports
     from transactions.hooks import categorise_before_insert
 
     original = imports._bulk_insert
 
-    def insert_categorised(model, rows):
+    def insert_categorised(model, rows, defaults=None):
         categorise_before_insert(account=account, rows=rows)
-        return original(model, rows)
+        return original(model, rows, defaults)
 
     writes = []
     real_write = __import__("transactions.services.categorisation", fromlist=["x"]).categorisations_write

@@ -1,0 +1,350 @@
+"""The one write path for the portfolio kinds: securities, holding snapshots, valuations and
+investment transactions, from any provider or statement.
+
+The core never imports a family: every model is reached through the account's connection model
+(`Connection.record_models`, see `connection_record_model`). Everything is idempotent: running
+an import twice on the same data changes no row (not even `updated_at`), and `portfolio_import`
+writes one account's whole answer in one transaction, so nobody ever sees half a portfolio."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations_core.models import Account, Connection, RecordKind, RecordSource, connection_record_model
+from integrations_core.money import quote_to_major, to_minor
+from integrations_core.providers.errors import BadProviderResponse
+from integrations_core.records import (
+    BalanceRecord,
+    HoldingRecord,
+    HoldingSnapshotRecord,
+    InvestmentTransactionRecord,
+    PortfolioData,
+    ValuationRecord,
+)
+
+from .portfolio_securities import securities_upsert
+
+__all__ = [
+    "ImportCounts", "IncompleteSnapshot", "PortfolioImportResult", "holding_snapshot_import",
+    "investment_fingerprint", "portfolio_import", "securities_upsert", "valuation_upsert",
+]
+
+# As for banks (services/imports.py): the first day of a provider's window is never trusted to
+# be complete (its dates are in its own time zone), so it is never used to decide a row is gone.
+WINDOW_EDGE_MARGIN = timedelta(days=1)
+LOOKUP_CHUNK = 500  # ids per IN (...) query, well under every backend's parameter limit
+
+
+class IncompleteSnapshot(BadProviderResponse):
+    """The platform answered only part of the holdings (a page failed): nothing is written."""
+
+    user_message = ("The platform did not send all your holdings. We kept your last complete portfolio "
+                    "and will try again later.")
+
+
+@dataclass
+class ImportCounts:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+
+    def as_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed}
+
+
+@dataclass
+class PortfolioImportResult:
+    """Per-kind counts; `added`/`updated`/`removed` total holdings and transactions, the figures
+    a SyncRun records."""
+
+    holdings: ImportCounts = field(default_factory=ImportCounts)
+    transactions: ImportCounts = field(default_factory=ImportCounts)
+
+    @property
+    def added(self) -> int:
+        return self.holdings.added + self.transactions.added
+
+    @property
+    def updated(self) -> int:
+        return self.holdings.updated + self.transactions.updated
+
+    @property
+    def removed(self) -> int:
+        return self.holdings.removed + self.transactions.removed
+
+    def as_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed,
+                "holdings": self.holdings.as_dict(), "transactions": self.transactions.as_dict()}
+
+
+def _connection_model(account: Account) -> type[Connection]:
+    # From the class, not `account.connection`: no query, and the account may be unsaved in tests.
+    return type(account)._meta.get_field("connection").related_model
+
+
+def _model(account: Account, kind: RecordKind) -> type:
+    return connection_record_model(_connection_model(account), kind)
+
+
+def _changed_fields(row, values: dict) -> list[str]:
+    """Copy values onto the row; the names that differed (Decimal 1.5 equals 1.5000)."""
+    locked = set(getattr(row, "locked_fields", None) or [])
+    changed = []
+    for name, value in values.items():
+        if name not in locked and getattr(row, name) != value:
+            setattr(row, name, value)
+            changed.append(name)
+    return changed
+
+
+def _save_changed(row, values: dict) -> bool:
+    changed = _changed_fields(row, values)
+    if changed:
+        row.save(update_fields=[*changed, "updated_at"])
+    return bool(changed)
+
+
+# --- Valuations -----------------------------------------------------------------------------
+
+
+def valuation_upsert(account: Account, record: ValuationRecord) -> bool:
+    """One valuation per account and day (the day's latest wins). True when a row was written."""
+    model = _model(account, RecordKind.VALUATION)
+    values = {"value": record.value, "currency": record.currency, "source": record.source, "raw": record.raw}
+    # Pension valuations carry contributions; a model with those columns gets them.
+    names = {f.name for f in model._meta.get_fields()}
+    values.update({k: getattr(record, k) for k in ("contributions", "employer_contributions")
+                   if k in names and hasattr(record, k)})
+    row = model.objects.filter(account=account, date=record.as_of).first()
+    if row is None:
+        model.objects.create(account=account, date=record.as_of, **values)
+        return True
+    return _save_changed(row, values)
+
+
+# --- Holding snapshots ----------------------------------------------------------------------
+
+
+def _holding_value(holding: HoldingRecord, currency: str) -> Decimal | None:
+    """The provider's value, else quantity x price when the price is in the holding's currency
+    (GBX converted exactly first); rounded to the minor unit because we computed it."""
+    if holding.value is not None:
+        return holding.value
+    if holding.price is None:
+        return None
+    price, price_currency = quote_to_major(holding.price, holding.price_currency or currency)
+    if price_currency != currency:
+        return None  # another currency: converting needs an FX rate, left to the price source
+    return to_minor(holding.quantity * price, currency)
+
+
+def _holdings_wanted(account: Account, record: HoldingSnapshotRecord, securities: dict) -> dict:
+    """Security pk -> the holding's column values. Raises before anything is written when the
+    snapshot names a security it did not describe, or the same one twice."""
+    wanted: dict = {}
+    for holding in record.holdings:
+        if holding.quantity == 0:
+            continue  # a closed position some platforms still list
+        security = securities.get(holding.security_external_id)
+        if security is None:
+            raise BadProviderResponse(f"holding names unknown security {holding.security_external_id!r}")
+        if security.pk in wanted:
+            raise BadProviderResponse(f"security {holding.security_external_id!r} is held twice in one snapshot")
+        currency = holding.currency or account.currency
+        wanted[security.pk] = {
+            "quantity": holding.quantity, "price": holding.price, "price_currency": holding.price_currency,
+            "price_as_of": holding.price_as_of, "value": _holding_value(holding, currency),
+            "book_cost": holding.book_cost, "currency": currency, "raw": holding.raw,
+        }
+    return wanted
+
+
+def _snapshot_value(account: Account, wanted: Iterable[dict], cash: BalanceRecord | None) -> Decimal | None:
+    """Holdings plus cash in the account currency; None when any part is unknown or foreign."""
+    parts = [(v["value"], v["currency"]) for v in wanted]
+    if cash is not None:
+        parts.append((cash.current, cash.currency or account.currency))
+    if not parts or any(value is None or currency != account.currency for value, currency in parts):
+        return None
+    return sum((value for value, _ in parts), Decimal(0))
+
+
+def _account_switch(account: Account, snapshot, record: HoldingSnapshotRecord) -> None:
+    """Point the account at the snapshot and take its cash, unless the account already shows a
+    newer day (an old statement imported late must not replace today's portfolio)."""
+    current_id = account.current_snapshot_id
+    if current_id is not None and current_id != snapshot.pk:
+        current_date = type(snapshot).objects.filter(pk=current_id).values_list("date", flat=True).first()
+        if current_date is not None and current_date > snapshot.date:
+            return
+    values = {"current_snapshot_id": snapshot.pk}
+    if record.cash is not None:
+        values.update(current_balance=record.cash.current, available_balance=record.cash.available,
+                      balance_updated_at=record.cash.as_of or record.as_of)
+    _save_changed(account, values)
+
+
+def holding_snapshot_import(account: Account, record: HoldingSnapshotRecord, securities: dict, *,
+                            source: str = RecordSource.SYNCED) -> ImportCounts:
+    """Write one account's holdings for the snapshot's day. `securities`: provider id ->
+    Security (from securities_upsert). A second snapshot the same day updates that day's rows in
+    place: unchanged holdings are not touched, vanished ones deleted. The account switches to
+    the snapshot last, and the day's valuation is written when the total is known."""
+    if not record.complete:
+        raise IncompleteSnapshot("snapshot marked incomplete")
+    snapshot_model = _model(account, RecordKind.HOLDING_SNAPSHOT)
+    holding_model = _model(account, RecordKind.HOLDING)
+    day = timezone.localdate(record.as_of)
+    wanted = _holdings_wanted(account, record, securities)
+    value = _snapshot_value(account, wanted.values(), record.cash)
+    counts = ImportCounts()
+    with transaction.atomic():
+        snapshot = snapshot_model.objects.filter(account=account, date=day).first()
+        snapshot_values = {"as_of": record.as_of, "source": source, "value": value}
+        stored: dict = {}
+        if snapshot is None:
+            snapshot = snapshot_model.objects.create(account=account, date=day, **snapshot_values)
+        else:
+            _save_changed(snapshot, snapshot_values)
+            stored = {h.security_id: h for h in holding_model.objects.filter(snapshot=snapshot)}
+        new = []
+        for security_id, values in wanted.items():
+            row = stored.pop(security_id, None)
+            if row is None:
+                new.append(holding_model(snapshot=snapshot, security_id=security_id, **values))
+            elif _save_changed(row, values):
+                counts.updated += 1
+        holding_model.objects.bulk_create(new)
+        counts.added = len(new)
+        if stored:
+            counts.removed = holding_model.objects.filter(pk__in=[h.pk for h in stored.values()]).delete()[0]
+        if value is not None:
+            valuation_upsert(account, ValuationRecord(as_of=day, value=value, currency=account.currency,
+                                                      source=source))
+        _account_switch(account, snapshot, record)
+    return counts
+
+
+# --- Investment transactions ------------------------------------------------------------------
+
+
+def _number_text(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    value = value.normalize()
+    return f"{abs(value) if value.is_zero() else value:f}"  # 1.50 and 1.5 print alike, never -0
+
+
+def investment_fingerprint(record: InvestmentTransactionRecord, security_key: str, occurrence: int) -> str:
+    """Over the declared FINGERPRINT_FIELDS (type, date, security, quantity, amount, currency)
+    plus the occurrence, so genuine twins in one answer (two identical fills) both survive."""
+    base = "|".join([record.type, record.booked_date.isoformat(), security_key, _number_text(record.quantity),
+                     _number_text(record.amount), record.currency, str(occurrence)])
+    return hashlib.sha256(base.encode()).hexdigest()
+
+
+def _transaction_values(model: type, record: InvestmentTransactionRecord, security, key: str, fp: str) -> dict:
+    types = {choice for choice, _label in model._meta.get_field("type").choices}
+    description = record.description or " ".join(
+        part for part in (record.type.replace("_", " ").capitalize(), security.name if security else "") if part)
+    return {
+        "external_id": key, "provider_transaction_id": (record.external_id or "")[:255], "fingerprint": fp,
+        "type": record.type if record.type in types else "other", "booked_date": record.booked_date,
+        "booked_at": record.booked_at, "settle_date": record.settle_date, "amount": record.amount,
+        "currency": record.currency, "security_id": security.pk if security else None,
+        "quantity": record.quantity, "price": record.price, "price_currency": record.price_currency,
+        "fees": record.fees, "taxes": record.taxes, "original_currency": record.original_currency,
+        "fx_rate": record.fx_rate, "description": description[:500], "status": "booked", "raw": record.raw,
+    }
+
+
+def _keyed_transactions(model, records: list[InvestmentTransactionRecord], securities: dict) -> dict[str, dict]:
+    """Key -> column values. The provider id wins; id-less records are keyed by fingerprint, the
+    n-th identical one in the answer getting occurrence n. A repeated id keeps its first copy."""
+    seen: dict = defaultdict(int)
+    keyed: dict[str, dict] = {}
+    for record in records:
+        security = None
+        if record.security_external_id:
+            security = securities.get(record.security_external_id)
+            if security is None:
+                raise BadProviderResponse(f"transaction names unknown security {record.security_external_id!r}")
+        security_key = str(security.pk) if security else ""
+        probe = investment_fingerprint(record, security_key, 0)
+        occurrence = seen[(record.external_id or "", probe)]
+        seen[(record.external_id or "", probe)] += 1
+        fp = investment_fingerprint(record, security_key, occurrence) if occurrence else probe
+        key = record.external_id or f"fp:{fp}"
+        if key not in keyed:
+            keyed[key] = _transaction_values(model, record, security, key, fp)
+    return keyed
+
+
+def _investment_transactions_write(account: Account, records: list[InvestmentTransactionRecord],
+                                   window: tuple[date | None, date | None], *, securities: dict,
+                                   source: str = RecordSource.SYNCED) -> ImportCounts:
+    """SEAM: to be rebased onto the shared row writer (transaction_rows_write with the model's
+    SYNCED_FIELDS / FINGERPRINT_FIELDS). Inserts new rows, updates changed synced fields (never
+    the person's locked ones), never duplicates. Removals only for synced sources with a window:
+    a stored row dated inside it (after its first day) that the answer no longer reports is
+    gone at the platform. A statement covers what it covers, so it never removes anything."""
+    model = _model(account, RecordKind.INVESTMENT_TRANSACTION)
+    keyed = _keyed_transactions(model, records, securities)
+    counts = ImportCounts()
+    keys = list(keyed)
+    stored = {}
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        stored.update({row.external_id: row for row in
+                       model.objects.filter(account=account, external_id__in=keys[start:start + LOOKUP_CHUNK])})
+    new = []
+    for key, values in keyed.items():
+        row = stored.get(key)
+        if row is None:
+            new.append(model(account=account, **values))
+        elif _save_changed(row, {k: v for k, v in values.items() if k != "external_id"}):
+            counts.updated += 1
+    model.objects.bulk_create(new)
+    counts.added = len(new)
+    window_from, window_to = window
+    if source == RecordSource.SYNCED and window_from is not None:
+        covered = (window_from + WINDOW_EDGE_MARGIN, window_to or timezone.localdate())
+        gone = (model.objects.filter(account=account, booked_date__range=covered)
+                .exclude(external_id__in=keys).values_list("pk", flat=True))
+        gone = list(gone)
+        if gone:
+            counts.removed = model.objects.filter(pk__in=gone).delete()[0]
+    return counts
+
+
+# --- The whole portfolio --------------------------------------------------------------------
+
+
+def portfolio_import(account: Account, data: PortfolioData, *, source: str = RecordSource.SYNCED,
+                     provider_slug: str | None = None) -> PortfolioImportResult:
+    """Securities, the holdings snapshot (and its valuation) and the transactions of one
+    account, in one transaction. A part that failed at the provider (`snapshot_error`,
+    `transactions_error`) or an incomplete snapshot raises before anything is written, so the
+    last good snapshot stays; any error while writing rolls the whole import back."""
+    for error in (data.snapshot_error, data.transactions_error):
+        if error is not None:
+            raise error
+    if data.snapshot is not None and not data.snapshot.complete:
+        raise IncompleteSnapshot("snapshot marked incomplete")
+    slug = provider_slug or account.connection.provider
+    result = PortfolioImportResult()
+    with transaction.atomic():
+        securities = securities_upsert(slug, list(data.securities), connection_model=_connection_model(account))
+        if data.snapshot is not None:
+            result.holdings = holding_snapshot_import(account, data.snapshot, securities, source=source)
+        result.transactions = _investment_transactions_write(
+            account, list(data.transactions), (data.window_from, data.window_to), securities=securities,
+            source=source)
+    return result
