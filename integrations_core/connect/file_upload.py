@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.urls import reverse
+
 from integrations_core.models import Connection, StatementImport
 from integrations_core.providers.base import Provider
 from integrations_core.services.statements import StatementError, statement_confirm, statement_preview
@@ -27,7 +29,8 @@ class FileUploadFlow:
                                             filename=str(data.get("filename") or ""))
             except StatementError as exc:
                 raise _connect_error(exc) from None
-        return ConnectStep(kind="upload", connection=None, statement_import=preview)
+        return ConnectStep(kind="upload", connection=None, url=reverse("statement-import-create"),
+                           statement_import=preview)
 
     def complete(self, *, user, provider: Provider, connection: Connection | None,
                  data: dict[str, Any]) -> Connection:

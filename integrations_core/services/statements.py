@@ -53,15 +53,20 @@ def statement_parser_for(provider: Provider | str) -> Provider:
     return provider
 
 
+def statement_size_check(parser: StatementParser, size: int) -> None:
+    """Refuse a file over the parser's `max_bytes` (checked before the file is read or parsed)."""
+    if size > parser.max_bytes:
+        raise StatementError("file_too_large", f"The file is larger than {_size(parser.max_bytes)}: "
+                             f"upload a statement of at most that size.", field="file")
+
+
 def statement_preview(*, user, provider: Provider | str, upload: bytes, filename: str) -> StatementImport:
     """Parse the file and keep what it holds (encrypted) with every row error, for the person to
     check. Writes the StatementImport and nothing else. A file with row errors is `rejected`
     (it can be fixed and uploaded again); a file that cannot be read at all raises."""
     parser = statement_parser_for(provider)
     filename = (filename or "statement").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255]
-    if len(upload) > parser.max_bytes:
-        raise StatementError("file_too_large", f"The file is larger than {_size(parser.max_bytes)}: "
-                             f"upload a statement of at most that size.", field="file")
+    statement_size_check(parser, len(upload))
     if not upload:
         raise StatementError("file_empty", "The file is empty.", field="file")
     try:
