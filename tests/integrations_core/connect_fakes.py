@@ -8,7 +8,14 @@ import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from integrations_core.providers.base import AuthType, Capability, CredentialCheck, CredentialField, Family, Provider
+from integrations_core.providers.base import (
+    AuthType,
+    Capability,
+    CredentialCheck,
+    CredentialField,
+    Family,
+    Provider,
+)
 from integrations_core.providers.errors import ProviderAuthError
 from integrations_core.providers.sources import ParsedStatement, RowError
 from integrations_core.records import AccountRecord, InvestmentTransactionRecord, SecurityRecord
