@@ -11,7 +11,7 @@ from integrations_core.models import StatementImport
 from .serializers import ConnectionSummarySerializer
 
 
-class ConnectionCreateSerializer(serializers.Serializer):
+class ConnectRequestSerializer(serializers.Serializer):
     provider = serializers.CharField(max_length=50)
     institution = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     credentials = serializers.DictField(

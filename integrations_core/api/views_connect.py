@@ -28,7 +28,7 @@ from integrations_core.services.statements import (
 from .errors import error_body
 from .serializers import ErrorSerializer
 from .serializers_connect import (
-    ConnectionCreateSerializer,
+    ConnectRequestSerializer,
     ConnectStepSerializer,
     StatementImportConfirmSerializer,
     StatementImportCreateSerializer,
@@ -74,10 +74,10 @@ class ConnectionCreateView(APIView):
 
     throttle_classes = [ConnectionCreateThrottle]
 
-    @extend_schema(request=ConnectionCreateSerializer, responses={200: ConnectStepSerializer,
+    @extend_schema(request=ConnectRequestSerializer, responses={200: ConnectStepSerializer,
                                                                   201: ConnectStepSerializer, **ERRORS})
     def post(self, request):
-        body = ConnectionCreateSerializer(data=request.data)
+        body = ConnectRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         values = body.validated_data
         data = {"institution_id": values["institution"], "credentials": values.get("credentials")}
