@@ -99,8 +99,6 @@ def statement_confirm(statement_import: StatementImport, *, connection: Connecti
     """Write a previewed file into `connection` (default: the user's connection to this
     provider, created if there is none) in one transaction. Refused, changing nothing, when the
     file has errors, the preview has expired, or this file is already in the connection."""
-    from integrations_core.services.portfolio_import import statement_import_write
-
     expired = False
     with transaction.atomic():
         current = StatementImport.objects.select_for_update().get(pk=statement_import.pk)
@@ -115,6 +113,10 @@ def statement_confirm(statement_import: StatementImport, *, connection: Connecti
             if StatementImport.objects.filter(connection_id=target.pk, sha256=current.sha256,
                                               status=StatementImportStatus.IMPORTED).exists():
                 raise StatementError("already_imported", "This file has already been imported.", status=409)
+            # The family-agnostic writer for portfolio records (imported here: it imports the
+            # write paths, which are heavier than this module needs for a preview).
+            from integrations_core.services.portfolio_import import statement_import_write
+
             try:
                 with transaction.atomic():
                     result = statement_import_write(target, statement_parsed(current))

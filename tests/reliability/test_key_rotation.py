@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_cryptography.utils.crypto import FernetBytes, InvalidToken
 
 from integrations_core.fields import KeyRotationMixin, _fernet_for, derive_key
-from integrations_core.models import OAuthState
+from integrations_core.models import OAuthState, StatementImport
 from open_banking.models import BankConnection
 from open_banking.providers.gocardless.models import ServerToken
 
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 NEW_KEY = "rotated-field-encryption-key-fedcba9876543210"
 ENCRYPTED = {"integrations_core.OAuthState": ["code_verifier"],
+             "integrations_core.StatementImport": ["records"],
              "open_banking.BankConnection": ["access_token", "refresh_token", "credentials"],
              "gocardless.ServerToken": ["access_token", "refresh_token"]}
 
@@ -56,6 +57,8 @@ def make_rows(user, tag: str) -> None:
                               connection_type=ContentType.objects.get_for_model(connection),
                               connection_id=connection.pk, redirect_uri="http://testserver/cb",
                               code_verifier=f"verifier-{tag}", expires_at=timezone.now() + timedelta(minutes=5))
+    StatementImport.objects.create(user=user, provider="truelayer", filename=f"{tag}.csv", sha256=tag, size=1,
+                                   records={"rows": f"records-{tag}"}, expires_at=timezone.now() + timedelta(days=1))
 
 
 def test_every_encrypted_column_is_listed():
@@ -71,7 +74,7 @@ def test_rotation_mid_switch_loses_no_secret(user, settings):
         with override_settings(FIELD_ENCRYPTION_KEY=NEW_KEY, FIELD_ENCRYPTION_OLD_KEYS=[old_key]):
             make_rows(user, "new")  # written during the switch, under the new key
             expected = secrets_in_db()  # both generations readable
-            assert len(expected) == 6
+            assert len(expected) == 8
             before = {label: raw(label) for label in ENCRYPTED}
             call_command("rotate_encryption_key", stdout=open("/dev/null", "w"))
             call_command("rotate_encryption_key", stdout=open("/dev/null", "w"))  # safe to run again
