@@ -204,6 +204,7 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
         "connection_create": env.str("THROTTLE_CONNECTION_CREATE", default="10/hour"),
         "sync_request": env.str("THROTTLE_SYNC_REQUEST", default="30/hour"),
+        "statement_import": env.str("THROTTLE_STATEMENT_IMPORT", default="60/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -263,6 +264,16 @@ INTEGRATION_PROVIDERS = env.list(
         "open_banking.providers.gocardless.provider.GoCardlessProvider",
     ],
 )
+# How a person connects, per provider auth type (integrations_core/connect/): a new way of
+# connecting is an entry here. Every registered provider's auth type needs one (integrations.E005).
+CONNECT_FLOWS = env.dict("CONNECT_FLOWS", default={
+    "oauth2": "integrations_core.connect.oauth.OAuth2Flow",
+    "redirect": "integrations_core.connect.redirect.RedirectFlow",
+    "api_key": "integrations_core.connect.api_key.ApiKeyFlow",
+    "file_upload": "integrations_core.connect.file_upload.FileUploadFlow",
+})
+# A previewed statement file waits this long for its confirmation (its parsed rows, encrypted).
+STATEMENT_IMPORT_TTL_SECONDS = env.int("STATEMENT_IMPORT_TTL_SECONDS", default=24 * 3600)
 # When connections are synced (integrations_core/services/schedule.py, docs/reliability.md).
 # The daily run syncs every connection not synced successfully in the last SYNC_FRESH_SECONDS;
 # the retry sweep (every few minutes) syncs those whose next_sync_at has passed.

@@ -7,9 +7,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from .models import AuditEvent, OAuthState, ProviderSetting, SyncRun
+from .models import AuditEvent, OAuthState, ProviderSetting, StatementImport, SyncRun
 from .services.connections import connection_revoke
 from .services.sync import SyncQueueUnavailable, connection_sync_enqueue
 
@@ -96,6 +96,35 @@ class SyncRunAdmin(ReadOnlyAdmin):
     @admin.display(description="Seconds")
     def duration(self, obj):
         return None if obj.duration_seconds is None else round(obj.duration_seconds, 2)
+
+
+@admin.register(StatementImport)
+class StatementImportAdmin(ReadOnlyAdmin):
+    """Uploaded statement files and the rows they could not read. The parsed rows themselves
+    (`records`, encrypted personal data) are not shown."""
+
+    list_display = ("created_at", "provider", "user", "filename", "status", "rows", "error_count", "added",
+                    "unchanged", "connection_id")
+    list_filter = ("provider", "status")
+    search_fields = ("id", "user__email", "filename", "sha256", "connection_id")
+    date_hierarchy = "created_at"
+    exclude = ("records",)
+    readonly_fields = ("id", "user", "provider", "connection_type", "connection_id", "filename", "sha256", "size",
+                       "status", "rows", "added", "unchanged", "row_errors", "created_at", "expires_at",
+                       "imported_at")
+    list_select_related = ("user",)
+
+    @admin.display(description="Errors")
+    def error_count(self, obj) -> int:
+        return len(obj.errors or [])
+
+    @admin.display(description="Row errors")
+    def row_errors(self, obj) -> str:
+        if not obj.errors:
+            return "None"
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li>line {}, {}: {}</li>",
+            ((e.get("line"), e.get("column") or "whole row", e.get("message")) for e in obj.errors)))
 
 
 @admin.register(AuditEvent)

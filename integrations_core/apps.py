@@ -8,8 +8,10 @@ class IntegrationsCoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .connect.registry import flows
         from .ledger import ledgers
         from .providers.registry import registry
 
         registry.load()
+        flows.load()
         ledgers()  # fails at start-up on a misconfigured CASH_LEDGERS

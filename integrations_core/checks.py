@@ -1,5 +1,6 @@
-"""System checks: the provider registry loaded cleanly; every provider with its own app is
-installed; encryption is configured for production."""
+"""System checks: the provider registry and the connect flows loaded cleanly; every provider can
+be connected; every provider with its own app is installed; encryption is configured for
+production."""
 
 from pathlib import Path
 
@@ -14,6 +15,23 @@ def check_provider_registry(app_configs, **kwargs):
 
     return [checks.Error(f"INTEGRATION_PROVIDERS entry failed to load: {error}", id="integrations.E001")
             for error in registry.load_errors]
+
+
+@checks.register("integrations")
+def check_connect_flows(app_configs, **kwargs):
+    """Every registered provider can be connected: its auth type has an entry in CONNECT_FLOWS."""
+    from .connect.registry import flows
+    from .providers.registry import registry
+
+    errors = [checks.Error(f"CONNECT_FLOWS entry failed to load: {error}", id="integrations.E006")
+              for error in flows.load_errors]
+    for provider in registry.all():
+        if not flows.has(provider.auth_type):
+            errors.append(checks.Error(
+                f"Provider {provider.slug!r} uses auth type {str(provider.auth_type)!r}, which has no connect flow.",
+                hint=f"Add {str(provider.auth_type)!r} to settings.CONNECT_FLOWS.", obj=provider.slug,
+                id="integrations.E005"))
+    return errors
 
 
 @checks.register("integrations")

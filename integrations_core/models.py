@@ -284,6 +284,49 @@ class SyncRun(models.Model):
         return (self.finished_at - self.started_at).total_seconds()
 
 
+class StatementImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "Previewed"
+    IMPORTED = "imported", "Imported"
+    REJECTED = "rejected", "Rejected (the file has errors)"
+    EXPIRED = "expired", "Expired before it was confirmed"
+
+
+class StatementImport(models.Model):
+    """One uploaded statement file: previewed (parsed, nothing written), then confirmed into a
+    connection. The parsed rows wait, encrypted, in `records` until confirmed or expired; the
+    file itself is never kept. A file is imported into a connection at most once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="statement_imports")
+    provider = models.CharField(max_length=50, db_index=True)
+    connection_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True)
+    connection_id = models.UUIDField(null=True, blank=True, db_index=True)
+    connection = GenericForeignKey("connection_type", "connection_id")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=StatementImportStatus.choices,
+                              default=StatementImportStatus.PREVIEWED, db_index=True)
+    records = EncryptedJSONField(blank=True, default=dict, help_text="The parsed rows, until confirmed.")
+    errors = models.JSONField(blank=True, default=list, help_text="[{line, column, message}]")
+    rows = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection_id", "sha256"], name="statementimport_once_per_connection",
+                                    condition=models.Q(status="imported")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.filename} {self.status}"
+
+
 class AuditEvent(models.Model):
     """Who did what to which connection. Never holds a secret: `details` is built from ids."""
 

@@ -7,3 +7,7 @@ class ConnectionCreateThrottle(UserRateThrottle):
 
 class SyncRequestThrottle(UserRateThrottle):
     scope = "sync_request"
+
+
+class StatementImportThrottle(UserRateThrottle):
+    scope = "statement_import"

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from integrations_core.connect.registry import UnknownFlow, flow_for
 from integrations_core.models import Connection, ConnectionStatus, OAuthState
-from integrations_core.providers.base import AuthType, Capability
+from integrations_core.providers.base import Capability
 from integrations_core.providers.errors import ProviderError
 from integrations_core.providers.oauth import pkce_pair
 from integrations_core.providers.registry import registry
@@ -43,7 +44,11 @@ def redirect_uri_for(provider_slug: str) -> str:
 def authorization_start(connection: Connection) -> str:
     """Create a state for this connection and return the URL to send the person to."""
     provider = registry.get(connection.provider)
-    if provider.auth_type not in (AuthType.OAUTH2, AuthType.REDIRECT):
+    try:
+        redirects = flow_for(provider).kind == "redirect"
+    except UnknownFlow:
+        redirects = False
+    if not redirects:
         raise AuthorizationError("not_redirect_provider", "This provider does not use a redirect to connect.")
     verifier, challenge = pkce_pair() if provider.has(Capability.PKCE) else ("", None)
     redirect_uri = redirect_uri_for(provider.slug)

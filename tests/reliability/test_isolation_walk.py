@@ -17,7 +17,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from integrations_core.models import AuditEvent, OAuthState, SyncOutcome, SyncRun
+from integrations_core.models import AuditEvent, OAuthState, StatementImport, SyncOutcome, SyncRun
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction
 from transactions.models import Budget, BudgetAlert, CategoryRule, RecurringPayment
 
@@ -45,12 +45,15 @@ OBJECT_ROUTES: dict[str, dict] = {
     "/api/v1/rules/{id}/": {"object": "rule", "put": {"name": "mine now", "category": "FOOD_AND_DRINK",
                                                       "pattern": "x"}, "patch": {"name": "mine now"}},
     "/api/v1/rules/{id}/apply/": {"object": "rule", "post": {}},
+    "/api/v1/statement-imports/{id}/": {"object": "statement_import"},
+    "/api/v1/statement-imports/{id}/confirm/": {"object": "statement_import", "post": {}},
     "/api/v1/transactions/{id}/": {"object": "transaction", "patch": {"category": "FOOD_AND_DRINK"}},
 }
 # Routes with a parameter that is not another person's data: the shared category taxonomy.
 SHARED_ROUTES = {"/api/v1/categories/{code}/": "FOOD_AND_DRINK"}
 # POSTs without an id act on the caller's own data only; each is checked in test_own_only_posts.
 OWN_ONLY_POSTS = {"/api/v1/budgets/", "/api/v1/budgets/alerts/read/", "/api/v1/open-banking/connections/",
+                  "/api/v1/connections/", "/api/v1/statement-imports/",
                   "/api/v1/recurring/refresh/", "/api/v1/rules/", "/api/v1/rules/preview/"}
 # Extra query strings so lists reach back far enough to include A's data if it leaked.
 LIST_QUERIES = {"/api/v1/spending/summary/": {"from": (timezone.localdate() - timedelta(days=1000)).isoformat(),
@@ -89,7 +92,10 @@ def alice(user, bank_data):
                                  error=f"{MARKER} RUN")
     connection.institution_name = f"{MARKER} BANK"
     connection.save()
-    objects = {"connection": connection, "account": current, "transaction": private, "budget": budget,
+    statement_import = StatementImport.objects.create(
+        user=user, provider="truelayer", filename=f"{MARKER}.csv", sha256="0" * 64, size=10,
+        expires_at=timezone.now() + timedelta(days=1), records={"marker": MARKER})
+    objects = {"statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
                "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
                "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
     return objects
@@ -107,7 +113,8 @@ def alice_state(user) -> list:
     for model, owner in ((BankConnection, "user"), (BankAccount, "connection__user"),
                          (BankTransaction, "account__connection__user"), (BalanceSnapshot, "account__connection__user"),
                          (Budget, "user"), (BudgetAlert, "user"), (CategoryRule, "user"),
-                         (RecurringPayment, "user"), (SyncRun, "user"), (OAuthState, "user")):
+                         (RecurringPayment, "user"), (SyncRun, "user"), (OAuthState, "user"),
+                         (StatementImport, "user")):
         for obj in model.objects.filter(**{owner: user}).order_by("pk"):
             rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),
                          getattr(obj, "updated_at", None)))
@@ -211,4 +218,10 @@ def test_own_only_posts_cannot_reach_another_users_data(alice, bob, other_user):
     # Creating a connection makes the caller's own (provider checks are in tests/open_banking/test_api.py).
     connect = bob.post("/api/v1/open-banking/connections/", {"provider": "truelayer"}, format="json")
     assert connect.status_code == 201 and BankConnection.objects.get(pk=connect.json()["id"]).user == other_user
+    generic = bob.post("/api/v1/connections/", {"provider": "truelayer"}, format="json")
+    assert generic.status_code == 201, generic.content
+    assert BankConnection.objects.get(pk=generic.json()["connection"]["id"]).user == other_user
+    # A statement upload is a preview of the caller's own.
+    uploaded = bob.post("/api/v1/statement-imports/", {"provider": "truelayer", "file": ""}, format="multipart")
+    assert uploaded.status_code == 400 and MARKER not in uploaded.content.decode()
     assert alice_state(alice["connection"].user) == before

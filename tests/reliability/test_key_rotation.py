@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_cryptography.utils.crypto import FernetBytes, InvalidToken
 
 from integrations_core.fields import KeyRotationMixin, _fernet_for, derive_key
-from integrations_core.models import OAuthState
+from integrations_core.models import OAuthState, StatementImport
 from investments.models import InvestmentConnection
 from open_banking.models import BankConnection
 from open_banking.providers.gocardless.models import ServerToken
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 NEW_KEY = "rotated-field-encryption-key-fedcba9876543210"
 ENCRYPTED = {"integrations_core.OAuthState": ["code_verifier"],
+             "integrations_core.StatementImport": ["records"],
              "open_banking.BankConnection": ["access_token", "refresh_token", "credentials"],
              "gocardless.ServerToken": ["access_token", "refresh_token"],
              "investments.InvestmentConnection": ["access_token", "refresh_token", "credentials"]}
@@ -61,6 +62,8 @@ def make_rows(user, tag: str) -> None:
                               connection_type=ContentType.objects.get_for_model(connection),
                               connection_id=connection.pk, redirect_uri="http://testserver/cb",
                               code_verifier=f"verifier-{tag}", expires_at=timezone.now() + timedelta(minutes=5))
+    StatementImport.objects.create(user=user, provider="truelayer", filename=f"{tag}.csv", sha256=tag, size=1,
+                                   records={"rows": f"records-{tag}"}, expires_at=timezone.now() + timedelta(days=1))
 
 
 def test_every_encrypted_column_is_listed():

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from config.wsgi import application
+from integrations_core.models import StatementImport
 from tests.open_banking.conftest import TL_AUTH
 from transactions.models import Budget, CategoryRule, RecurringPayment
 
@@ -80,6 +81,9 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
             last_date=today - timedelta(days=3), next_expected_date=today + timedelta(days=27),
             next_expected_amount=Decimal("-9.99"), occurrences=4),
         "connection": bank_data["connection"], "account": current, "transaction": bank_data["txns"]["t1"],
+        "statement_import": StatementImport.objects.create(
+            user=user, provider="truelayer", filename="history.csv", sha256="0" * 64, size=10,
+            expires_at=timezone.now() + timedelta(days=1)),
     }
     # Fuzzed syncs are queued, never run; a fuzzed disconnect reaches only the mocked provider.
     monkeypatch.setattr("integrations_core.tasks.sync_connection.apply_async", lambda *a, **k: None)
@@ -94,7 +98,7 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
 REAL_IDS = [("/api/v1/budgets/", "budget"), ("/api/v1/rules/", "rule"), ("/api/v1/recurring/", "recurring"),
             ("/api/v1/transactions/", "transaction"), ("/api/v1/open-banking/transactions/", "transaction"),
             ("/api/v1/open-banking/accounts/", "account"), ("/api/v1/open-banking/connections/", "connection"),
-            ("/api/v1/connections/", "connection")]
+            ("/api/v1/connections/", "connection"), ("/api/v1/statement-imports/", "statement_import")]
 
 
 def real_path_parameters(path: str, person: dict) -> dict | None:

@@ -1,0 +1,183 @@
+"""Statement imports (docs/design/family-agnostic-core.md, step 9): a file is previewed first
+(parsed, its row errors shown, nothing but the preview written), then confirmed into a
+connection through the portfolio writer, in one transaction. The same file is never imported
+into the same connection twice."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict
+from datetime import timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations_core.models import Connection, ConnectionStatus, StatementImport, StatementImportStatus
+from integrations_core.providers.base import Provider
+from integrations_core.providers.registry import UnknownProvider, registry
+from integrations_core.providers.sources import ParsedStatement, StatementParser
+from integrations_core.records_json import records_dump, records_load
+from integrations_core.selectors import provider_is_enabled
+
+from .audit import audit_record
+from .connections import ProviderNotAvailable, connection_create
+
+logger = logging.getLogger(__name__)
+
+
+class StatementError(Exception):
+    """The file cannot be previewed or the preview cannot be imported; nothing was changed.
+    `field` names the input at fault (the API answers a field error); `status` is the HTTP
+    status the API answers with."""
+
+    def __init__(self, code: str, message: str, *, field: str = "", status: int = 400):
+        super().__init__(message)
+        self.code, self.message, self.field, self.status = code, message, field, status
+
+
+def statement_parser_for(provider: Provider | str) -> Provider:
+    """The provider as a statement parser, if it is one and is available."""
+    try:
+        provider = registry.get(provider) if isinstance(provider, str) else provider
+    except UnknownProvider:
+        raise StatementError("unknown_provider", "Unknown provider.", field="provider") from None
+    if not isinstance(provider, StatementParser):
+        raise StatementError("not_a_statement_provider", "This provider does not import statement files.",
+                             field="provider")
+    if not provider_is_enabled(provider.slug) or not provider.is_configured():
+        raise StatementError("provider_unavailable", "This provider is not available right now.", field="provider")
+    return provider
+
+
+def statement_size_check(parser: StatementParser, size: int) -> None:
+    """Refuse a file over the parser's `max_bytes` (checked before the file is read or parsed)."""
+    if size > parser.max_bytes:
+        raise StatementError("file_too_large", f"The file is larger than {_size(parser.max_bytes)}: "
+                             f"upload a statement of at most that size.", field="file")
+
+
+def statement_preview(*, user, provider: Provider | str, upload: bytes, filename: str) -> StatementImport:
+    """Parse the file and keep what it holds (encrypted) with every row error, for the person to
+    check. Writes the StatementImport and nothing else. A file with row errors is `rejected`
+    (it can be fixed and uploaded again); a file that cannot be read at all raises."""
+    parser = statement_parser_for(provider)
+    filename = (filename or "statement").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255]
+    statement_size_check(parser, len(upload))
+    if not upload:
+        raise StatementError("file_empty", "The file is empty.", field="file")
+    try:
+        parsed = parser.parse(upload, filename)
+    except Exception:  # noqa: BLE001 - a parser must not raise; if one does, the file is unreadable
+        logger.warning("statement parser raised provider=%s", parser.slug, exc_info=True)
+        raise StatementError("file_unreadable", "We could not read this file. Is it the platform's "
+                             "statement export?", field="file") from None
+    if parsed.rows == 0:
+        message = "; ".join(e.message for e in parsed.errors) or "The file holds no rows to import."
+        raise StatementError("file_unreadable", message, field="file")
+    errors = [asdict(error) for error in parsed.errors]
+    return StatementImport.objects.create(
+        user=user, provider=parser.slug, filename=filename, sha256=hashlib.sha256(upload).hexdigest(),
+        size=len(upload), rows=parsed.rows, errors=errors,
+        status=StatementImportStatus.REJECTED if errors else StatementImportStatus.PREVIEWED,
+        records={} if errors else records_dump(_without_errors(parsed)),
+        expires_at=timezone.now() + timedelta(seconds=settings.STATEMENT_IMPORT_TTL_SECONDS),
+    )
+
+
+def statement_parsed(statement_import: StatementImport) -> ParsedStatement | None:
+    """The parsed statement a preview holds (None once imported, expired or rejected)."""
+    if not statement_import.records:
+        return None
+    return records_load(ParsedStatement, statement_import.records)
+
+
+def statement_confirm(statement_import: StatementImport, *, connection: Connection | None = None) -> StatementImport:
+    """Write a previewed file into `connection` (default: the user's connection to this
+    provider, created if there is none) in one transaction. Refused, changing nothing, when the
+    file has errors, the preview has expired, or this file is already in the connection."""
+    expired = False
+    with transaction.atomic():
+        current = StatementImport.objects.select_for_update().get(pk=statement_import.pk)
+        _confirmable(current)
+        if current.expires_at <= timezone.now():
+            current.status, current.records = StatementImportStatus.EXPIRED, {}
+            current.save(update_fields=["status", "records"])
+            expired = True
+        else:
+            provider = statement_parser_for(current.provider)
+            target = _target_connection(current, provider, connection)
+            if StatementImport.objects.filter(connection_id=target.pk, sha256=current.sha256,
+                                              status=StatementImportStatus.IMPORTED).exists():
+                raise StatementError("already_imported", "This file has already been imported.", status=409)
+            # The family-agnostic writer for portfolio records (imported here: it imports the
+            # write paths, which are heavier than this module needs for a preview).
+            from integrations_core.services.portfolio_import import statement_import_write
+
+            try:
+                with transaction.atomic():
+                    result = statement_import_write(target, statement_parsed(current))
+                    current.status = StatementImportStatus.IMPORTED
+                    current.connection_type = ContentType.objects.get_for_model(target)
+                    current.connection_id = target.pk
+                    current.added, current.unchanged = int(result["added"]), int(result["unchanged"])
+                    current.imported_at = timezone.now()
+                    current.records = {}  # written: the rows now live in the family's tables
+                    current.save()
+            except IntegrityError:  # the same file confirmed at the same moment elsewhere
+                raise StatementError("already_imported", "This file has already been imported.",
+                                     status=409) from None
+            audit_record("statement.imported", connection=target, actor=current.user,
+                         details={"statement_import": str(current.pk), "rows": current.rows,
+                                  "added": current.added, "unchanged": current.unchanged})
+    if expired:
+        raise StatementError("expired", "This preview has expired. Upload the file again.", status=410)
+    statement_import.refresh_from_db()
+    return statement_import
+
+
+def _confirmable(statement_import: StatementImport) -> None:
+    if statement_import.status == StatementImportStatus.IMPORTED:
+        raise StatementError("already_imported", "This file has already been imported.", status=409)
+    if statement_import.errors or statement_import.status == StatementImportStatus.REJECTED:
+        raise StatementError("has_errors", "The file has errors: fix them and upload it again.")
+    if statement_import.status == StatementImportStatus.EXPIRED:
+        raise StatementError("expired", "This preview has expired. Upload the file again.", status=410)
+
+
+def _target_connection(statement_import: StatementImport, provider: Provider,
+                       connection: Connection | None) -> Connection:
+    model = apps.get_model(provider.connection_model)
+    if connection is not None:
+        if (not isinstance(connection, model) or connection.user_id != statement_import.user_id
+                or connection.provider != provider.slug or connection.status == ConnectionStatus.REVOKED):
+            raise StatementError("invalid_connection", "Import this file into one of your connections to "
+                                 "this platform.", field="connection")
+        return connection
+    found = (model.objects.filter(user_id=statement_import.user_id, provider=provider.slug)
+             .exclude(status=ConnectionStatus.REVOKED).order_by("created_at").first())
+    if found is not None:
+        return found
+    try:
+        created = connection_create(user=statement_import.user, provider_slug=provider.slug,
+                                    institution_name=provider.name)
+    except ProviderNotAvailable:
+        raise StatementError("provider_unavailable", "This provider is not available right now.",
+                             field="provider") from None
+    # A file connection has nothing to authorise and nothing to fetch: active, never due a sync.
+    created.status = ConnectionStatus.ACTIVE
+    created.next_sync_at = None
+    created.save(update_fields=["status", "next_sync_at", "updated_at"])
+    return created
+
+
+def _without_errors(parsed: ParsedStatement) -> ParsedStatement:
+    return ParsedStatement(account=parsed.account, securities=parsed.securities, transactions=parsed.transactions,
+                           snapshot=parsed.snapshot, errors=[], rows=parsed.rows)
+
+
+def _size(limit: int) -> str:
+    return f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit / 1000:g} kB"
