@@ -36,7 +36,10 @@ def throwaway_database() -> Iterator[str]:
 
     old_name = connection.settings_dict["NAME"]
     # Its own name, so a benchmark never collides with a test run's test_<name> database.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}"
+    # (SQLite: a file beside the configured one, whose NAME is a path.)
+    name = Path(str(old_name))
+    test_name = str(name.with_name(f"bench_{name.name}")) if connection.vendor == "sqlite" else f"bench_{old_name}"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = test_name
     test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         yield test_name

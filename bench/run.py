@@ -1,5 +1,7 @@
 """`make bench` (add ARGS=--quick for a run under a minute). Prints one table per benchmark:
-ingest, API latency, the daily fleet sync, the categoriser. Needs PostgreSQL in DATABASE_URL
+ingest, API latency, the daily fleet sync, the categoriser, the portfolio (statement) import and
+the Trading 212 fleet (not in --quick unless named with --only: it waits out the rate-limit
+windows, ~100 s even when small). Needs PostgreSQL in DATABASE_URL
 (and Redis for the fleet); on SQLite only ingest and the categoriser run."""
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import setup_django, throwaway_database  # noqa: E402
 
-BENCHES = ["ingest", "api", "fleet", "categoriser"]
+SLOW = {"t212_fleet"}
+BENCHES = ["ingest", "api", "fleet", "categoriser", "portfolio_import", "t212_fleet"]
 
 
 def main() -> int:
@@ -27,7 +30,7 @@ def main() -> int:
 
     with throwaway_database() as name:
         print(f"benchmark database: {name} (ready in {time.monotonic() - started:.0f}s)")
-        for bench in args.only or BENCHES:
+        for bench in args.only or [b for b in BENCHES if not (args.quick and b in SLOW)]:
             begun = time.monotonic()
             import_module(f"bench.{bench}").run(quick=args.quick)
             print(f"[{bench}: {time.monotonic() - begun:.0f}s]")
