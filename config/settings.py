@@ -379,6 +379,9 @@ IBKR_FLEX_URL = env.str("IBKR_FLEX_URL",
 # Called on the new rows' values just before they are inserted (categorising them first means
 # each row is written once: an UPDATE right after the insert would rewrite every index entry).
 SYNC_PRE_INSERT_HOOKS = env.list("SYNC_PRE_INSERT_HOOKS", default=["transactions.hooks.categorise_before_insert"])
+# How holdings are rebuilt from a trade history (statement files carry trades, not positions):
+# the family's pooled book cost, `fn(transactions, *, account_currency) -> {security: position}`.
+BOOK_COST_FROM_TRADES = "investments.services.book_cost.positions_from_trades"
 # Where each family keeps the money moving in and out of accounts (integrations_core/ledger.py).
 # Exactly one is categorised by the transactions app, whose tables point at its models.
 CASH_LEDGERS = ["open_banking.ledger.bank_ledger"]

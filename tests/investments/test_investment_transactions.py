@@ -127,4 +127,9 @@ def test_rows_go_through_the_shared_row_writer(account, monkeypatch):
     portfolio_import(account, portfolio(transactions=january_to_march()), source="statement")
     portfolio_import(account, portfolio(transactions=january_to_march(), window=(D1, D4)))
     assert [name for _, name in calls] == ["ExplicitReconciler", "WindowReconciler"]
-    assert all(spec is InvestmentTransaction.row_spec and spec.claims is False for spec, _ in calls)
+    declared = InvestmentTransaction.row_spec
+    assert declared.claims is False
+    assert all(spec.row_values is declared.row_values and spec.synced_fields == declared.synced_fields
+               for spec, _ in calls)
+    # A statement row keeps the raw of the file that brought it (the next file has other lines).
+    assert [spec.insert_only_fields for spec, _ in calls] == [("raw",), ()]

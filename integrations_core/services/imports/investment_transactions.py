@@ -7,7 +7,7 @@ covers and says nothing about the rest."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -111,4 +111,7 @@ def investment_transactions_import(account: Account, records: list[InvestmentTra
                                                         window_to=window_to))
     else:
         removals = explicit_removals(account, ())  # a reconciler that removes nothing
+        # The same row in the next (overlapping) file sits on another line: its raw stays the
+        # first file's, or every overlap would rewrite the rows it shares with the last one.
+        spec = replace(spec, insert_only_fields=(*spec.insert_only_fields, "raw"))
     return transaction_rows_write(account, keyed, removals=removals, spec=spec, stamp_account=False)

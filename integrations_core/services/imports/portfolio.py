@@ -9,15 +9,17 @@ writes one account's whole answer in one transaction, so nobody ever sees half a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
 from integrations_core.models import Account, Connection, RecordKind, RecordSource, connection_record_model
 from integrations_core.money import quote_to_major, to_minor
 from integrations_core.providers.errors import BadProviderResponse
+from integrations_core.providers.sources import ParsedStatement
 from integrations_core.records import (
     BalanceRecord,
     HoldingRecord,
@@ -26,12 +28,15 @@ from integrations_core.records import (
     ValuationRecord,
 )
 
+from .accounts import account_upsert
 from .investment_transactions import investment_transactions_import
+from .positions import holdings_from_history
 from .securities import securities_upsert
 
 __all__ = [
-    "ImportCounts", "IncompleteSnapshot", "PortfolioImportResult", "holding_snapshot_import",
-    "investment_transactions_import", "portfolio_import", "securities_upsert", "valuation_upsert",
+    "ImportCounts", "IncompleteSnapshot", "PortfolioImportResult", "StatementHasErrors", "holding_snapshot_import",
+    "investment_transactions_import", "portfolio_import", "securities_upsert", "statement_import_write",
+    "valuation_upsert",
 ]
 
 class IncompleteSnapshot(BadProviderResponse):
@@ -39,6 +44,10 @@ class IncompleteSnapshot(BadProviderResponse):
 
     user_message = ("The platform did not send all your holdings. We kept your last complete portfolio "
                     "and will try again later.")
+
+
+class StatementHasErrors(ValueError):
+    """A parsed statement with row errors reached the writer (the preview refuses those)."""
 
 
 @dataclass
@@ -249,3 +258,47 @@ def portfolio_import(account: Account, data: PortfolioData, *, source: str = Rec
             source=source)
         result.transactions = ImportCounts(written.added, written.updated, written.removed)
     return result
+
+
+# --- Statement files ------------------------------------------------------------------------
+
+
+def _with_known_choices(model: type, record):
+    """The record with each `extra` value that names a choice of the account model's field
+    spelt as the choice is (a file says "ISA", the wrapper choice is "isa"); a value no choice
+    matches is dropped, so the field keeps what it had rather than an invalid value."""
+    extra = {}
+    for name, value in record.extra.items():
+        try:
+            choices = [choice for choice, _label in model._meta.get_field(name).choices or ()]
+        except FieldDoesNotExist:
+            continue  # account_upsert ignores what the model has no column for
+        if choices and isinstance(value, str):
+            value = next((c for c in choices if str(c).casefold() == value.strip().casefold()), None)
+            if value is None:
+                continue
+        extra[name] = value
+    return replace(record, extra=extra)
+
+
+def statement_import_write(connection: Connection, parsed: ParsedStatement) -> dict:
+    """Write one parsed statement file into `connection`, all in one transaction: the account
+    (its wrapper from the file when it names one), the securities, the transactions (a file
+    never removes any), then the holdings rebuilt from *all* the account's stored transactions,
+    because a trade history carries no positions (snapshot source "statement", dated by the
+    latest transaction). Idempotent: the same or an overlapping file adds only rows not yet
+    stored and rewrites nothing else. A file with errors, or any failure, writes nothing.
+    Returns {"added", "updated", "unchanged"} transaction counts."""
+    if parsed.errors:
+        raise StatementHasErrors(f"{len(parsed.errors)} row error(s): nothing is written")
+    with transaction.atomic():
+        account = account_upsert(connection, _with_known_choices(connection.account_model, parsed.account))
+        securities = securities_upsert(connection.provider, list(parsed.securities),
+                                       connection_model=type(connection))
+        written = investment_transactions_import(account, list(parsed.transactions), (None, None),
+                                                 securities=securities, source=RecordSource.STATEMENT)
+        rebuilt, held = holdings_from_history(account)
+        if rebuilt is not None:
+            holding_snapshot_import(account, rebuilt, held, source=RecordSource.STATEMENT)
+    unchanged = max(0, len(parsed.transactions) - written.added - written.updated)
+    return {"added": written.added, "updated": written.updated, "unchanged": unchanged}

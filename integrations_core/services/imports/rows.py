@@ -46,7 +46,9 @@ class RowSpec:
     person locked them); `fingerprint_fields`: what keys an id-less record; `claims`: whether
     the model has pending rows that a booked twin claims; `row_values(key, fp, record)`: the
     synced column values of one record; `optional_fields`: record attributes written only where
-    the model has the column; `insert_defaults`: the values a new row starts with besides them."""
+    the model has the column; `insert_defaults`: the values a new row starts with besides them;
+    `insert_only_fields`: values written when a row is created, never compared or rewritten
+    afterwards (a statement row's raw carries its line in that one file)."""
 
     synced_fields: tuple[str, ...]
     fingerprint_fields: tuple[str, ...]
@@ -54,6 +56,7 @@ class RowSpec:
     row_values: Callable[[str, str, object], dict]
     optional_fields: tuple[str, ...] = ()
     insert_defaults: Mapping[str, object] = field(default_factory=dict)
+    insert_only_fields: tuple[str, ...] = ()
 
 
 class Reconciler(Protocol):
@@ -175,6 +178,8 @@ def transaction_rows_write(account: Account, keyed: list[tuple], *, removals: Re
             values["account_id"] = account.pk
             to_create.append(values)
             continue
+        for name in spec.insert_only_fields:
+            values.pop(name, None)
         if _apply(row, values):
             to_update[row.pk] = row
 
