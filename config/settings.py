@@ -282,6 +282,8 @@ CONNECT_FLOWS = env.dict("CONNECT_FLOWS", default={
     "api_key": "integrations_core.connect.api_key.ApiKeyFlow",
     "file_upload": "integrations_core.connect.file_upload.FileUploadFlow",
 })
+# The format `manage.py import_activities` reads unless --provider names another importer.
+IMPORT_ACTIVITIES_PROVIDER = env.str("IMPORT_ACTIVITIES_PROVIDER", default="activities")
 # A previewed statement file waits this long for its confirmation (its parsed rows, encrypted).
 STATEMENT_IMPORT_TTL_SECONDS = env.int("STATEMENT_IMPORT_TTL_SECONDS", default=24 * 3600)
 # When connections are synced (integrations_core/services/schedule.py, docs/reliability.md).
