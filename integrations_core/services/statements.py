@@ -60,17 +60,21 @@ def statement_size_check(parser: StatementParser, size: int) -> None:
                              f"upload a statement of at most that size.", field="file")
 
 
-def statement_preview(*, user, provider: Provider | str, upload: bytes, filename: str) -> StatementImport:
+def statement_preview(*, user, provider: Provider | str, upload: bytes, filename: str,
+                      account_hint: str = "") -> StatementImport:
     """Parse the file and keep what it holds (encrypted) with every row error, for the person to
     check. Writes the StatementImport and nothing else. A file with row errors is `rejected`
-    (it can be fixed and uploaded again); a file that cannot be read at all raises."""
+    (it can be fixed and uploaded again); a file that cannot be read at all raises.
+    `account_hint`: the account's name when the file does not say (parsers that take one)."""
     parser = statement_parser_for(provider)
     filename = (filename or "statement").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255]
     statement_size_check(parser, len(upload))
     if not upload:
         raise StatementError("file_empty", "The file is empty.", field="file")
     try:
-        parsed = parser.parse(upload, filename)
+        # The protocol's parse takes the file alone; a hint only goes to parsers that read one.
+        parsed = parser.parse(upload, filename, account_hint=account_hint) if account_hint else \
+            parser.parse(upload, filename)
     except Exception:  # noqa: BLE001 - a parser must not raise; if one does, the file is unreadable
         logger.warning("statement parser raised provider=%s", parser.slug, exc_info=True)
         raise StatementError("file_unreadable", "We could not read this file. Is it the platform's "
@@ -115,7 +119,7 @@ def statement_confirm(statement_import: StatementImport, *, connection: Connecti
                 raise StatementError("already_imported", "This file has already been imported.", status=409)
             # The family-agnostic writer for portfolio records (imported here: it imports the
             # write paths, which are heavier than this module needs for a preview).
-            from integrations_core.services.portfolio_import import statement_import_write
+            from integrations_core.services.imports.portfolio import statement_import_write
 
             try:
                 with transaction.atomic():

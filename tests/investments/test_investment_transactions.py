@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from integrations_core.providers.errors import BadProviderResponse
-from integrations_core.services.portfolio_import import portfolio_import
+from integrations_core.services.imports.portfolio import portfolio_import
 from investments.models import InvestmentTransaction
 
 from .conftest import AAPL, VUSA, portfolio, table_state, trade
@@ -103,3 +103,33 @@ def test_a_trade_in_an_unknown_security_writes_nothing(account):
     with pytest.raises(BadProviderResponse):
         portfolio_import(account, portfolio(securities=[AAPL], transactions=bad))
     assert table_state()["InvestmentTransaction"] == [] and table_state()["Security"] == []
+
+
+def test_a_trade_repeated_in_one_answer_is_written_once(account):
+    # Overlapping pages can list one order twice: the platform's id names one trade.
+    fill = trade("buy", D2, "-10", security=AAPL, quantity="1", external_id="ord-9")
+    result = portfolio_import(account, portfolio(transactions=[fill, fill]))
+    assert result.transactions.added == 1
+    assert InvestmentTransaction.objects.get().external_id == "ord-9"
+
+
+def test_rows_go_through_the_shared_row_writer(account, monkeypatch):
+    from integrations_core.services.imports import investment_transactions as module
+
+    calls = []
+    real = module.transaction_rows_write
+
+    def spy(account, keyed, **kwargs):
+        calls.append((kwargs["spec"], type(kwargs["removals"]).__name__))
+        return real(account, keyed, **kwargs)
+
+    monkeypatch.setattr(module, "transaction_rows_write", spy)
+    portfolio_import(account, portfolio(transactions=january_to_march()), source="statement")
+    portfolio_import(account, portfolio(transactions=january_to_march(), window=(D1, D4)))
+    assert [name for _, name in calls] == ["ExplicitReconciler", "WindowReconciler"]
+    declared = InvestmentTransaction.row_spec
+    assert declared.claims is False
+    assert all(spec.row_values is declared.row_values and spec.synced_fields == declared.synced_fields
+               for spec, _ in calls)
+    # A statement row keeps the raw of the file that brought it (the next file has other lines).
+    assert [spec.insert_only_fields for spec, _ in calls] == [("raw",), ()]

@@ -46,7 +46,9 @@ class RowSpec:
     person locked them); `fingerprint_fields`: what keys an id-less record; `claims`: whether
     the model has pending rows that a booked twin claims; `row_values(key, fp, record)`: the
     synced column values of one record; `optional_fields`: record attributes written only where
-    the model has the column; `insert_defaults`: the values a new row starts with besides them."""
+    the model has the column; `insert_defaults`: the values a new row starts with besides them;
+    `insert_only_fields`: values written when a row is created, never compared or rewritten
+    afterwards (a statement row's raw carries its line in that one file)."""
 
     synced_fields: tuple[str, ...]
     fingerprint_fields: tuple[str, ...]
@@ -54,6 +56,7 @@ class RowSpec:
     row_values: Callable[[str, str, object], dict]
     optional_fields: tuple[str, ...] = ()
     insert_defaults: Mapping[str, object] = field(default_factory=dict)
+    insert_only_fields: tuple[str, ...] = ()
 
 
 class Reconciler(Protocol):
@@ -121,11 +124,13 @@ def _stored_matches(stored: list[Transaction], incoming: list[tuple], incoming_k
 
 def transaction_rows_write(account: Account, keyed: list[tuple], *, removals: Reconciler, spec: RowSpec,
                            pending: list[tuple] = (), also_save: tuple[str, ...] = (),
-                           settlement_max_days: int = DEFAULT_SETTLEMENT_MAX_DAYS) -> ImportResult:
+                           settlement_max_days: int = DEFAULT_SETTLEMENT_MAX_DAYS,
+                           stamp_account: bool = True) -> ImportResult:
     """Write one account's keyed rows, `(key, fingerprint, record)` as keys.keyed_records makes
     them: `keyed` the settled ones, `pending` those not yet booked (only they can be claimed).
     Call inside a transaction. `also_save`: account fields the caller changed, saved with the
-    account's last_synced_at (one UPDATE)."""
+    account's last_synced_at (one UPDATE). `stamp_account=False` leaves the account row alone
+    (the portfolio writer: re-importing the same portfolio or file must change no row at all)."""
     model: type[Transaction] = account.transactions.model
     result = ImportResult()
     incoming = [*keyed, *pending]
@@ -173,6 +178,8 @@ def transaction_rows_write(account: Account, keyed: list[tuple], *, removals: Re
             values["account_id"] = account.pk
             to_create.append(values)
             continue
+        for name in spec.insert_only_fields:
+            values.pop(name, None)
         if _apply(row, values):
             to_update[row.pk] = row
 
@@ -192,8 +199,9 @@ def transaction_rows_write(account: Account, keyed: list[tuple], *, removals: Re
             hook(account=account, rows=to_create)
         result.new_ids = _bulk_insert(model, to_create, spec.insert_defaults)
         result.added = len(to_create)
-    account.last_synced_at = timezone.now()
-    account.save(update_fields=[*also_save, "last_synced_at", "updated_at"])
+    if stamp_account:
+        account.last_synced_at = timezone.now()
+        account.save(update_fields=[*also_save, "last_synced_at", "updated_at"])
     return result
 
 
