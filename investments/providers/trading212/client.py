@@ -234,27 +234,35 @@ class Trading212Client:
 
     # --- history (paged) --------------------------------------------------------------------
     def history(self, name: str, *, stop: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
-        """Every item of a history endpoint, newest first, following `nextPagePath` (both its
-        full-path and query-only forms). Paging ends when `stop(item)` is true for the last
-        item of a page (it is older than wanted); the page's items are all yielded."""
+        """Every item of a history endpoint, newest first (see `history_pages`)."""
+        for items, _next in self.history_pages(name, stop=stop):
+            yield from items
+
+    def history_pages(self, name: str, *, start: str | None = None,
+                      stop: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+        """A history endpoint page by page, newest first: (items, the next page's path, None
+        after the last page). Follows `nextPagePath` (both its full-path and query-only forms);
+        `start` is such a path from an earlier sync, to go on from there. Paging ends when
+        `stop(item)` is true for the last item of a page (it is older than wanted)."""
         self.detect_paths()
         path, _scope = self._endpoint(name)
-        url: str | None = None
-        params: dict[str, Any] | None = {"limit": PAGE_LIMIT}
-        seen: set[str] = set()
+        url: str | None = self._next_url(path, start) if start else None
+        params: dict[str, Any] | None = None if start else {"limit": PAGE_LIMIT}
+        seen: set[str] = {start} if start else set()
         for _page in range(MAX_PAGES):
             body = self._get(name, url=url, params=params)
             items = body.get("items") if isinstance(body, dict) else None
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
                 raise BadProviderResponse(f"Trading 212 {name} page has no items list")
-            yield from items
             next_path = body.get("nextPagePath")
             if not next_path or not items or (stop is not None and stop(items[-1])):
+                yield items, None
                 return
             if not isinstance(next_path, str) or next_path in seen:
                 raise BadProviderResponse(f"Trading 212 {name} sent an unusable nextPagePath")
             seen.add(next_path)
-            url, params = self._next_url(path, next_path), None
+            url, params = self._next_url(path, next_path), None  # checked before anyone keeps it
+            yield items, next_path
         raise BadProviderResponse(f"Trading 212 {name} never stopped paging")
 
     def _next_url(self, path: str, next_path: str) -> str:
