@@ -67,6 +67,9 @@ ENDPOINTS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+HISTORY_ENDPOINTS = ("orders", "dividends", "transactions")
+
+
 class EndpointMissing(BadProviderResponse):
     """404 on an endpoint: this account speaks the other path set (or the API moved)."""
 
@@ -233,6 +236,15 @@ class Trading212Client:
         return self._get_list("instruments")
 
     # --- history (paged) --------------------------------------------------------------------
+    def scope_of(self, name: str) -> str:
+        return self._endpoint(name)[1]
+
+    def history_probe(self, name: str) -> None:
+        """The smallest page of one history endpoint (`limit=1`): ScopeMissing if the key lacks
+        its scope. For the credentials check; the answer is not used."""
+        self.detect_paths()
+        self._get(name, params={"limit": 1})
+
     def history(self, name: str, *, stop: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a history endpoint, newest first (see `history_pages`)."""
         for items, _next in self.history_pages(name, stop=stop):
