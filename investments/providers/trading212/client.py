@@ -8,7 +8,9 @@ Two path sets exist (provider-apis.md §4): the 2026 one (`/equity/account/summa
 the older set, and the answer is remembered on the client.
 
 Rate limits are per endpoint and per account. Every response's `x-ratelimit-remaining` and
-`x-ratelimit-reset` are kept per endpoint; before a call whose quota is spent, the client waits
+`x-ratelimit-reset` are kept per endpoint, on the client and in the cache (per host and key, until
+the reset), so the next client for the same key (the sync after the connect check, the retry
+after a pause) knows what is spent and never spends a call on a 429; before a call whose quota is spent, the client waits
 only when the reset is a moment away (TRADING212_MAX_INLINE_WAIT seconds) and otherwise raises
 RateLimited(retry_after) at once, without spending a call. The key and secret live in one
 private header value and are never logged, raised or repr'd."""
@@ -16,6 +18,7 @@ private header value and are never logged, raised or repr'd."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from django.core.cache import cache
 
 from integrations_core.providers.errors import (
     BadProviderResponse,
@@ -39,7 +43,10 @@ logger = logging.getLogger(__name__)
 
 PAGE_LIMIT = 50  # the documented maximum
 API_PREFIX = "/api/v0"
-DEFAULT_MAX_INLINE_WAIT = 2.0  # seconds; anything longer is the scheduler's job, not a sleep
+# Seconds a spent quota may be waited out in-process; anything longer is the scheduler's job.
+# The account summary's period (one call per 5 s): the first sync, queued right after the
+# connect check asked for it, waits that out once instead of failing.
+DEFAULT_MAX_INLINE_WAIT = 5.0
 MAX_PAGES = 1000  # a provider that never stops paging is a bad response, not a hang
 
 PATHS_2026 = "2026"
@@ -106,7 +113,7 @@ class Trading212Client:
     def __init__(self, *, base_url: str, api_key: str, api_secret: str = "",
                  session: requests.Session | None = None, paths: str | None = None,
                  max_inline_wait: float = DEFAULT_MAX_INLINE_WAIT,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time):
+                 sleep: Callable[[float], None] | None = None, clock: Callable[[], float] = time.time):
         if not api_key:
             raise ProviderAuthError("No Trading 212 API key")
         self.base_url = base_url.rstrip("/")
@@ -116,10 +123,13 @@ class Trading212Client:
         self.session = session or build_session(status_forcelist=frozenset({500, 502, 503, 504}))
         self.paths = paths  # None until detect_paths() (or the caller) decides
         self.max_inline_wait = max_inline_wait
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))  # looked up when called
         self._clock = clock
         self.quotas: dict[str, Quota] = {}
         self.calls = 0
+        # Names the key without holding it: a digest, for the shared quota memory.
+        self._quota_prefix = "t212:quota:" + hashlib.sha256(
+            f"{self.base_url}|{self._authorization}".encode()).hexdigest()[:32]
         self._summary: dict[str, Any] | None = None  # the feature check's answer, used once
 
     def __repr__(self) -> str:  # never the key
@@ -134,7 +144,7 @@ class Trading212Client:
             raise ValueError(f"No {name!r} endpoint in the {paths} path set") from None
 
     def _respect_quota(self, name: str) -> None:
-        quota = self.quotas.get(name)
+        quota = self.quotas.get(name) or cache.get(f"{self._quota_prefix}:{name}")
         if quota is None or quota.remaining is None or quota.remaining > 0 or quota.reset_at is None:
             return
         wait = quota.reset_at - self._clock()
@@ -149,6 +159,9 @@ class Trading212Client:
         reset = _int_header(response, "x-ratelimit-reset")
         if remaining is not None or reset is not None:
             self.quotas[name] = Quota(remaining=remaining, reset_at=reset)
+            if reset is not None:
+                ttl = max(1, int(reset - self._clock()) + 1)
+                cache.set(f"{self._quota_prefix}:{name}", self.quotas[name], timeout=ttl)
 
     def _classify(self, name: str, scope: str) -> Callable[[requests.Response, Any], ProviderError | None]:
         def classify(response: requests.Response, _body: Any) -> ProviderError | None:

@@ -33,6 +33,16 @@ def frozen():
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_quotas():
+    """Quotas are remembered in the cache per key: one test's spent quota is not the next's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def api():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
