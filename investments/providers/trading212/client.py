@@ -47,7 +47,8 @@ API_PREFIX = "/api/v0"
 # The account summary's period (one call per 5 s): the first sync, queued right after the
 # connect check asked for it, waits that out once instead of failing.
 DEFAULT_MAX_INLINE_WAIT = 5.0
-MAX_PAGES = 1000  # a provider that never stops paging is a bad response, not a hang
+MAX_PAGES = 1000
+INFO_TTL = 24 * 3600  # seconds the path set and the older set's account info are remembered per key  # a provider that never stops paging is a bad response, not a hang
 
 PATHS_2026 = "2026"
 PATHS_LEGACY = "legacy"
@@ -212,12 +213,27 @@ class Trading212Client:
         remembers it (with the summary, so the check costs nothing extra)."""
         if self.paths is not None:
             return self.paths
+        if remembered := cache.get(f"{self._quota_prefix}:paths"):
+            self.paths = remembered
+            return self.paths
         self.paths = PATHS_2026
         try:
             self._summary = self._get_object("summary")
         except EndpointMissing:
             self.paths = PATHS_LEGACY
+        cache.set(f"{self._quota_prefix}:paths", self.paths, timeout=INFO_TTL)
         return self.paths
+
+    def _info(self) -> dict[str, Any]:
+        """The older set's account info ({id, currencyCode}: it never changes) is allowed once
+        per 30 s, so the answer is kept a day per key: the sync after the connect check (or a
+        retry) does not wait for it."""
+        key = f"{self._quota_prefix}:info"
+        info = cache.get(key)
+        if info is None:
+            info = self._get_object("info")
+            cache.set(key, info, timeout=INFO_TTL)
+        return info
 
     # --- account ----------------------------------------------------------------------------
     def account(self) -> dict[str, Any]:
@@ -228,7 +244,7 @@ class Trading212Client:
             summary = self._summary or self._get_object("summary")
             self._summary = None  # a cached answer serves one call only
             return summary
-        info = self._get_object("info")
+        info = self._info()
         cash = self._get_object("cash")
         return {**info, "id": info.get("id"), "currency": info.get("currencyCode"), "cash": cash,
                 "legacy": True}
@@ -238,7 +254,7 @@ class Trading212Client:
         self.detect_paths()
         if self.paths == PATHS_2026:
             return self.account()
-        info = self._get_object("info")
+        info = self._info()
         return {**info, "currency": info.get("currencyCode")}
 
     def positions(self) -> list[dict[str, Any]]:
