@@ -20,7 +20,13 @@ from django.utils import timezone
 from integrations_core.models import ConnectionStatus, SyncOutcome
 from integrations_core.providers.registry import registry
 from integrations_core.services.sync import connection_sync
-from investments.models import Holding, HoldingSnapshot, InvestmentAccount, InvestmentConnection, InvestmentTransaction
+from investments.models import (
+    Holding,
+    HoldingSnapshot,
+    InvestmentAccount,
+    InvestmentConnection,
+    InvestmentTransaction,
+)
 
 from .router import SandboxRouter
 
@@ -128,7 +134,9 @@ class SnapshotSourceContract:
 
     def test_a_trade_gone_inside_the_window_is_removed_outside_kept(self, synced, router, clock):
         clock.shift(timedelta(days=1))  # an incremental sync: its window is the overlap
-        since = timezone.localdate() - timedelta(days=10)
+        last = timezone.now() - timedelta(days=self.last_synced_days_ago)
+        InvestmentAccount.objects.filter(connection=synced).update(last_synced_at=last)
+        since = timezone.localdate(last) - timedelta(days=10)
         trades = InvestmentTransaction.objects.filter(type__in=("buy", "sell"))
         inside = trades.filter(booked_date__gt=since + timedelta(days=1), booked_date__lte=SANDBOX_TODAY - timedelta(
             days=self.window_end_lag)).first()
@@ -206,6 +214,7 @@ class SnapshotSourceContract:
 
     # --- hooks each provider supplies ---------------------------------------------------------
     window_end_lag = 0  # days before today the provider's answers end (a statement ends yesterday)
+    last_synced_days_ago = 0  # how far back the last sync was, so the overlap window holds a trade
 
     def configure(self, settings) -> None:
         """Point the provider's host settings at router.HOST."""
