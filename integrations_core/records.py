@@ -192,6 +192,13 @@ class PortfolioData:
     # What could not be fetched while the rest could (a ProviderError each).
     snapshot_error: Exception | None = None
     transactions_error: Exception | None = None
+    # A history the source could read only in part (a quota spent mid-paging): `transactions`
+    # is the newest stretch it finished, `window_from` the oldest day it fully covers, and
+    # `resume` an opaque, JSON-safe note of where to go on. The core stores it with the import
+    # and hands it back to the next fetch; None once the history is complete. `resume_after`:
+    # seconds until the source can go on (its quota resets).
+    resume: dict | None = None
+    resume_after: float | None = None
 
 
 @dataclass(frozen=True)

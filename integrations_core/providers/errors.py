@@ -83,6 +83,9 @@ class ScopeMissing(ProviderAuthError):
     def __init__(self, message: str = "", *, scope: str = "", **kwargs):
         super().__init__(message or (f"The key is missing the '{scope}' permission." if scope else ""), **kwargs)
         self.scope = scope
+        if scope:  # said to the person too: the key to make must have it
+            self.user_message = (f"The key is missing the '{scope}' permission. Create a key with it and "
+                                 f"connect again.")
 
 
 class CursorRestart(ProviderError):

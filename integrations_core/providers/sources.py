@@ -54,7 +54,13 @@ class SnapshotSource(Protocol):
 
     def list_accounts(self) -> list[AccountRecord]: ...
 
-    def fetch_portfolio(self, account: AccountRecord, *, since: date | None) -> PortfolioData: ...
+    def fetch_portfolio(self, account: AccountRecord, *, since: date | None,
+                        resume: dict | None = None) -> PortfolioData:
+        """The snapshot and the history from `since`. `resume` is what an earlier answer put in
+        `PortfolioData.resume`: the source goes on from there (older pages of a history it could
+        not finish) and answers with the window it re-read (None: nothing to remove). The core
+        passes `resume` only when it has one, so sources that never return one need not take it."""
+        ...
 
 
 @runtime_checkable

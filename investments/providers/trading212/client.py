@@ -8,7 +8,9 @@ Two path sets exist (provider-apis.md §4): the 2026 one (`/equity/account/summa
 the older set, and the answer is remembered on the client.
 
 Rate limits are per endpoint and per account. Every response's `x-ratelimit-remaining` and
-`x-ratelimit-reset` are kept per endpoint; before a call whose quota is spent, the client waits
+`x-ratelimit-reset` are kept per endpoint, on the client and in the cache (per host and key, until
+the reset), so the next client for the same key (the sync after the connect check, the retry
+after a pause) knows what is spent and never spends a call on a 429; before a call whose quota is spent, the client waits
 only when the reset is a moment away (TRADING212_MAX_INLINE_WAIT seconds) and otherwise raises
 RateLimited(retry_after) at once, without spending a call. The key and secret live in one
 private header value and are never logged, raised or repr'd."""
@@ -16,6 +18,7 @@ private header value and are never logged, raised or repr'd."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from django.core.cache import cache
 
 from integrations_core.providers.errors import (
     BadProviderResponse,
@@ -39,8 +43,12 @@ logger = logging.getLogger(__name__)
 
 PAGE_LIMIT = 50  # the documented maximum
 API_PREFIX = "/api/v0"
-DEFAULT_MAX_INLINE_WAIT = 2.0  # seconds; anything longer is the scheduler's job, not a sleep
-MAX_PAGES = 1000  # a provider that never stops paging is a bad response, not a hang
+# Seconds a spent quota may be waited out in-process; anything longer is the scheduler's job.
+# The account summary's period (one call per 5 s): the first sync, queued right after the
+# connect check asked for it, waits that out once instead of failing.
+DEFAULT_MAX_INLINE_WAIT = 5.0
+MAX_PAGES = 1000
+INFO_TTL = 24 * 3600  # seconds the path set and the older set's account info are remembered per key  # a provider that never stops paging is a bad response, not a hang
 
 PATHS_2026 = "2026"
 PATHS_LEGACY = "legacy"
@@ -65,6 +73,9 @@ ENDPOINTS: dict[str, dict[str, tuple[str, str]]] = {
         "transactions": ("/history/transactions", "history:transactions"),
     },
 }
+
+
+HISTORY_ENDPOINTS = ("orders", "dividends", "transactions")
 
 
 class EndpointMissing(BadProviderResponse):
@@ -103,7 +114,7 @@ class Trading212Client:
     def __init__(self, *, base_url: str, api_key: str, api_secret: str = "",
                  session: requests.Session | None = None, paths: str | None = None,
                  max_inline_wait: float = DEFAULT_MAX_INLINE_WAIT,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time):
+                 sleep: Callable[[float], None] | None = None, clock: Callable[[], float] = time.time):
         if not api_key:
             raise ProviderAuthError("No Trading 212 API key")
         self.base_url = base_url.rstrip("/")
@@ -113,10 +124,13 @@ class Trading212Client:
         self.session = session or build_session(status_forcelist=frozenset({500, 502, 503, 504}))
         self.paths = paths  # None until detect_paths() (or the caller) decides
         self.max_inline_wait = max_inline_wait
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))  # looked up when called
         self._clock = clock
         self.quotas: dict[str, Quota] = {}
         self.calls = 0
+        # Names the key without holding it: a digest, for the shared quota memory.
+        self._quota_prefix = "t212:quota:" + hashlib.sha256(
+            f"{self.base_url}|{self._authorization}".encode()).hexdigest()[:32]
         self._summary: dict[str, Any] | None = None  # the feature check's answer, used once
 
     def __repr__(self) -> str:  # never the key
@@ -131,7 +145,7 @@ class Trading212Client:
             raise ValueError(f"No {name!r} endpoint in the {paths} path set") from None
 
     def _respect_quota(self, name: str) -> None:
-        quota = self.quotas.get(name)
+        quota = self.quotas.get(name) or cache.get(f"{self._quota_prefix}:{name}")
         if quota is None or quota.remaining is None or quota.remaining > 0 or quota.reset_at is None:
             return
         wait = quota.reset_at - self._clock()
@@ -146,6 +160,9 @@ class Trading212Client:
         reset = _int_header(response, "x-ratelimit-reset")
         if remaining is not None or reset is not None:
             self.quotas[name] = Quota(remaining=remaining, reset_at=reset)
+            if reset is not None:
+                ttl = max(1, int(reset - self._clock()) + 1)
+                cache.set(f"{self._quota_prefix}:{name}", self.quotas[name], timeout=ttl)
 
     def _classify(self, name: str, scope: str) -> Callable[[requests.Response, Any], ProviderError | None]:
         def classify(response: requests.Response, _body: Any) -> ProviderError | None:
@@ -196,12 +213,27 @@ class Trading212Client:
         remembers it (with the summary, so the check costs nothing extra)."""
         if self.paths is not None:
             return self.paths
+        if remembered := cache.get(f"{self._quota_prefix}:paths"):
+            self.paths = remembered
+            return self.paths
         self.paths = PATHS_2026
         try:
             self._summary = self._get_object("summary")
         except EndpointMissing:
             self.paths = PATHS_LEGACY
+        cache.set(f"{self._quota_prefix}:paths", self.paths, timeout=INFO_TTL)
         return self.paths
+
+    def _info(self) -> dict[str, Any]:
+        """The older set's account info ({id, currencyCode}: it never changes) is allowed once
+        per 30 s, so the answer is kept a day per key: the sync after the connect check (or a
+        retry) does not wait for it."""
+        key = f"{self._quota_prefix}:info"
+        info = cache.get(key)
+        if info is None:
+            info = self._get_object("info")
+            cache.set(key, info, timeout=INFO_TTL)
+        return info
 
     # --- account ----------------------------------------------------------------------------
     def account(self) -> dict[str, Any]:
@@ -212,7 +244,7 @@ class Trading212Client:
             summary = self._summary or self._get_object("summary")
             self._summary = None  # a cached answer serves one call only
             return summary
-        info = self._get_object("info")
+        info = self._info()
         cash = self._get_object("cash")
         return {**info, "id": info.get("id"), "currency": info.get("currencyCode"), "cash": cash,
                 "legacy": True}
@@ -222,7 +254,7 @@ class Trading212Client:
         self.detect_paths()
         if self.paths == PATHS_2026:
             return self.account()
-        info = self._get_object("info")
+        info = self._info()
         return {**info, "currency": info.get("currencyCode")}
 
     def positions(self) -> list[dict[str, Any]]:
@@ -233,28 +265,45 @@ class Trading212Client:
         return self._get_list("instruments")
 
     # --- history (paged) --------------------------------------------------------------------
+    def scope_of(self, name: str) -> str:
+        return self._endpoint(name)[1]
+
+    def history_probe(self, name: str) -> None:
+        """The smallest page of one history endpoint (`limit=1`): ScopeMissing if the key lacks
+        its scope. For the credentials check; the answer is not used."""
+        self.detect_paths()
+        self._get(name, params={"limit": 1})
+
     def history(self, name: str, *, stop: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
-        """Every item of a history endpoint, newest first, following `nextPagePath` (both its
-        full-path and query-only forms). Paging ends when `stop(item)` is true for the last
-        item of a page (it is older than wanted); the page's items are all yielded."""
+        """Every item of a history endpoint, newest first (see `history_pages`)."""
+        for items, _next in self.history_pages(name, stop=stop):
+            yield from items
+
+    def history_pages(self, name: str, *, start: str | None = None,
+                      stop: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+        """A history endpoint page by page, newest first: (items, the next page's path, None
+        after the last page). Follows `nextPagePath` (both its full-path and query-only forms);
+        `start` is such a path from an earlier sync, to go on from there. Paging ends when
+        `stop(item)` is true for the last item of a page (it is older than wanted)."""
         self.detect_paths()
         path, _scope = self._endpoint(name)
-        url: str | None = None
-        params: dict[str, Any] | None = {"limit": PAGE_LIMIT}
-        seen: set[str] = set()
+        url: str | None = self._next_url(path, start) if start else None
+        params: dict[str, Any] | None = None if start else {"limit": PAGE_LIMIT}
+        seen: set[str] = {start} if start else set()
         for _page in range(MAX_PAGES):
             body = self._get(name, url=url, params=params)
             items = body.get("items") if isinstance(body, dict) else None
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
                 raise BadProviderResponse(f"Trading 212 {name} page has no items list")
-            yield from items
             next_path = body.get("nextPagePath")
             if not next_path or not items or (stop is not None and stop(items[-1])):
+                yield items, None
                 return
             if not isinstance(next_path, str) or next_path in seen:
                 raise BadProviderResponse(f"Trading 212 {name} sent an unusable nextPagePath")
             seen.add(next_path)
-            url, params = self._next_url(path, next_path), None
+            url, params = self._next_url(path, next_path), None  # checked before anyone keeps it
+            yield items, next_path
         raise BadProviderResponse(f"Trading 212 {name} never stopped paging")
 
     def _next_url(self, path: str, next_path: str) -> str:

@@ -19,10 +19,10 @@ from integrations_core.providers.base import (
     Family,
     Provider,
 )
-from integrations_core.providers.errors import BadProviderResponse, ProviderAuthError
+from integrations_core.providers.errors import BadProviderResponse, ProviderAuthError, RateLimited
 
 from . import mapper
-from .client import DEFAULT_MAX_INLINE_WAIT, Trading212Client
+from .client import DEFAULT_MAX_INLINE_WAIT, HISTORY_ENDPOINTS, Trading212Client
 from .source import Trading212Source
 
 DEMO_URL = "https://demo.trading212.com/api/v0"
@@ -69,15 +69,27 @@ class Trading212Provider(Provider):
         )
 
     def credentials_check(self, credentials: dict[str, str]) -> CredentialCheck:
-        """One cheap call (the 2026 summary, or account info on the older path set): a bad
-        key raises ProviderAuthError, a key without `account` ScopeMissing."""
+        """The 2026 summary (or account info on the older path set): a bad key raises
+        ProviderAuthError, a key without `account` ScopeMissing. Then one smallest page of each
+        history endpoint (`limit=1`, one of its six calls a minute), so a key without a history
+        scope is refused now, naming the scope, not at the first sync. `portfolio` and
+        `metadata` are not checked here: their limits (one call a second, one per 50 seconds)
+        would make the first sync, queued right after, wait or fail; a key without them fails
+        that sync with the scope named. A quota spent by another app does not refuse a key."""
         client = self.client(credentials)
         account = client.account_id()
         external_id = str(account.get("id") or "")
         if not external_id:
             raise BadProviderResponse("Trading 212 did not say which account the key is for")
+        scopes = {"account"}
+        for name in HISTORY_ENDPOINTS:
+            try:
+                client.history_probe(name)
+            except RateLimited:
+                continue
+            scopes.add(client.scope_of(name))
         return CredentialCheck(external_id=external_id, institution_name=mapper.INSTITUTION_NAME,
-                               scopes=frozenset({"account"}))
+                               scopes=frozenset(scopes))
 
     def bind(self, connection) -> Trading212Source:
         credentials = connection.credentials or {}

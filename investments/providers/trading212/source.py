@@ -4,12 +4,12 @@ answers for one account), its cash and positions now, and its history since a da
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
-from integrations_core.providers.errors import ProviderError
+from integrations_core.providers.errors import ProviderError, RateLimited
 from integrations_core.records import (
     AccountRecord,
     HoldingSnapshotRecord,
@@ -61,7 +61,13 @@ class Trading212Source:
     def list_accounts(self) -> list[AccountRecord]:
         return [mapper.account_record(self._account_payload())]
 
-    def fetch_portfolio(self, account: AccountRecord, *, since: date | None) -> PortfolioData:
+    def fetch_portfolio(self, account: AccountRecord, *, since: date | None,
+                        resume: dict | None = None) -> PortfolioData:
+        """The snapshot now, and the history from `since`. History quotas are six pages a
+        minute per endpoint: when one runs out mid-paging (and its reset is not a moment away),
+        the answer is the newest stretch read so far, its window starting at the oldest day it
+        fully covers, and a `resume` note; given that note back, the next call reads on from
+        where each unfinished endpoint stopped (and re-reads nothing newer: window None)."""
         now = timezone.now()
         payload = self._account_payload()
         self._account = None  # the next sync on this source asks again: cash moves
@@ -73,16 +79,18 @@ class Trading212Source:
                     for p in positions]
         snapshot = HoldingSnapshotRecord(as_of=now, holdings=holdings, cash=cash)
 
-        transactions: list[InvestmentTransactionRecord] = []
-        error: ProviderError | None = None
         embedded: dict[str, dict[str, Any]] = {}
+        if resume:
+            since = date.fromisoformat(resume["since"]) if resume.get("since") else None
+        read = _Read(since=since, today=timezone.localdate(now), resumed=bool(resume))
+        error: ProviderError | None = None
         try:
-            transactions = self._history(since, currency, instruments, embedded)
+            self._history(read, (resume or {}).get("next"), currency, instruments, embedded)
         except ProviderError as exc:
-            # The snapshot still stands (a key without a history scope, a spent history
-            # quota): the core shows the error on the account and keeps the stored history.
-            error, transactions = exc, []
-        tickers = {h.security_external_id for h in holdings} | {t.security_external_id for t in transactions}
+            # The snapshot still stands (a key without a history scope, a page that failed):
+            # the core shows the error on the account and keeps the stored history.
+            error, read.records = exc, []
+        tickers = {h.security_external_id for h in holdings} | {t.security_external_id for t in read.records}
         for position in positions:
             if isinstance(position.get("instrument"), dict):
                 embedded.setdefault(position["instrument"].get("ticker", ""), position["instrument"])
@@ -90,30 +98,86 @@ class Trading212Source:
             mapper.security_record(ticker, instruments.get(ticker), embedded.get(ticker))
             for ticker in sorted(t for t in tickers if t)
         ]
+        if error is not None:
+            return PortfolioData(account=account, securities=securities, snapshot=snapshot, transactions_error=error)
+        window_from, window_to = read.window()
         return PortfolioData(
-            account=account, securities=securities, snapshot=snapshot, transactions=transactions,
-            window_from=since if error is None else None, window_to=timezone.localdate(now) if error is None else None,
-            transactions_error=error,
+            account=account, securities=securities, snapshot=snapshot, transactions=read.records,
+            window_from=window_from, window_to=window_to, resume=read.resume(), resume_after=read.wait,
         )
 
-    def _history(self, since: date | None, currency: str, instruments: dict[str, dict[str, Any]],
-                 embedded: dict[str, dict[str, Any]]) -> list[InvestmentTransactionRecord]:
-        records: list[InvestmentTransactionRecord] = []
+    def _history(self, read: _Read, starts: dict[str, str] | None, currency: str,
+                 instruments: dict[str, dict[str, Any]], embedded: dict[str, dict[str, Any]]) -> None:
+        """Read each history endpoint into `read`. `starts`: a resume note's endpoints (the
+        path to go on from, "" for the newest page); the others were finished before."""
+        def order(item):
+            entry = item.get("order")
+            if isinstance(entry, dict) and isinstance(entry.get("instrument"), dict):
+                embedded.setdefault(_ticker(entry), entry["instrument"])
+            return mapper.order_record(item, account_ccy=currency, instruments=instruments)
 
-        def keep(record: InvestmentTransactionRecord | None) -> None:
-            if record is not None and (since is None or record.booked_date >= since):
-                records.append(record)
+        mappers = {
+            "orders": (order, mapper.order_time),
+            "dividends": (lambda i: mapper.dividend_record(i, account_ccy=currency, instruments=instruments),
+                          mapper.dividend_time),
+            "transactions": (lambda i: mapper.transaction_record(i, account_ccy=currency), mapper.transaction_time),
+        }
+        for name, (to_record, when_of) in mappers.items():
+            if starts is not None and name not in starts:
+                continue
+            start: str | None = (starts or {}).get(name) or None
+            position, oldest = start, None
+            pages = self.client.history_pages(name, start=start, stop=_older_than(read.since, when_of))
+            try:
+                for items, after in pages:
+                    position = after
+                    for item in items:
+                        read.keep(to_record(item))
+                        when = when_of(item)
+                        if when is not None and (oldest is None or when.date() < oldest):
+                            oldest = when.date()
+            except RateLimited as exc:
+                read.pause(name, position or "", oldest, exc.retry_after)
 
-        for item in self.client.history("orders", stop=_older_than(since, mapper.order_time)):
-            order = item.get("order")
-            if isinstance(order, dict) and isinstance(order.get("instrument"), dict):
-                embedded.setdefault(_ticker(order), order["instrument"])
-            keep(mapper.order_record(item, account_ccy=currency, instruments=instruments))
-        for item in self.client.history("dividends", stop=_older_than(since, mapper.dividend_time)):
-            keep(mapper.dividend_record(item, account_ccy=currency, instruments=instruments))
-        for item in self.client.history("transactions", stop=_older_than(since, mapper.transaction_time)):
-            keep(mapper.transaction_record(item, account_ccy=currency))
-        return records
+
+class _Read:
+    """What one fetch read of the history, and what it covers."""
+
+    def __init__(self, *, since: date | None, today: date, resumed: bool):
+        self.since, self.today, self.resumed = since, today, resumed
+        self.records: list[InvestmentTransactionRecord] = []
+        self.pending: dict[str, str] = {}  # endpoint -> the path to go on from ("" = the newest page)
+        self.covered_from: list[date | None] = []  # per unfinished endpoint; None: nothing read
+        self.wait: float | None = None
+
+    def keep(self, record: InvestmentTransactionRecord | None) -> None:
+        if record is not None and (self.since is None or record.booked_date >= self.since):
+            self.records.append(record)
+
+    def pause(self, name: str, next_path: str, oldest: date | None, retry_after: float | None) -> None:
+        self.pending[name] = next_path
+        # The oldest day read may go on on the next page: only the days after it are whole.
+        self.covered_from.append(None if oldest is None or not next_path else oldest + timedelta(days=1))
+        # Every paused endpoint must have reset before the next pass, or it would spend a call on a 429.
+        self.wait = max(self.wait or 0.0, retry_after or 0.0) or None
+
+    def window(self) -> tuple[date | None, date | None]:
+        """The days this answer fully covers for every kind of transaction, newest first. A
+        resumed pass read only older pages of some endpoints: it covers no common window."""
+        if self.resumed:
+            return None, None
+        if None in self.covered_from and self.pending:
+            return None, None  # an endpoint read nothing at all this time
+        starts = [d for d in self.covered_from if d is not None]
+        if not starts:
+            return self.since, self.today
+        start = max([*starts, *([self.since] if self.since else [])])
+        return start, max(self.today, start)
+
+    def resume(self) -> dict | None:
+        if not self.pending:
+            return None
+        return {"since": self.since.isoformat() if self.since else None, "next": dict(self.pending)}
 
 
 def _ticker(order: dict[str, Any]) -> str:

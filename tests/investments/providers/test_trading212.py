@@ -33,6 +33,16 @@ def frozen():
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_quotas():
+    """Quotas are remembered in the cache per key: one test's spent quota is not the next's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def api():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
@@ -85,11 +95,42 @@ def test_the_key_never_shows_in_repr_or_errors(api):
     assert "KEY123" not in repr(c) and "SECRET9" not in str(exc.value) and "SECRET9" not in repr(exc.value)
 
 
-def test_credentials_check_names_the_account(api, settings):
+HISTORY_SCOPES = {"orders": "history:orders", "dividends": "history:dividends", "transactions": "history:transactions"}
+EMPTY_PAGE = body({"items": [], "nextPagePath": None})
+
+
+def check_key(settings):
     settings.TRADING212_DEMO_URL = BASE
+    return Trading212Provider().credentials_check({"environment": "demo", "api_key": "KEY123", "api_secret": "S"})
+
+
+def test_credentials_check_names_the_account_and_probes_each_history_scope_with_one_small_page(api, settings):
     api.get(f"{BASE}/equity/account/summary", body=body(SUMMARY))
-    check = Trading212Provider().credentials_check({"environment": "demo", "api_key": "KEY123", "api_secret": "S"})
-    assert check.external_id == "4242" and check.institution_name == "Trading 212" and "account" in check.scopes
+    for endpoint in HISTORY_SCOPES:
+        api.get(f"{BASE}/equity/history/{endpoint}", body=EMPTY_PAGE)
+    check = check_key(settings)
+    assert check.external_id == "4242" and check.institution_name == "Trading 212"
+    assert check.scopes == {"account", *HISTORY_SCOPES.values()}
+    probes = [call.request for call in api.calls if "/history/" in call.request.url]
+    assert len(probes) == 3 and all(request.params == {"limit": "1"} for request in probes)
+
+
+def test_credentials_check_refuses_a_key_without_a_history_scope_and_names_it(api, settings):
+    api.get(f"{BASE}/equity/account/summary", body=body(SUMMARY))
+    api.get(f"{BASE}/equity/history/orders", body=EMPTY_PAGE)
+    api.get(f"{BASE}/equity/history/dividends", status=403, body="{}")
+    with pytest.raises(ScopeMissing) as exc:
+        check_key(settings)
+    assert exc.value.scope == "history:dividends" and "history:dividends" in exc.value.user_message
+
+
+def test_credentials_check_is_not_refused_because_a_history_quota_is_spent(api, settings):
+    api.get(f"{BASE}/equity/account/summary", body=body(SUMMARY))
+    api.get(f"{BASE}/equity/history/orders", status=429, headers={"x-ratelimit-reset": str(RESET)})
+    for endpoint in ("dividends", "transactions"):
+        api.get(f"{BASE}/equity/history/{endpoint}", body=EMPTY_PAGE)
+    check = check_key(settings)
+    assert "history:orders" not in check.scopes and "history:dividends" in check.scopes
 
 
 # --- errors ---------------------------------------------------------------------------------
