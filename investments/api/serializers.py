@@ -53,7 +53,7 @@ class PlatformSerializer(serializers.Serializer):
         "The inputs an API-key connection asks for: name, label, secret, help_text, choices, required."))
 
 
-class ConnectionSerializer(serializers.ModelSerializer):
+class InvestmentConnectionSerializer(serializers.ModelSerializer):
     user_state = serializers.CharField(read_only=True)
     can_sync = serializers.SerializerMethodField(help_text="The platform fetches: POST sync/ can queue a sync.")
 
@@ -67,7 +67,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
         return investment_connection_fetches(obj) and obj.is_syncable
 
 
-class SyncRunSerializer(serializers.Serializer):
+class InvestmentSyncRunSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     trigger = serializers.CharField()
     started_at = serializers.DateTimeField()
@@ -80,12 +80,12 @@ class SyncRunSerializer(serializers.Serializer):
     error = serializers.CharField()
 
 
-class SyncRequestedSerializer(serializers.Serializer):
+class InvestmentSyncRequestedSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="queued, or the run's outcome if it already ran")
-    sync_run = SyncRunSerializer()
+    sync_run = InvestmentSyncRunSerializer()
 
 
-class AccountSerializer(serializers.Serializer):
+class InvestmentAccountSerializer(serializers.Serializer):
     """An investment account with its figures (selectors.AccountSummary)."""
 
     id = serializers.UUIDField(source="account.pk")
@@ -129,7 +129,7 @@ class SecurityBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HoldingSerializer(serializers.Serializer):
+class InvestmentHoldingSerializer(serializers.Serializer):
     """One current holding (selectors.HoldingRow)."""
 
     id = serializers.UUIDField(source="holding.pk")
@@ -188,7 +188,7 @@ class ValuationSetSerializer(serializers.Serializer):
     value = serializers.DecimalField(**MONEY_INPUT)
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class InvestmentTransactionSerializer(serializers.ModelSerializer):
     account = serializers.UUIDField(source="account_id", read_only=True)
     account_name = serializers.CharField(source="account.name", read_only=True)
     security = SecurityBriefSerializer(allow_null=True, read_only=True)

@@ -34,15 +34,15 @@ from ..services.manual import ManualOnly, manual_account_create, manual_holding_
 from .filters import InvestmentTransactionCursorPagination, InvestmentTransactionFilter
 from .serializers import (
     AccountCreateSerializer,
-    AccountSerializer,
-    ConnectionSerializer,
     DifferenceSerializer,
-    HoldingSerializer,
     HoldingSetSerializer,
+    InvestmentAccountSerializer,
+    InvestmentConnectionSerializer,
+    InvestmentHoldingSerializer,
+    InvestmentSyncRequestedSerializer,
+    InvestmentTransactionSerializer,
     PlatformSerializer,
     SecuritySerializer,
-    SyncRequestedSerializer,
-    TransactionSerializer,
     ValuationSerializer,
     ValuationSetSerializer,
 )
@@ -76,7 +76,7 @@ class PlatformListView(APIView):
 
 class InvestmentConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                                   viewsets.GenericViewSet):
-    serializer_class = ConnectionSerializer
+    serializer_class = InvestmentConnectionSerializer
     ordering = ("-created_at",)
     filterset_fields = ["provider", "status"]
 
@@ -93,7 +93,7 @@ class InvestmentConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         investment_connection_revoke(self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses={202: SyncRequestedSerializer, 409: ErrorSerializer,
+    @extend_schema(request=None, responses={202: InvestmentSyncRequestedSerializer, 409: ErrorSerializer,
                                             503: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
@@ -109,7 +109,7 @@ class InvestmentConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
             return _error("queue_unavailable", "We could not start the sync right now. Try again shortly.",
                           status.HTTP_503_SERVICE_UNAVAILABLE, {"Retry-After": "30"})
         run = sync_run_observed(run, connection)
-        return Response(SyncRequestedSerializer({"status": run.outcome, "sync_run": run}).data,
+        return Response(InvestmentSyncRequestedSerializer({"status": run.outcome, "sync_run": run}).data,
                         status=status.HTTP_202_ACCEPTED)
 
 
@@ -117,7 +117,7 @@ class InvestmentAccountViewSet(viewsets.GenericViewSet):
     """The person's investment accounts with cash, value, book cost and gain; POST creates a
     manual account. A person has a handful of accounts: the list is not paged."""
 
-    serializer_class = AccountSerializer
+    serializer_class = InvestmentAccountSerializer
     pagination_class = None
     filter_backends: list = []
 
@@ -133,21 +133,21 @@ class InvestmentAccountViewSet(viewsets.GenericViewSet):
         return next(s for s in selectors.account_summaries(self.request.user) if s.account.pk == account_id)
 
     def list(self, request):
-        return Response(AccountSerializer(selectors.account_summaries(request.user), many=True).data)
+        return Response(InvestmentAccountSerializer(selectors.account_summaries(request.user), many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(AccountSerializer(self._summary(self._account().pk)).data)
+        return Response(InvestmentAccountSerializer(self._summary(self._account().pk)).data)
 
-    @extend_schema(request=AccountCreateSerializer, responses={201: AccountSerializer, 400: ErrorSerializer})
+    @extend_schema(request=AccountCreateSerializer, responses={201: InvestmentAccountSerializer, 400: ErrorSerializer})
     def create(self, request):
         body = AccountCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         account = manual_account_create(request.user, **body.validated_data)
-        return Response(AccountSerializer(self._summary(account.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(InvestmentAccountSerializer(self._summary(account.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["get"], responses=HoldingSerializer(many=True))
+    @extend_schema(methods=["get"], responses=InvestmentHoldingSerializer(many=True))
     @extend_schema(methods=["post"], request=HoldingSetSerializer,
-                   responses={200: HoldingSerializer(many=True), 400: ErrorSerializer, 409: ErrorSerializer})
+                   responses={200: InvestmentHoldingSerializer(many=True), 400: ErrorSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["get", "post"])
     def holdings(self, request, pk=None):
         """The account's current holdings; POST sets one holding of a manual account (0 removes it)
@@ -163,7 +163,7 @@ class InvestmentAccountViewSet(viewsets.GenericViewSet):
             except ValueError as exc:
                 raise ValidationError({"isin": [str(exc)]}) from exc
             account = self._account()
-        return Response(HoldingSerializer(selectors.account_holdings(account), many=True).data)
+        return Response(InvestmentHoldingSerializer(selectors.account_holdings(account), many=True).data)
 
     @extend_schema(responses=DifferenceSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -193,9 +193,9 @@ class InvestmentAccountViewSet(viewsets.GenericViewSet):
 class HoldingListView(APIView):
     """Every current holding across the person's accounts."""
 
-    @extend_schema(responses=HoldingSerializer(many=True))
+    @extend_schema(responses=InvestmentHoldingSerializer(many=True))
     def get(self, request):
-        return Response(HoldingSerializer(selectors.holding_rows_for(request.user), many=True).data)
+        return Response(InvestmentHoldingSerializer(selectors.holding_rows_for(request.user), many=True).data)
 
 
 class SecurityViewSet(viewsets.ReadOnlyModelViewSet):
@@ -215,7 +215,7 @@ class InvestmentTransactionViewSet(viewsets.ReadOnlyModelViewSet):
     """Trades and cash movements across the person's investment accounts. ?format=csv exports
     every row that matches the filters, not only one page."""
 
-    serializer_class = TransactionSerializer
+    serializer_class = InvestmentTransactionSerializer
     filterset_class = InvestmentTransactionFilter
     filter_backends = [DjangoFilterBackend, TieBreakOrderingFilter]
     ordering_fields = ["booked_date", "amount"]
