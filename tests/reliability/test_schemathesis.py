@@ -157,7 +157,7 @@ def test_operation_conforms_to_the_schema(label, api_schema, person):
     if real:
         strategies.append(operation.as_strategy(path_parameters=real))
     if label in KNOWN_GOOD_BODIES:
-        strategies.append(st.just(operation.make_case(body=KNOWN_GOOD_BODIES[label], media_type="application/json")))
+        strategies.append(st.just(operation.Case(body=KNOWN_GOOD_BODIES[label], media_type="application/json")))
 
     @given(case=st.one_of(strategies))
     @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
