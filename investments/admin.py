@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.utils.html import format_html, format_html_join
 
 from integrations_core.admin import ConnectionAdminBase, ReadOnlyAdmin
 from integrations_core.models import SyncRun
+from integrations_core.providers.base import Capability
+from integrations_core.providers.registry import registry
 
 from .models import (
     AccountValuation,
@@ -23,6 +26,7 @@ from .models import (
     SecurityAlias,
     SecurityPrice,
 )
+from .selectors import account_reconciliation
 
 
 class SyncRunInline(GenericTabularInline):
@@ -52,7 +56,15 @@ class InvestmentAccountInline(admin.TabularInline):
 
 @admin.register(InvestmentConnection)
 class InvestmentConnectionAdmin(ConnectionAdminBase):
+    """The core's "sync now" and "revoke" actions; sync now skips connections whose platform
+    has nothing to fetch (statement uploads, the person's manual accounts)."""
+
     inlines = [InvestmentAccountInline, SyncRunInline]
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request, queryset):
+        fetching = registry.slugs_with(Capability.SCHEDULED_SYNC)
+        return super().sync_now(request, queryset.filter(provider__in=fetching))
 
 
 @admin.register(InvestmentAccount)
@@ -62,6 +74,14 @@ class InvestmentAccountAdmin(ReadOnlyAdmin):
     list_filter = ("wrapper", "is_manual", "is_active", "connection__provider")
     search_fields = ("name", "external_id", "connection__user__email", "connection__institution_name")
     list_select_related = ("connection", "connection__user")
+    readonly_fields = ("reconciliation",)
+
+    @admin.display(description="Reconciliation with the transaction history")
+    def reconciliation(self, obj) -> str:
+        differences = account_reconciliation(obj) if obj is not None and obj.pk else []
+        if not differences:
+            return "No differences (or nothing to compare: manual, statement or no snapshot yet)."
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((d.message,) for d in differences)))
 
 
 class HoldingInline(admin.TabularInline):

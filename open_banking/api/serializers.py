@@ -50,7 +50,7 @@ class BankConnectionSerializer(serializers.ModelSerializer):
     user_state = serializers.SerializerMethodField(
         help_text="ok | pending | reauth_required | rate_limited | provider_down | error | revoked | expired")
     reconnect_url = serializers.SerializerMethodField(help_text="POST here to reconnect, when reauth is needed.")
-    reconfirm_by = serializers.DateTimeField(source="consent_expires_at", read_only=True,
+    reconfirm_by = serializers.DateTimeField(source="consent_expires_at", read_only=True, allow_null=True,
                                              help_text="When the consent ends unless the person reconfirms.")
     reconfirmation_due = serializers.SerializerMethodField()
     retry_after = serializers.SerializerMethodField(help_text="While rate limited: when we will try again.")

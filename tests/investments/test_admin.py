@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
 from integrations_core.services.imports.portfolio import portfolio_import
 
-from .conftest import DAY, VUSA, holding, portfolio, snapshot, trade
+from .conftest import AAPL, DAY, VUSA, holding, portfolio, snapshot, trade
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +33,15 @@ def test_admin_pages_render_without_secrets(admin_client, account):
     snapshot_page = admin_client.get(reverse("admin:investments_holdingsnapshot_change",
                                              args=[account.snapshots.get().pk]))
     assert b"Vanguard S&amp;P 500" in snapshot_page.content
+
+
+def test_account_page_shows_reconciliation_and_sync_now_skips_what_cannot_fetch(admin_client, account):
+    portfolio_import(account, portfolio(snap=snapshot(holding(VUSA, "10", value="650.00")), transactions=[
+        trade("buy", date(2026, 1, 4), "-300.00", security=AAPL, quantity="2", external_id="b2")]))
+    page = admin_client.get(reverse("admin:investments_investmentaccount_change", args=[account.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "platform reports no position" in text and "history holds none" in text
+    response = admin_client.post(reverse("admin:investments_investmentconnection_changelist"),
+                                 {"action": "sync_now", "_selected_action": [account.connection_id]}, follow=True)
+    assert "Queued 0 sync(s)." in response.content.decode()

@@ -48,13 +48,23 @@ OBJECT_ROUTES: dict[str, dict] = {
     "/api/v1/statement-imports/{id}/": {"object": "statement_import"},
     "/api/v1/statement-imports/{id}/confirm/": {"object": "statement_import", "post": {}},
     "/api/v1/transactions/{id}/": {"object": "transaction", "patch": {"category": "FOOD_AND_DRINK"}},
+    "/api/v1/investments/accounts/{id}/": {"object": "inv_account"},
+    "/api/v1/investments/accounts/{id}/holdings/": {"object": "inv_account", "post": {"ticker": "X", "quantity": "1"}},
+    "/api/v1/investments/accounts/{id}/reconciliation/": {"object": "inv_account"},
+    "/api/v1/investments/accounts/{id}/valuations/": {"object": "inv_account",
+                                                      "post": {"date": "2026-01-31", "value": "1.00"}},
+    "/api/v1/investments/connections/{id}/": {"object": "inv_connection"},
+    "/api/v1/investments/connections/{id}/sync/": {"object": "inv_connection", "post": {}},
+    "/api/v1/investments/securities/{id}/": {"object": "security"},
+    "/api/v1/investments/transactions/{id}/": {"object": "inv_transaction"},
 }
 # Routes with a parameter that is not another person's data: the shared category taxonomy.
 SHARED_ROUTES = {"/api/v1/categories/{code}/": "FOOD_AND_DRINK"}
 # POSTs without an id act on the caller's own data only; each is checked in test_own_only_posts.
 OWN_ONLY_POSTS = {"/api/v1/budgets/", "/api/v1/budgets/alerts/read/", "/api/v1/open-banking/connections/",
                   "/api/v1/connections/", "/api/v1/statement-imports/",
-                  "/api/v1/recurring/refresh/", "/api/v1/rules/", "/api/v1/rules/preview/"}
+                  "/api/v1/recurring/refresh/", "/api/v1/rules/", "/api/v1/rules/preview/",
+                  "/api/v1/investments/accounts/"}
 # Extra query strings so lists reach back far enough to include A's data if it leaked.
 LIST_QUERIES = {"/api/v1/spending/summary/": {"from": (timezone.localdate() - timedelta(days=1000)).isoformat(),
                                                "group_by": "merchant"}}
@@ -95,10 +105,29 @@ def alice(user, bank_data):
     statement_import = StatementImport.objects.create(
         user=user, provider="truelayer", filename=f"{MARKER}.csv", sha256="0" * 64, size=10,
         expires_at=timezone.now() + timedelta(days=1), records={"marker": MARKER})
-    objects = {"statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
+    objects = {**_alice_investments(user), "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
                "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
                "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
     return objects
+
+
+def _alice_investments(user) -> dict:
+    """A manual account (so a write without the ownership check would succeed), one holding of a
+    security only A holds, a valuation and a dividend."""
+    from investments.models import AccountValuation, Holding, InvestmentTransaction
+    from investments.services.manual import manual_account_create, manual_holding_set
+
+    account = manual_account_create(user, f"{MARKER} ISA", "isa", "GBP", cash=Decimal("5.00"))
+    manual_holding_set(account, isin="GB00ALICE001", name=f"{MARKER} FUND", quantity=Decimal("3"),
+                       price=Decimal("2.00"))
+    AccountValuation.objects.create(account=account, date=timezone.localdate() - timedelta(days=1), value=Decimal("11.00"),
+                                    currency="GBP", source="manual")
+    dividend = InvestmentTransaction.objects.create(
+        account=account, external_id="alice-div", fingerprint="alice-div", type="dividend",
+        booked_date=timezone.localdate(), amount=Decimal("0.42"), currency="GBP", description=f"{MARKER} DIVIDEND",
+        security=Holding.objects.get(snapshot__account=account).security)
+    return {"inv_connection": account.connection, "inv_account": account, "inv_transaction": dividend,
+            "security": dividend.security}
 
 
 def _content_type_id(obj) -> int:
@@ -114,12 +143,27 @@ def alice_state(user) -> list:
                          (BankTransaction, "account__connection__user"), (BalanceSnapshot, "account__connection__user"),
                          (Budget, "user"), (BudgetAlert, "user"), (CategoryRule, "user"),
                          (RecurringPayment, "user"), (SyncRun, "user"), (OAuthState, "user"),
-                         (StatementImport, "user")):
+                         (StatementImport, "user"), *_investment_tables()):
         for obj in model.objects.filter(**{owner: user}).order_by("pk"):
             rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),
                          getattr(obj, "updated_at", None)))
     rows.append(("audit", AuditEvent.objects.filter(user=user).count()))
     return rows
+
+
+def _investment_tables():
+    from investments.models import (
+        AccountValuation,
+        Holding,
+        HoldingSnapshot,
+        InvestmentAccount,
+        InvestmentConnection,
+        InvestmentTransaction,
+    )
+
+    return ((InvestmentConnection, "user"), (InvestmentAccount, "connection__user"),
+            (HoldingSnapshot, "account__connection__user"), (Holding, "snapshot__account__connection__user"),
+            (AccountValuation, "account__connection__user"), (InvestmentTransaction, "account__connection__user"))
 
 
 def markers(alice) -> list[str]:

@@ -22,6 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from config.wsgi import application
 from integrations_core.models import StatementImport
@@ -85,6 +86,12 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
             user=user, provider="truelayer", filename="history.csv", sha256="0" * 64, size=10,
             expires_at=timezone.now() + timedelta(days=1)),
     }
+    objects.update(_investments(user))
+    # Throttling has its own tests (test_throttling.py); here a limit of 10 connects an hour
+    # would answer 429 to half the examples and hide whether the happy path works.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
+                        {**SimpleRateThrottle.THROTTLE_RATES, "connection_create": "10000/hour",
+                         "sync_request": "10000/hour", "statement_import": "10000/hour"})
     # Fuzzed syncs are queued, never run; a fuzzed disconnect reaches only the mocked provider.
     monkeypatch.setattr("integrations_core.tasks.sync_connection.apply_async", lambda *a, **k: None)
     rsps.delete(f"{TL_AUTH}/api/delete", json={})
@@ -94,11 +101,40 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
     return {"token": response.json()["meta"]["session_token"], **objects}
 
 
+def _investments(user) -> dict:
+    """A manual investment account with a holding, a valuation and a dividend: the investment
+    routes' happy paths (a manual account accepts holdings and values)."""
+    from investments.models import Holding, InvestmentTransaction
+    from investments.services.manual import manual_account_create, manual_holding_set
+
+    account = manual_account_create(user, "Share plan", "gia", "GBP", cash=Decimal("5.00"))
+    manual_holding_set(account, isin="GB00B03MLX29", name="Fund", quantity=Decimal("3"), price=Decimal("2.00"))
+    security = Holding.objects.get(snapshot__account=account).security
+    dividend = InvestmentTransaction.objects.create(
+        account=account, external_id="div", fingerprint="div", type="dividend", booked_date=timezone.localdate(),
+        amount=Decimal("0.42"), currency="GBP", description="Dividend", security=security)
+    return {"inv_account": account, "inv_connection": account.connection, "inv_transaction": dividend,
+            "security": security}
+
+
 # Which of the person's objects a path's parameter names, by path prefix.
 REAL_IDS = [("/api/v1/budgets/", "budget"), ("/api/v1/rules/", "rule"), ("/api/v1/recurring/", "recurring"),
             ("/api/v1/transactions/", "transaction"), ("/api/v1/open-banking/transactions/", "transaction"),
             ("/api/v1/open-banking/accounts/", "account"), ("/api/v1/open-banking/connections/", "connection"),
-            ("/api/v1/connections/", "connection"), ("/api/v1/statement-imports/", "statement_import")]
+            ("/api/v1/connections/", "connection"), ("/api/v1/statement-imports/", "statement_import"),
+            ("/api/v1/investments/accounts/", "inv_account"), ("/api/v1/investments/connections/", "inv_connection"),
+            ("/api/v1/investments/transactions/", "inv_transaction"), ("/api/v1/investments/securities/", "security")]
+# Bodies a random string never hits (a registered provider's slug): one known-good case each,
+# besides the fuzzed ones, so the happy path is reached and checked against the schema too.
+KNOWN_GOOD_BODIES = {"POST /api/v1/connections/": {"provider": "truelayer"},
+                     "POST /api/v1/open-banking/connections/": {"provider": "truelayer"}}
+# Operations that cannot answer 2xx for this person whatever the input, and why; the happy-path
+# threshold below counts the others only.
+CANNOT_SUCCEED = {
+    "POST /api/v1/statement-imports/": "needs a file a registered statement parser reads; the default "
+                                       "providers parse none (tests/integrations_core/test_statement_imports.py)",
+    "POST /api/v1/statement-imports/{id}/confirm/": "needs a preview of such a file, for the same reason",
+}
 
 
 def real_path_parameters(path: str, person: dict) -> dict | None:
@@ -120,6 +156,8 @@ def test_operation_conforms_to_the_schema(label, api_schema, person):
     real = real_path_parameters(operation.path, person)
     if real:
         strategies.append(operation.as_strategy(path_parameters=real))
+    if label in KNOWN_GOOD_BODIES:
+        strategies.append(st.just(operation.Case(body=KNOWN_GOOD_BODIES[label], media_type="application/json")))
 
     @given(case=st.one_of(strategies))
     @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -136,5 +174,6 @@ def test_fuzzing_reached_the_happy_paths():
     so the fuzzing was not only bouncing off validation and 404s."""
     if len(STATUSES) < len(operation_labels()):
         pytest.skip("run together with the fuzzing tests")
-    succeeded = {label for label, codes in STATUSES.items() if any(200 <= c < 300 for c in codes)}
-    assert len(succeeded) >= 0.8 * len(STATUSES), {k: dict(v) for k, v in STATUSES.items() if k not in succeeded}
+    can_succeed = {label: codes for label, codes in STATUSES.items() if label not in CANNOT_SUCCEED}
+    succeeded = {label for label, codes in can_succeed.items() if any(200 <= c < 300 for c in codes)}
+    assert len(succeeded) >= 0.8 * len(can_succeed), {k: dict(v) for k, v in can_succeed.items() if k not in succeeded}
