@@ -20,6 +20,7 @@ install: $(STAMP)
 	$(BIN)/python scripts/write_env.py
 
 run: $(STAMP) .env
+	$(BIN)/python scripts/write_env.py
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_schedules
 	$(BIN)/python manage.py seed_demo

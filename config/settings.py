@@ -262,6 +262,16 @@ INTEGRATION_PROVIDERS = env.list(
     default=[
         "open_banking.providers.truelayer.provider.TrueLayerProvider",
         "open_banking.providers.gocardless.provider.GoCardlessProvider",
+        "investments.providers.trading212.provider.Trading212Provider",
+        "investments.providers.ibkr_flex.provider.IbkrFlexProvider",
+        # Platforms without an API: a person uploads the statement file (never in the daily sync).
+        "investments.providers.trading212_csv.provider.Trading212CsvProvider",
+        "investments.providers.vanguard_uk.provider.VanguardUkProvider",
+        "investments.providers.hargreaves_lansdown.provider.HargreavesLansdownProvider",
+        "investments.providers.ajbell.provider.AjBellProvider",
+        "investments.providers.freetrade.provider.FreetradeProvider",
+        "investments.providers.investengine.provider.InvestEngineProvider",
+        "investments.providers.activities.provider.ActivitiesProvider",
     ],
 )
 # How a person connects, per provider auth type (integrations_core/connect/): a new way of
@@ -318,6 +328,11 @@ SANDBOX_CLIENT_ID = env.str("SANDBOX_CLIENT_ID", default="sandbox-client")
 SANDBOX_CLIENT_SECRET = env.str("SANDBOX_CLIENT_SECRET", default="sandbox-secret")
 SANDBOX_SLOW_MS = env.int("SANDBOX_SLOW_MS", default=3000)  # the error.slow login's added latency
 SANDBOX_RETRY_AFTER_SECONDS = env.int("SANDBOX_RETRY_AFTER_SECONDS", default=60)
+# What the mock Trading 212 and IBKR accept (sandbox/credentials.py): public defaults, since
+# the sandbox holds made-up data only; `make run` writes them to .env so they are easy to find.
+SANDBOX_TRADING212_API_KEY = env.str("SANDBOX_TRADING212_API_KEY", default="sandbox-t212-key")
+SANDBOX_TRADING212_API_SECRET = env.str("SANDBOX_TRADING212_API_SECRET", default="sandbox-t212-secret")
+SANDBOX_IBKR_QUERY_ID = env.str("SANDBOX_IBKR_QUERY_ID", default="987654")
 
 # Error reports (500 e-mails, the HTML report) hide secret-looking names at any depth, scrub
 # token-shaped text from frame variables and clean the query string (integrations_core/reporting.py).
@@ -352,6 +367,14 @@ TRUELAYER_PROVIDERS = env.str("TRUELAYER_PROVIDERS", default="uk-ob-all uk-oauth
 GOCARDLESS_API_URL = env.str("GOCARDLESS_API_URL", default="https://bankaccountdata.gocardless.com/api/v2")
 GOCARDLESS_SECRET_ID = env.str("GOCARDLESS_SECRET_ID", default="")
 GOCARDLESS_SECRET_KEY = env.str("GOCARDLESS_SECRET_KEY", default="")
+# Trading 212 and IBKR take the person's own key, so there is no operator secret here: only the
+# hosts (`make run` points them at the sandbox, tests at the live server's sandbox).
+TRADING212_DEMO_URL = env.str("TRADING212_DEMO_URL", default="https://demo.trading212.com/api/v0")
+TRADING212_LIVE_URL = env.str("TRADING212_LIVE_URL", default="https://live.trading212.com/api/v0")
+# Seconds a spent per-endpoint quota may be waited out inside a sync; longer waits are rescheduled.
+TRADING212_MAX_INLINE_WAIT = env.float("TRADING212_MAX_INLINE_WAIT", default=2.0)
+IBKR_FLEX_URL = env.str("IBKR_FLEX_URL",
+                        default="https://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService")
 
 # Called on the new rows' values just before they are inserted (categorising them first means
 # each row is written once: an UPDATE right after the insert would rewrite every index entry).

@@ -1,6 +1,8 @@
 """Write a local .env with freshly generated secrets for `make run` (never committed).
 
-Points the real provider clients at the sandbox institutions served by the same dev server."""
+Points the real provider clients at the sandbox institutions served by the same dev server. An
+existing .env is kept as it is, but gains the provider settings added since it was written
+(`PROVIDER_HOSTS`), so an older checkout's `make run` does not send a sandbox key to a real host."""
 
 from __future__ import annotations
 
@@ -11,11 +13,37 @@ from pathlib import Path
 ENV_PATH = Path(__file__).resolve().parent.parent / ".env"
 
 
+SITE = "http://127.0.0.1:8000"
+# Hosts of providers that take the person's own key: in dev both Trading 212 environments and
+# IBKR are the sandbox's (sandbox/README.md lists the key, secret and query id it accepts).
+PROVIDER_HOSTS = {
+    "TRADING212_DEMO_URL": f"{SITE}/sandbox/trading212/api/v0",
+    "TRADING212_LIVE_URL": f"{SITE}/sandbox/trading212/api/v0",
+    "IBKR_FLEX_URL": f"{SITE}/sandbox/ibkr/FlexWebService",
+}
+
+
+def _top_up(path: Path) -> list[str]:
+    """Append the PROVIDER_HOSTS an existing .env lacks; the names added. Only to a .env that
+    enables the sandbox: one an operator pointed at real providers is theirs to edit."""
+    text = path.read_text()
+    values = dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+    present = {name.strip() for name in values}
+    if values.get("SANDBOX_ENABLED", "").strip().lower() not in ("true", "1", "yes", "on"):
+        return []
+    missing = {k: v for k, v in PROVIDER_HOSTS.items() if k not in present}
+    if missing:
+        body = text if text.endswith("\n") or not text else text + "\n"
+        path.write_text(body + "".join(f"{k}={v}\n" for k, v in missing.items()))
+    return list(missing)
+
+
 def main() -> int:
     if ENV_PATH.exists():
-        print(f"{ENV_PATH.name} exists; leaving it as it is.")
+        added = _top_up(ENV_PATH)
+        print(f"{ENV_PATH.name} exists; " + (f"added {', '.join(added)}." if added else "leaving it as it is."))
         return 0
-    site = "http://127.0.0.1:8000"
+    site = SITE
     sandbox_secret = secrets.token_urlsafe(24)
     lines = {
         "DEBUG": "true",
@@ -34,6 +62,7 @@ def main() -> int:
         "GOCARDLESS_API_URL": f"{site}/sandbox/gocardless/api/v2",
         "GOCARDLESS_SECRET_ID": "sandbox-client",
         "GOCARDLESS_SECRET_KEY": sandbox_secret,
+        **PROVIDER_HOSTS,
         "DEMO_PASSWORD": secrets.token_urlsafe(9),
         # The sandbox is served over plain http on localhost; oauthlib refuses http otherwise.
         "OAUTHLIB_INSECURE_TRANSPORT": "1",

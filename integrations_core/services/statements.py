@@ -115,7 +115,7 @@ def statement_confirm(statement_import: StatementImport, *, connection: Connecti
                 raise StatementError("already_imported", "This file has already been imported.", status=409)
             # The family-agnostic writer for portfolio records (imported here: it imports the
             # write paths, which are heavier than this module needs for a preview).
-            from integrations_core.services.portfolio_import import statement_import_write
+            from integrations_core.services.imports.portfolio import statement_import_write
 
             try:
                 with transaction.atomic():

@@ -1,5 +1,5 @@
 """Fake providers for the API-key and file-upload connect flows, and a fake portfolio writer
-standing in for integrations_core.services.portfolio_import while it is being written."""
+standing in for integrations_core.services.imports.portfolio while it is being written."""
 
 from __future__ import annotations
 

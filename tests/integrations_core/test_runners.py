@@ -193,16 +193,16 @@ class FakePortfolioSource:
 
 @pytest.fixture
 def fake_portfolio_writer(monkeypatch):
-    """The portfolio write path is another module's (services/portfolio_import.py); a stand-in."""
+    """The portfolio write path is another module's (services/imports/portfolio.py); a stand-in."""
     written = []
 
     def portfolio_import(account, data):
         written.append((account.external_id, data.snapshot.as_of))
         return ImportResult(added=2)
 
-    module = types.ModuleType("integrations_core.services.portfolio_import")
+    module = types.ModuleType("integrations_core.services.imports.portfolio")
     module.portfolio_import = portfolio_import
-    monkeypatch.setitem(sys.modules, "integrations_core.services.portfolio_import", module)
+    monkeypatch.setitem(sys.modules, "integrations_core.services.imports.portfolio", module)
     return written
 
 

@@ -48,9 +48,9 @@ def statements():
 @pytest.fixture
 def writer(monkeypatch):
     fake = FakePortfolioWriter()
-    module = types.ModuleType("integrations_core.services.portfolio_import")
+    module = types.ModuleType("integrations_core.services.imports.portfolio")
     module.statement_import_write = fake
-    monkeypatch.setitem(sys.modules, "integrations_core.services.portfolio_import", module)
+    monkeypatch.setitem(sys.modules, "integrations_core.services.imports.portfolio", module)
     return fake
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from integrations_core.services.portfolio_import import portfolio_import
+from integrations_core.services.imports.portfolio import portfolio_import
 
 from .conftest import DAY, VUSA, holding, portfolio, snapshot, trade
 

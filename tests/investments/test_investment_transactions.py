@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from integrations_core.providers.errors import BadProviderResponse
-from integrations_core.services.portfolio_import import portfolio_import
+from integrations_core.services.imports.portfolio import portfolio_import
 from investments.models import InvestmentTransaction
 
 from .conftest import AAPL, VUSA, portfolio, table_state, trade

@@ -12,8 +12,8 @@ import time_machine
 
 from integrations_core.providers.errors import BadProviderResponse, ProviderUnavailable
 from integrations_core.records import SecurityRecord, ValuationRecord
-from integrations_core.services import portfolio_import as service
-from integrations_core.services.portfolio_import import (
+from integrations_core.services.imports import portfolio as service
+from integrations_core.services.imports.portfolio import (
     IncompleteSnapshot,
     holding_snapshot_import,
     portfolio_import,

@@ -27,7 +27,7 @@ def portfolio_since(account):
 
 def snapshot_run(ctx: RunContext) -> dict[str, dict]:
     # Imported here: the portfolio write path belongs to the investments work and may load its models.
-    from integrations_core.services.portfolio_import import portfolio_import
+    from integrations_core.services.imports.portfolio import portfolio_import
 
     accounts = ctx.call("list_accounts")
     stored = ctx.stored_accounts()

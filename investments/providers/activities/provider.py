@@ -12,6 +12,7 @@ from . import parser
 class ActivitiesProvider(StatementProvider):
     slug = "activities"
     name = "Activities file (any platform)"
+    logo_url = "/static/logos/activities.svg"
 
     def read(self, text: str, *, filename: str, account_hint: str) -> ParsedStatement:
         if filename.casefold().endswith(".json") or text.lstrip().startswith(("{", "[")):

@@ -30,7 +30,7 @@ from integrations_core.records import (
     ValuationRecord,
 )
 
-from .portfolio_securities import securities_upsert
+from .securities import securities_upsert
 
 __all__ = [
     "ImportCounts", "IncompleteSnapshot", "PortfolioImportResult", "holding_snapshot_import",

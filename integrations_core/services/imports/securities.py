@@ -1,5 +1,5 @@
 """Securities: shared reference data that every provider reaches by its own id (an alias), then
-by ISIN. Re-exported by services/portfolio_import.py, the module callers use."""
+by ISIN. Re-exported by imports/portfolio.py, the module callers use."""
 
 from __future__ import annotations
 
