@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
@@ -16,20 +16,19 @@ from django.templatetags.static import static
 from integrations_core.models import ConnectionStatus, RecordSource, SyncOutcome, SyncRun
 from integrations_core.providers.base import AuthType, Provider
 from integrations_core.providers.registry import UnknownProvider, registry
-from investments.models import (
-    Holding,
-    InvestmentAccount,
-    InvestmentConnection,
-    InvestmentTransactionType,
-    Wrapper,
+from investments.models import InvestmentAccount, InvestmentConnection, InvestmentTransactionType
+from investments.selectors import (
+    AccountSummary,
+    Figures,
+    HoldingRow,
+    WrapperGroup,
+    account_holdings,
+    account_reconciliation,
+    portfolio_summary,
 )
 
 from . import selectors
 
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-# The wrappers in the order a UK saver thinks of them (tax-free first), then anything else.
-WRAPPER_ORDER = [Wrapper.ISA, Wrapper.LISA, Wrapper.JISA, Wrapper.SIPP, Wrapper.GIA, Wrapper.OTHER]
 SOURCE_BADGES = {RecordSource.SYNCED: ("Synced", "ok"), RecordSource.STATEMENT: ("Statement", "bank"),
                  RecordSource.MANUAL: ("Manual", "manual")}
 
@@ -50,11 +49,14 @@ class PlatformTile:
 
 
 def provider_logo(provider: Provider) -> str:
-    """The provider's declared logo, else `static/logos/<slug>.svg` when we ship one, else ""."""
+    """The provider's declared logo, else the one we ship as `static/logos/<slug>.svg` (or the
+slug's first part: `ibkr_flex` -> ibkr.svg), else "" (the page shows an initial)."""
     if provider.logo_url:
         return provider.logo_url
-    candidate = f"logos/{provider.slug.replace('_', '-')}.svg"
-    return static(candidate) if finders.find(candidate) else ""
+    for name in dict.fromkeys([provider.slug.replace("_", "-"), provider.slug.split("_")[0]]):
+        if finders.find(f"logos/{name}.svg"):
+            return static(f"logos/{name}.svg")
+    return ""
 
 
 def platform_tiles(providers: Iterable[Provider]) -> tuple[list[PlatformTile], list[PlatformTile]]:
@@ -151,101 +153,72 @@ def investment_card(connection: InvestmentConnection) -> InvestmentCard:
 
 
 # --- accounts and holdings --------------------------------------------------------------------
-def gain_percent(gain: Decimal | None, cost: Decimal | None) -> Decimal | None:
-    """Gain as a percentage of book cost, to 2 dp (None when there is no cost to compare)."""
-    if gain is None or not cost:
-        return None
-    return (gain * HUNDRED / cost).quantize(CENT, rounding=ROUND_HALF_EVEN)
-
-
-@dataclass(frozen=True)
-class HoldingRow:
-    holding: Holding
-    gain: Decimal | None
-    gain_percent: Decimal | None
-
-    @property
-    def security(self):
-        return self.holding.security
-
-
-def holding_row(holding: Holding) -> HoldingRow:
-    gain = holding.value - holding.book_cost if holding.value is not None and holding.book_cost is not None else None
-    return HoldingRow(holding=holding, gain=gain, gain_percent=gain_percent(gain, holding.book_cost))
-
-
 @dataclass(frozen=True)
 class AccountBlock:
-    account: InvestmentAccount
+    """One account on the portfolio page: its figures and holdings (investments/selectors.py)
+    and any reconciliation differences (each with a `.message`)."""
+
+    summary: AccountSummary
     holdings: list[HoldingRow]
-    cash: Decimal | None
-    value: Decimal | None
-    book_cost: Decimal | None
-    gain: Decimal | None
-    gain_percent: Decimal | None
-    source: str  # synced | statement | manual
-    as_of: datetime | None
-    differences: list = field(default_factory=list)  # reconciliation: objects with a `.message`
+    differences: list = field(default_factory=list)
+
+    @property
+    def account(self) -> InvestmentAccount:
+        return self.summary.account
+
+    @property
+    def figures(self) -> Figures:
+        return self.summary.figures
+
+    @property
+    def source(self) -> str:
+        if self.account.is_manual:
+            return RecordSource.MANUAL
+        snapshot = self.account.current_snapshot
+        return snapshot.source if snapshot is not None else RecordSource.SYNCED
 
     @property
     def badge(self) -> tuple[str, str]:
         return SOURCE_BADGES.get(self.source, SOURCE_BADGES[RecordSource.SYNCED])
 
     @property
+    def as_of(self) -> datetime | None:
+        snapshot = self.account.current_snapshot
+        return snapshot.as_of if snapshot is not None else None
+
+    @property
+    def is_disconnected(self) -> bool:
+        return self.account.connection.status == ConnectionStatus.REVOKED
+
+    @property
     def provider_name(self) -> str:
         return self.account.connection.institution_name or provider_name(self.account.connection.provider)
 
 
-def _total(values: list[Decimal | None]) -> Decimal | None:
-    """The sum, or None when any part is unknown (a partial sum would look like a real figure)."""
-    return None if any(v is None for v in values) else sum(values, Decimal(0))
-
-
-def account_block(account: InvestmentAccount, differences: list | None = None) -> AccountBlock:
-    rows = [holding_row(h) for h in selectors.account_holding_list(account)]
-    snapshot = account.current_snapshot
-    holdings_value = _total([r.holding.value for r in rows])
-    cash = account.current_balance
-    value = snapshot.value if snapshot is not None and snapshot.value is not None else \
-        _total([holdings_value, cash or Decimal(0)])
-    cost = _total([r.holding.book_cost for r in rows]) if rows else None
-    gain = holdings_value - cost if holdings_value is not None and cost is not None else None
-    source = RecordSource.MANUAL if account.is_manual else (snapshot.source if snapshot else RecordSource.SYNCED)
-    return AccountBlock(account=account, holdings=rows, cash=cash, value=value, book_cost=cost, gain=gain,
-                        gain_percent=gain_percent(gain, cost), source=source,
-                        as_of=snapshot.as_of if snapshot else None, differences=differences or [])
-
-
 @dataclass(frozen=True)
-class WrapperGroup:
-    wrapper: str
-    label: str
+class WrapperSection:
+    group: WrapperGroup
     accounts: list[AccountBlock]
 
     @property
-    def currencies(self) -> set[str]:
-        return {block.account.currency for block in self.accounts}
+    def wrapper(self) -> str:
+        return self.group.wrapper
 
     @property
-    def value(self) -> Decimal | None:
-        """The wrapper's total, when its accounts share one currency and all are valued."""
-        if len(self.currencies) != 1:
-            return None
-        return _total([block.value for block in self.accounts])
+    def label(self) -> str:
+        return self.group.label
 
     @property
-    def currency(self) -> str:
-        return next(iter(self.currencies), "")
+    def totals(self) -> list[Figures]:
+        return self.group.totals
 
 
-def wrapper_groups(blocks: list[AccountBlock]) -> list[WrapperGroup]:
-    labels = dict(Wrapper.choices)
-    order = {w.value: n for n, w in enumerate(WRAPPER_ORDER)}
-    groups: dict[str, list[AccountBlock]] = {}
-    for block in blocks:
-        groups.setdefault(block.account.wrapper, []).append(block)
-    return [WrapperGroup(wrapper=w, label=labels.get(w, w.title()), accounts=groups[w])
-            for w in sorted(groups, key=lambda w: order.get(w, len(order)))]
+def portfolio_sections(user) -> list[WrapperSection]:
+    """Accounts by wrapper, each with its holdings and reconciliation differences."""
+    return [WrapperSection(group=group, accounts=[
+        AccountBlock(summary=summary, holdings=account_holdings(summary.account),
+                     differences=account_reconciliation(summary.account))
+        for summary in group.accounts]) for group in portfolio_summary(user)]
 
 
 # --- statement preview ------------------------------------------------------------------------

@@ -15,13 +15,6 @@ from integrations_core.models import AccountType, ConnectionStatus, SyncRun, Tra
 from integrations_core.money import money_text
 from integrations_core.providers.base import Family, Provider
 from integrations_core.selectors import providers_enabled, sync_run_observed, sync_runs_for_connection
-from investments.models import (
-    Holding,
-    InvestmentAccount,
-    InvestmentConnection,
-    InvestmentTransaction,
-    Security,
-)
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
 from open_banking.selectors import (
     bank_account_list,
@@ -200,22 +193,12 @@ def recurring_payment_list(user) -> QuerySet[RecurringPayment]:
             .order_by("next_expected_date", "name"))
 
 
-
 # --- portfolio ------------------------------------------------------------------------------
-# Kept small on purpose: the portfolio's own queries live in investments/selectors.py (the API
-# uses them too); these are only the lookups a page needs to find the person's rows.
+# The portfolio's own queries live in investments/selectors.py (the API uses them too); these
+# are only what the pages need beyond them.
 def investment_providers_available() -> list[Provider]:
     """Investment platforms a person can connect or import from now."""
     return [p for p in providers_enabled() if p.family == Family.INVESTMENTS]
-
-
-def investment_connection_list(user) -> QuerySet:
-    return InvestmentConnection.objects.filter(user=user).order_by("-created_at")
-
-
-def investment_connection_get(user, pk):
-    """The person's own connection, else 404 (whoever else's it is)."""
-    return get_object_or_404(investment_connection_list(user), pk=pk)
 
 
 def investment_sync_run_latest(connection) -> SyncRun | None:
@@ -225,35 +208,3 @@ def investment_sync_run_latest(connection) -> SyncRun | None:
 
 def investment_sync_run_get(connection, run_id) -> SyncRun:
     return sync_run_observed(get_object_or_404(sync_runs_for_connection(connection), pk=run_id), connection)
-
-
-def investment_account_list(user) -> QuerySet:
-    """The person's platform accounts still shown: active, on a connection not disconnected."""
-    return (InvestmentAccount.objects.filter(connection__user=user, is_active=True)
-            .exclude(connection__status=ConnectionStatus.REVOKED)
-            .select_related("connection", "current_snapshot").order_by("wrapper", "name"))
-
-
-def investment_account_get(user, pk):
-    return get_object_or_404(InvestmentAccount.objects.filter(connection__user=user).select_related("connection"),
-                             pk=pk)
-
-
-def account_holding_list(account) -> QuerySet:
-    """The holdings of the account's current snapshot (the last complete one)."""
-    if account.current_snapshot_id is None:
-        return Holding.objects.none()
-    return (Holding.objects.filter(snapshot_id=account.current_snapshot_id).select_related("security")
-            .order_by("security__name"))
-
-
-def holding_security_get(account, security_id):
-    """A security the account holds or has traded, else 404."""
-    return get_object_or_404(Security.objects.filter(Q(holdings__snapshot__account=account)
-                                                     | Q(transactions__account=account)).distinct(),
-                             pk=security_id)
-
-
-def security_trade_list(account, security) -> QuerySet:
-    return (InvestmentTransaction.objects.filter(account=account, security=security)
-            .order_by("-booked_date", "-created_at"))

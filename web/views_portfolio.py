@@ -32,19 +32,26 @@ from integrations_core.services.statements import (
     statement_size_check,
 )
 from integrations_core.services.sync_queue import SyncQueueUnavailable
+from investments.selectors import (
+    account_holdings,
+    investment_account_get,
+    investment_connection_get,
+    investment_connection_list,
+    security_get_for,
+    security_transactions,
+)
 
 from . import selectors, services
 from .forms import CredentialsForm, PortfolioDisconnectForm, StatementUploadForm
 from .portfolio import (
     FINISHED,
-    account_block,
     investment_card,
     platform_tiles,
+    portfolio_sections,
     preview_rows,
     provider_logo,
     provider_name,
     sync_message,
-    wrapper_groups,
 )
 from .views import _json_error, _retention_days, _throttle_wait, _wants_json
 
@@ -61,36 +68,30 @@ def _file_providers():
     return [p for p in selectors.investment_providers_available() if p.auth_type == AuthType.FILE_UPLOAD]
 
 
-def account_differences(account) -> list:
-    """Reconciliation differences to warn about (each with a `.message`). The rebuild from the
-    trade history and its comparison belong to investments/selectors.py; none until it lands."""
-    return []
-
-
 # --- portfolio --------------------------------------------------------------------------------
 @login_required
 @require_GET
 def portfolio(request):
-    connections = list(selectors.investment_connection_list(request.user))
+    connections = list(investment_connection_list(request.user).order_by("-created_at"))
     current = [c for c in connections if c.status != ConnectionStatus.REVOKED]
-    blocks = [account_block(a, account_differences(a)) for a in selectors.investment_account_list(request.user)]
     return render(request, "web/portfolio/portfolio.html", {
         "cards": [investment_card(c) for c in current],
         "revoked": [c for c in connections if c.status == ConnectionStatus.REVOKED],
-        "groups": wrapper_groups(blocks), "retention_days": _retention_days(),
+        "sections": portfolio_sections(request.user), "retention_days": _retention_days(),
     })
 
 
 @login_required
 @require_GET
 def holding_trades(request, account_pk, security_pk):
-    account = selectors.investment_account_get(request.user, account_pk)
-    security = selectors.holding_security_get(account, security_pk)
-    holding = selectors.account_holding_list(account).filter(security=security).first()
-    return render(request, "web/portfolio/trades.html", {
-        "account": account, "security": security, "holding": holding,
-        "trades": selectors.security_trade_list(account, security),
-    })
+    account = investment_account_get(request.user, account_pk)
+    security = security_get_for(request.user, security_pk)
+    trades = list(security_transactions(account, security))
+    holding = next((row for row in account_holdings(account) if row.security.pk == security.pk), None)
+    if not trades and holding is None:
+        raise Http404("This account has no such holding.")
+    return render(request, "web/portfolio/trades.html",
+                  {"account": account, "security": security, "holding": holding, "trades": trades})
 
 
 # --- connect ----------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def _sync_payload(request, connection, run) -> dict:
 @login_required
 @require_POST
 def portfolio_sync(request, pk):
-    connection = selectors.investment_connection_get(request.user, pk)
+    connection = investment_connection_get(request.user, pk)
     if wait := _throttle_wait(request, SyncRequestThrottle):
         error = ("throttled", f"You have asked for a lot of syncs recently. Try again in {wait // 60 + 1} minutes.",
                  429)
@@ -245,14 +246,14 @@ def portfolio_sync(request, pk):
 @login_required
 @require_GET
 def portfolio_sync_status(request, pk, run_id):
-    connection = selectors.investment_connection_get(request.user, pk)
+    connection = investment_connection_get(request.user, pk)
     return JsonResponse(_sync_payload(request, connection, selectors.investment_sync_run_get(connection, run_id)))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def portfolio_disconnect(request, pk):
-    connection = selectors.investment_connection_get(request.user, pk)
+    connection = investment_connection_get(request.user, pk)
     card = investment_card(connection)
     if connection.status == ConnectionStatus.REVOKED:
         messages.info(request, f"{card.name} is already disconnected.")
