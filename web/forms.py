@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import escape
 
 from integrations_core.models import MONEY, TransactionStatus
 from transactions.taxonomy import categories, is_valid
@@ -145,7 +146,8 @@ class CredentialsForm(forms.Form):
                 field = forms.CharField(widget=forms.PasswordInput(render_value=False, attrs=attrs), strip=True)
             else:
                 field = forms.CharField(widget=forms.TextInput(attrs=attrs), strip=True)
-            field.label, field.help_text, field.required = spec.label, spec.help_text, spec.required
+            # The shared field template renders help as HTML; a provider's help is plain text.
+            field.label, field.help_text, field.required = spec.label, escape(spec.help_text), spec.required
             field.max_length = 500
             self.fields[spec.name] = field
 
