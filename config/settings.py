@@ -381,7 +381,7 @@ IBKR_FLEX_URL = env.str("IBKR_FLEX_URL",
 SYNC_PRE_INSERT_HOOKS = env.list("SYNC_PRE_INSERT_HOOKS", default=["transactions.hooks.categorise_before_insert"])
 # Where each family keeps the money moving in and out of accounts (integrations_core/ledger.py).
 # Exactly one is categorised by the transactions app, whose tables point at its models.
-CASH_LEDGERS = ["open_banking.ledger.bank_ledger"]
+CASH_LEDGERS = ["open_banking.ledger.bank_ledger", "investments.ledger.investment_ledger"]
 CATEGORISED_ACCOUNT_MODEL = "open_banking.BankAccount"
 CATEGORISED_TRANSACTION_MODEL = "open_banking.BankTransaction"
 

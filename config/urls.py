@@ -11,6 +11,7 @@ from .views import health
 api_v1 = [
     path("", include("integrations_core.api.urls")),
     path("open-banking/", include("open_banking.api.urls")),
+    path("investments/", include("investments.api.urls")),
     path("", include("transactions.api.urls")),
 ]
 

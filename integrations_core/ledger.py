@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from functools import cache
 
 from django.apps import apps
@@ -26,6 +28,27 @@ from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
+class AccountValue:
+    """What one counted account is worth now, in its own currency (None when unknown: a
+    holding valued in another currency, a balance never reported)."""
+
+    id: object
+    family: str
+    name: str
+    currency: str
+    value: Decimal | None
+    as_of: datetime | None
+
+
+def balances_as_values(ledger: CashLedger, user) -> list[AccountValue]:
+    """The default worth of a ledger's accounts: their current balance."""
+    return [AccountValue(id=a.pk, family=str(ledger.family), name=a.name, currency=a.currency,
+                         value=a.current_balance, as_of=a.balance_updated_at)
+            for a in ledger.counted_accounts(user).only("id", "name", "currency", "current_balance",
+                                                        "balance_updated_at")]
+
+
+@dataclass(frozen=True)
 class CashLedger:
     family: str
     account_model: str  # "app_label.ModelName"
@@ -33,6 +56,11 @@ class CashLedger:
     categorised: bool
     counted_accounts: Callable[..., QuerySet]  # (user) -> the accounts whose money counts in totals
     counted_movements: Callable[..., QuerySet]  # (user) -> the transactions that count in totals
+    # (user) -> list[AccountValue] for net worth; None: each counted account's current balance.
+    account_values: Callable[..., list[AccountValue]] | None = None
+
+    def values_for(self, user) -> list[AccountValue]:
+        return self.account_values(user) if self.account_values is not None else balances_as_values(self, user)
 
     @property
     def accounts(self) -> type[Model]:

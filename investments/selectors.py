@@ -287,6 +287,11 @@ def holding_list(user) -> QuerySet[Holding]:
             .order_by("security__name", "id"))
 
 
+def holding_rows_for(user) -> list[HoldingRow]:
+    """holding_list as rows (price in the account currency, gain, badge): one query."""
+    return [_holding_row(h, h.snapshot.account, h.snapshot.source) for h in holding_list(user)]
+
+
 def security_list_for(user) -> QuerySet[Security]:
     """Securities the person holds now (any current snapshot) or has traded."""
     held = Holding.objects.filter(security=OuterRef("pk"), snapshot__account__connection__user=user,

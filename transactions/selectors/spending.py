@@ -17,7 +17,6 @@ from django.db.models.functions import TruncMonth
 
 from integrations_core.ledger import categorised_ledger
 from integrations_core.models import TransactionStatus
-from integrations_core.selectors import accounts_counted_currencies
 from transactions.categoriser.merchants import default_dictionary
 from transactions.categoriser.normalise import normalise
 from transactions.taxonomy import KIND_INCOME, KIND_OTHER, KIND_SPENDING, categories, primary_of
@@ -49,7 +48,9 @@ def booked_in_period(user, *, date_from: date, date_to: date, currency: str) -> 
 
 def user_main_currency(user) -> str:
     """The currency most of the user's accounts hold; GBP for a user with none."""
-    counts = Counter(accounts_counted_currencies(user))
+    # The categorised ledger's accounts only: spending is in their currencies (a person's USD
+    # brokerage accounts must not move their budgets off the pound).
+    counts = Counter(categorised_ledger().counted_accounts(user).values_list("currency", flat=True))
     return counts.most_common(1)[0][0] if counts else "GBP"
 
 

@@ -1,0 +1,24 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from .views import (
+    HoldingListView,
+    InvestmentAccountViewSet,
+    InvestmentConnectionViewSet,
+    InvestmentTransactionViewSet,
+    PlatformListView,
+    SecurityViewSet,
+)
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("connections", InvestmentConnectionViewSet, basename="investment-connection")
+router.register("accounts", InvestmentAccountViewSet, basename="investment-account")
+router.register("transactions", InvestmentTransactionViewSet, basename="investment-transaction")
+router.register("securities", SecurityViewSet, basename="investment-security")
+
+urlpatterns = [
+    path("platforms/", PlatformListView.as_view(), name="investment-platform-list"),
+    path("holdings/", HoldingListView.as_view(), name="investment-holding-list"),
+    *router.urls,
+]

@@ -1,0 +1,65 @@
+"""The investment family's cash ledger (see integrations_core/ledger.py).
+
+The money that moves in and out of an investment account (deposits, withdrawals, dividends,
+interest, fees, tax) is visible to the money queries through this ledger, never by importing a
+bank model. Buys, sells, splits and transfers of securities move cash inside the account (or
+none at all) and are not counted. Not categorised: the transactions app neither categorises,
+pairs nor learns from these rows (a deposit from a bank account is already the bank's outgoing
+transfer, so budgets and spending, which read the categorised ledger only, never count it twice).
+
+An account is worth its cash plus its current holdings' value (selectors.account_figures)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from integrations_core.ledger import AccountValue, CashLedger
+from integrations_core.models import ConnectionStatus
+from integrations_core.providers.base import Family
+
+from .models import InvestmentAccount, InvestmentTransaction, InvestmentTransactionType
+
+T = InvestmentTransactionType
+CASH_MOVEMENTS = frozenset({T.DEPOSIT, T.WITHDRAWAL, T.DIVIDEND, T.INTEREST, T.FEE, T.TAX})
+# The category a cash movement carries (set when it is written), as the plan's taxonomy names it.
+CATEGORY_BY_TYPE = {
+    T.DEPOSIT: "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS",
+    T.WITHDRAWAL: "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS",
+    T.DIVIDEND: "INCOME_DIVIDENDS",
+    T.INTEREST: "INCOME_INTEREST_EARNED",
+    T.FEE: "BANK_FEES_OTHER_BANK_FEES",
+    T.TAX: "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT",
+}
+
+
+def investment_accounts_counted(user) -> QuerySet[InvestmentAccount]:
+    """The person's investment accounts whose money counts (a revoked connection's are history)."""
+    return (InvestmentAccount.objects.filter(connection__user=user)
+            .exclude(connection__status=ConnectionStatus.REVOKED))
+
+
+def investment_cash_movements_counted(user) -> QuerySet[InvestmentTransaction]:
+    return (InvestmentTransaction.objects.filter(account__connection__user=user, type__in=CASH_MOVEMENTS)
+            .exclude(account__connection__status=ConnectionStatus.REVOKED))
+
+
+def investment_account_values(user) -> list[AccountValue]:
+    """Cash + holdings value of each counted account: two queries whatever the numbers."""
+    from .selectors import account_summaries
+
+    return [AccountValue(id=s.account.pk, family=str(Family.INVESTMENTS), name=s.account.name,
+                         currency=s.account.currency, value=s.figures.value,
+                         as_of=(s.account.current_snapshot.as_of if s.account.current_snapshot else
+                                s.account.balance_updated_at))
+            for s in account_summaries(user) if s.account.connection.status != ConnectionStatus.REVOKED]
+
+
+investment_ledger = CashLedger(
+    family=Family.INVESTMENTS,
+    account_model="investments.InvestmentAccount",
+    transaction_model="investments.InvestmentTransaction",
+    categorised=False,
+    counted_accounts=investment_accounts_counted,
+    counted_movements=investment_cash_movements_counted,
+    account_values=investment_account_values,
+)
