@@ -27,6 +27,11 @@ from integrations_core.models import (
     ValuationBase,
 )
 from integrations_core.money import FX_RATE, PRICE, QUANTITY
+from integrations_core.services.imports.investment_transactions import (
+    INVESTMENT_INSERT_DEFAULTS,
+    investment_row_values,
+)
+from integrations_core.services.imports.rows import RowSpec
 
 
 class Wrapper(models.TextChoices):
@@ -147,8 +152,8 @@ class Holding(HoldingBase):
 class InvestmentTransaction(Transaction):
     """A trade or cash movement. `amount` is the signed cash impact in the account currency."""
 
-    # Written by the sync; everything else (category, notes...) belongs to the person. Meant for
-    # the shared row writer's RowSpec(synced_fields, fingerprint_fields, claims=False).
+    # Written by the sync; everything else (category, notes...) belongs to the person. Read by
+    # the shared row writer through `row_spec` (set below the class).
     SYNCED_FIELDS = (
         "provider_transaction_id", "fingerprint", "type", "booked_date", "booked_at", "settle_date", "amount",
         "currency", "security", "quantity", "price", "price_currency", "fees", "taxes", "original_currency",
@@ -227,6 +232,10 @@ class FxRate(models.Model):
         return f"{self.date} {self.base}/{self.quote} {self.rate}"
 
 
+InvestmentTransaction.row_spec = RowSpec(
+    synced_fields=InvestmentTransaction.SYNCED_FIELDS, fingerprint_fields=InvestmentTransaction.FINGERPRINT_FIELDS,
+    claims=InvestmentTransaction.CLAIMS, row_values=investment_row_values, insert_defaults=INVESTMENT_INSERT_DEFAULTS,
+)
 InvestmentConnection.account_model = InvestmentAccount
 InvestmentConnection.transaction_model = InvestmentTransaction
 InvestmentConnection.record_models = MappingProxyType({

@@ -103,3 +103,28 @@ def test_a_trade_in_an_unknown_security_writes_nothing(account):
     with pytest.raises(BadProviderResponse):
         portfolio_import(account, portfolio(securities=[AAPL], transactions=bad))
     assert table_state()["InvestmentTransaction"] == [] and table_state()["Security"] == []
+
+
+def test_a_trade_repeated_in_one_answer_is_written_once(account):
+    # Overlapping pages can list one order twice: the platform's id names one trade.
+    fill = trade("buy", D2, "-10", security=AAPL, quantity="1", external_id="ord-9")
+    result = portfolio_import(account, portfolio(transactions=[fill, fill]))
+    assert result.transactions.added == 1
+    assert InvestmentTransaction.objects.get().external_id == "ord-9"
+
+
+def test_rows_go_through_the_shared_row_writer(account, monkeypatch):
+    from integrations_core.services.imports import investment_transactions as module
+
+    calls = []
+    real = module.transaction_rows_write
+
+    def spy(account, keyed, **kwargs):
+        calls.append((kwargs["spec"], type(kwargs["removals"]).__name__))
+        return real(account, keyed, **kwargs)
+
+    monkeypatch.setattr(module, "transaction_rows_write", spy)
+    portfolio_import(account, portfolio(transactions=january_to_march()), source="statement")
+    portfolio_import(account, portfolio(transactions=january_to_march(), window=(D1, D4)))
+    assert [name for _, name in calls] == ["ExplicitReconciler", "WindowReconciler"]
+    assert all(spec is InvestmentTransaction.row_spec and spec.claims is False for spec, _ in calls)

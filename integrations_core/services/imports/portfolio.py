@@ -8,11 +8,8 @@ writes one account's whole answer in one transaction, so nobody ever sees half a
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -25,23 +22,17 @@ from integrations_core.records import (
     BalanceRecord,
     HoldingRecord,
     HoldingSnapshotRecord,
-    InvestmentTransactionRecord,
     PortfolioData,
     ValuationRecord,
 )
 
+from .investment_transactions import investment_transactions_import
 from .securities import securities_upsert
 
 __all__ = [
     "ImportCounts", "IncompleteSnapshot", "PortfolioImportResult", "holding_snapshot_import",
-    "investment_fingerprint", "portfolio_import", "securities_upsert", "valuation_upsert",
+    "investment_transactions_import", "portfolio_import", "securities_upsert", "valuation_upsert",
 ]
-
-# As for banks (services/imports.py): the first day of a provider's window is never trusted to
-# be complete (its dates are in its own time zone), so it is never used to decide a row is gone.
-WINDOW_EDGE_MARGIN = timedelta(days=1)
-LOOKUP_CHUNK = 500  # ids per IN (...) query, well under every backend's parameter limit
-
 
 class IncompleteSnapshot(BadProviderResponse):
     """The platform answered only part of the holdings (a page failed): nothing is written."""
@@ -233,97 +224,6 @@ def holding_snapshot_import(account: Account, record: HoldingSnapshotRecord, sec
     return counts
 
 
-# --- Investment transactions ------------------------------------------------------------------
-
-
-def _number_text(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    value = value.normalize()
-    return f"{abs(value) if value.is_zero() else value:f}"  # 1.50 and 1.5 print alike, never -0
-
-
-def investment_fingerprint(record: InvestmentTransactionRecord, security_key: str, occurrence: int) -> str:
-    """Over the declared FINGERPRINT_FIELDS (type, date, security, quantity, amount, currency)
-    plus the occurrence, so genuine twins in one answer (two identical fills) both survive."""
-    base = "|".join([record.type, record.booked_date.isoformat(), security_key, _number_text(record.quantity),
-                     _number_text(record.amount), record.currency, str(occurrence)])
-    return hashlib.sha256(base.encode()).hexdigest()
-
-
-def _transaction_values(model: type, record: InvestmentTransactionRecord, security, key: str, fp: str) -> dict:
-    types = {choice for choice, _label in model._meta.get_field("type").choices}
-    description = record.description or " ".join(
-        part for part in (record.type.replace("_", " ").capitalize(), security.name if security else "") if part)
-    return {
-        "external_id": key, "provider_transaction_id": (record.external_id or "")[:255], "fingerprint": fp,
-        "type": record.type if record.type in types else "other", "booked_date": record.booked_date,
-        "booked_at": record.booked_at, "settle_date": record.settle_date, "amount": record.amount,
-        "currency": record.currency, "security_id": security.pk if security else None,
-        "quantity": record.quantity, "price": record.price, "price_currency": record.price_currency,
-        "fees": record.fees, "taxes": record.taxes, "original_currency": record.original_currency,
-        "fx_rate": record.fx_rate, "description": description[:500], "status": "booked", "raw": record.raw,
-    }
-
-
-def _keyed_transactions(model, records: list[InvestmentTransactionRecord], securities: dict) -> dict[str, dict]:
-    """Key -> column values. The provider id wins; id-less records are keyed by fingerprint, the
-    n-th identical one in the answer getting occurrence n. A repeated id keeps its first copy."""
-    seen: dict = defaultdict(int)
-    keyed: dict[str, dict] = {}
-    for record in records:
-        security = None
-        if record.security_external_id:
-            security = securities.get(record.security_external_id)
-            if security is None:
-                raise BadProviderResponse(f"transaction names unknown security {record.security_external_id!r}")
-        security_key = str(security.pk) if security else ""
-        probe = investment_fingerprint(record, security_key, 0)
-        occurrence = seen[(record.external_id or "", probe)]
-        seen[(record.external_id or "", probe)] += 1
-        fp = investment_fingerprint(record, security_key, occurrence) if occurrence else probe
-        key = record.external_id or f"fp:{fp}"
-        if key not in keyed:
-            keyed[key] = _transaction_values(model, record, security, key, fp)
-    return keyed
-
-
-def _investment_transactions_write(account: Account, records: list[InvestmentTransactionRecord],
-                                   window: tuple[date | None, date | None], *, securities: dict,
-                                   source: str = RecordSource.SYNCED) -> ImportCounts:
-    """SEAM: to be rebased onto the shared row writer (transaction_rows_write with the model's
-    SYNCED_FIELDS / FINGERPRINT_FIELDS). Inserts new rows, updates changed synced fields (never
-    the person's locked ones), never duplicates. Removals only for synced sources with a window:
-    a stored row dated inside it (after its first day) that the answer no longer reports is
-    gone at the platform. A statement covers what it covers, so it never removes anything."""
-    model = _model(account, RecordKind.INVESTMENT_TRANSACTION)
-    keyed = _keyed_transactions(model, records, securities)
-    counts = ImportCounts()
-    keys = list(keyed)
-    stored = {}
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        stored.update({row.external_id: row for row in
-                       model.objects.filter(account=account, external_id__in=keys[start:start + LOOKUP_CHUNK])})
-    new = []
-    for key, values in keyed.items():
-        row = stored.get(key)
-        if row is None:
-            new.append(model(account=account, **values))
-        elif _save_changed(row, {k: v for k, v in values.items() if k != "external_id"}):
-            counts.updated += 1
-    model.objects.bulk_create(new)
-    counts.added = len(new)
-    window_from, window_to = window
-    if source == RecordSource.SYNCED and window_from is not None:
-        covered = (window_from + WINDOW_EDGE_MARGIN, window_to or timezone.localdate())
-        gone = (model.objects.filter(account=account, booked_date__range=covered)
-                .exclude(external_id__in=keys).values_list("pk", flat=True))
-        gone = list(gone)
-        if gone:
-            counts.removed = model.objects.filter(pk__in=gone).delete()[0]
-    return counts
-
-
 # --- The whole portfolio --------------------------------------------------------------------
 
 
@@ -344,7 +244,8 @@ def portfolio_import(account: Account, data: PortfolioData, *, source: str = Rec
         securities = securities_upsert(slug, list(data.securities), connection_model=_connection_model(account))
         if data.snapshot is not None:
             result.holdings = holding_snapshot_import(account, data.snapshot, securities, source=source)
-        result.transactions = _investment_transactions_write(
+        written = investment_transactions_import(
             account, list(data.transactions), (data.window_from, data.window_to), securities=securities,
             source=source)
+        result.transactions = ImportCounts(written.added, written.updated, written.removed)
     return result

@@ -121,11 +121,13 @@ def _stored_matches(stored: list[Transaction], incoming: list[tuple], incoming_k
 
 def transaction_rows_write(account: Account, keyed: list[tuple], *, removals: Reconciler, spec: RowSpec,
                            pending: list[tuple] = (), also_save: tuple[str, ...] = (),
-                           settlement_max_days: int = DEFAULT_SETTLEMENT_MAX_DAYS) -> ImportResult:
+                           settlement_max_days: int = DEFAULT_SETTLEMENT_MAX_DAYS,
+                           stamp_account: bool = True) -> ImportResult:
     """Write one account's keyed rows, `(key, fingerprint, record)` as keys.keyed_records makes
     them: `keyed` the settled ones, `pending` those not yet booked (only they can be claimed).
     Call inside a transaction. `also_save`: account fields the caller changed, saved with the
-    account's last_synced_at (one UPDATE)."""
+    account's last_synced_at (one UPDATE). `stamp_account=False` leaves the account row alone
+    (the portfolio writer: re-importing the same portfolio or file must change no row at all)."""
     model: type[Transaction] = account.transactions.model
     result = ImportResult()
     incoming = [*keyed, *pending]
@@ -192,8 +194,9 @@ def transaction_rows_write(account: Account, keyed: list[tuple], *, removals: Re
             hook(account=account, rows=to_create)
         result.new_ids = _bulk_insert(model, to_create, spec.insert_defaults)
         result.added = len(to_create)
-    account.last_synced_at = timezone.now()
-    account.save(update_fields=[*also_save, "last_synced_at", "updated_at"])
+    if stamp_account:
+        account.last_synced_at = timezone.now()
+        account.save(update_fields=[*also_save, "last_synced_at", "updated_at"])
     return result
 
 
