@@ -26,6 +26,7 @@ from investments.selectors import (
     account_reconciliation,
     portfolio_summary,
 )
+from investments.services.connections import investment_connection_fetches
 
 from . import selectors
 
@@ -128,7 +129,7 @@ def investment_card(connection: InvestmentConnection) -> InvestmentCard:
     common = {"connection": connection, "name": connection.institution_name or provider_name(connection.provider),
               "provider_name": provider_name(connection.provider), "is_file": is_file, "last_run": run,
               "logo_url": provider_logo(provider) if provider else ""}
-    syncable = not is_file and provider is not None and connection.is_syncable
+    syncable = not is_file and connection.is_syncable and investment_connection_fetches(connection)
     if state == "ok":
         detail = "" if connection.last_synced_at or is_file else \
             "We have not fetched your holdings yet. The first sync starts by itself."

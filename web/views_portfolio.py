@@ -5,12 +5,15 @@ core's connect flow and statement services, and secrets never reach a template."
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,7 +34,6 @@ from integrations_core.services.statements import (
     statement_preview,
     statement_size_check,
 )
-from integrations_core.services.sync_queue import SyncQueueUnavailable
 from investments.selectors import (
     account_holdings,
     investment_account_get,
@@ -39,6 +41,13 @@ from investments.selectors import (
     investment_connection_list,
     security_get_for,
     security_transactions,
+)
+from investments.services.connections import (
+    MANUAL_PROVIDER,
+    SyncNotPossible,
+    SyncQueueUnavailable,
+    investment_connection_revoke,
+    investment_connection_sync_now,
 )
 
 from . import selectors, services
@@ -73,6 +82,8 @@ def _file_providers():
 @require_GET
 def portfolio(request):
     connections = list(investment_connection_list(request.user).order_by("-created_at"))
+    # The person's manual accounts hang off a connection of their own: not a platform to show.
+    connections = [c for c in connections if c.provider != MANUAL_PROVIDER]
     current = [c for c in connections if c.status != ConnectionStatus.REVOKED]
     return render(request, "web/portfolio/portfolio.html", {
         "cards": [investment_card(c) for c in current],
@@ -227,9 +238,13 @@ def portfolio_sync(request, pk):
                  429)
     else:
         try:
-            run = services.investment_sync_request(connection, actor=request.user)
-        except services.SyncNotPossible as exc:
-            error = (exc.code, exc.message, 409)
+            run = investment_connection_sync_now(connection, actor=request.user)
+        except SyncNotPossible as exc:
+            message = exc.message
+            if exc.retry_after:
+                wait = max(1, math.ceil((exc.retry_after - timezone.now()).total_seconds()))
+                message = f"{message.rstrip('.')}: try again in {wait} seconds."
+            error = (exc.code, message, 409)
         except SyncQueueUnavailable:
             error = ("queue_unavailable", "We could not start the sync right now. Try again shortly.", 503)
         else:
@@ -260,8 +275,8 @@ def portfolio_disconnect(request, pk):
         return redirect("web:portfolio")
     form = PortfolioDisconnectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.investment_connection_revoke(connection, actor=request.user,
-                                              delete_data=form.cleaned_data["delete_data"])
+        investment_connection_revoke(connection, actor=request.user,
+                                     delete_data=form.cleaned_data["delete_data"])
         messages.success(request, f"Disconnected {card.name}. Its key is erased and we will no longer read from it.")
         return redirect("web:portfolio")
     return render(request, "web/portfolio/disconnect.html",

@@ -143,3 +143,18 @@ def test_disconnect_can_delete_the_data(web, mine):
 def test_pages_need_a_login(client):
     assert client.get("/portfolio/").status_code == 302
     assert client.get("/portfolio/connect/").status_code == 302
+
+
+def test_sync_now_while_the_platform_asks_to_wait_says_how_long(web, mine):
+    connection = mine["connection"]
+    connection.retry_after = timezone.now() + dt.timedelta(seconds=42)
+    connection.save()
+    response = web.post(f"/portfolio/connections/{connection.pk}/sync/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 409
+    assert "try again in 4" in response.json()["error"]["message"]  # 42 s, or 41 by the time it runs
+
+
+def test_a_statement_connection_offers_an_import_not_a_sync(web, user):
+    make_portfolio(user, provider="hargreaves_lansdown", key="")
+    html = web.get("/portfolio/").content.decode()
+    assert "Sync now" not in html and "Import a file" in html and "Statement files" in html
