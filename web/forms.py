@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import escape
 
 from integrations_core.models import MONEY, TransactionStatus
 from transactions.taxonomy import categories, is_valid
@@ -126,3 +127,51 @@ def parse_month(value: str) -> date:
         return timezone.localdate().replace(day=1)
     return date(int(match.group(1)), int(match.group(2)), 1)
 
+
+
+# --- portfolio ------------------------------------------------------------------------------
+class CredentialsForm(forms.Form):
+    """The key form, field by field from the provider's `credential_fields`: secret fields are
+    password inputs that never render their value back (after an error the person pastes again),
+    choices are a select. Validation of the key itself is the connect flow's (one cheap call)."""
+
+    def __init__(self, *args, provider, **kwargs):
+        super().__init__(*args, **kwargs)
+        for spec in provider.credential_fields:
+            attrs = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
+            if spec.choices:
+                field = forms.ChoiceField(choices=[("", "Choose…"), *spec.choices] if not spec.required
+                                          else list(spec.choices))
+            elif spec.secret:
+                field = forms.CharField(widget=forms.PasswordInput(render_value=False, attrs=attrs), strip=True)
+            else:
+                field = forms.CharField(widget=forms.TextInput(attrs=attrs), strip=True)
+            # The shared field template renders help as HTML; a provider's help is plain text.
+            field.label, field.help_text, field.required = spec.label, escape(spec.help_text), spec.required
+            field.max_length = 500
+            self.fields[spec.name] = field
+
+    def credentials(self) -> dict[str, str]:
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def add_flow_errors(self, fields: dict[str, list[str]]) -> None:
+        """Put a ConnectError's field errors ("credentials.api_key", "credentials") on the form."""
+        for name, errors in fields.items():
+            target = name.split(".", 1)[1] if name.startswith("credentials.") else None
+            for error in errors:
+                self.add_error(target if target in self.fields else None, error)
+
+
+class StatementUploadForm(forms.Form):
+    provider = forms.ChoiceField(label="Platform")
+    file = forms.FileField(label="Statement file",
+                           help_text="The CSV (or JSON, for the activities format) your platform lets you download.")
+
+    def __init__(self, *args, providers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [("", "Choose your platform"), *[(p.slug, p.name) for p in providers]]
+
+
+class PortfolioDisconnectForm(forms.Form):
+    delete_data = forms.BooleanField(
+        label="Also delete this platform's accounts, holdings and trades from this app", required=False)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from integrations_core.models import AccountType, ConnectionStatus, SyncRun, TransactionStatus
 from integrations_core.money import money_text
 from integrations_core.providers.base import Family, Provider
-from integrations_core.selectors import providers_enabled, sync_run_observed
+from integrations_core.selectors import providers_enabled, sync_run_observed, sync_runs_for_connection
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
 from open_banking.selectors import (
     bank_account_list,
@@ -192,3 +192,19 @@ def recurring_payment_list(user) -> QuerySet[RecurringPayment]:
     return (RecurringPayment.objects.filter(user=user, is_active=True).select_related("account")
             .order_by("next_expected_date", "name"))
 
+
+# --- portfolio ------------------------------------------------------------------------------
+# The portfolio's own queries live in investments/selectors.py (the API uses them too); these
+# are only what the pages need beyond them.
+def investment_providers_available() -> list[Provider]:
+    """Investment platforms a person can connect or import from now."""
+    return [p for p in providers_enabled() if p.family == Family.INVESTMENTS]
+
+
+def investment_sync_run_latest(connection) -> SyncRun | None:
+    run = sync_runs_for_connection(connection).order_by("-started_at").first()
+    return sync_run_observed(run, connection) if run is not None else None
+
+
+def investment_sync_run_get(connection, run_id) -> SyncRun:
+    return sync_run_observed(get_object_or_404(sync_runs_for_connection(connection), pk=run_id), connection)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from integrations_core.models import StatementImport, StatementImportStatus
 from transactions.models import Budget
 from transactions.services.budgets import budget_create, budget_update
 
@@ -39,3 +40,11 @@ def budget_set(*, user, category: str, amount: Decimal, currency: str, month: da
     if month < existing.start_month:
         values["start_month"] = month
     return budget_update(existing, **values), False
+
+
+# --- portfolio ------------------------------------------------------------------------------
+def statement_import_discard(statement_import: StatementImport) -> None:
+    """Cancel a preview: its parsed rows go now rather than when it expires. An imported file's
+    record stays (it is how a re-import is recognised)."""
+    if statement_import.status != StatementImportStatus.IMPORTED:
+        statement_import.delete()

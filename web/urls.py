@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import views
+from . import views_portfolio as portfolio
 
 app_name = "web"
 
@@ -27,4 +28,18 @@ urlpatterns = [
     path("transactions/<uuid:pk>/category/", views.transaction_category, name="transaction-category"),
     path("budgets/", views.budgets, name="budgets"),
     path("budgets/set/", views.budget_set, name="budget-set"),
+    path("portfolio/", portfolio.portfolio, name="portfolio"),
+    path("portfolio/connect/", portfolio.platform_connect, name="platform-connect"),
+    path("portfolio/connect/<slug:slug>/", portfolio.platform_connect_key, name="platform-connect-key"),
+    path("portfolio/statements/", portfolio.statement_upload, name="statement-upload"),
+    path("portfolio/statements/<uuid:pk>/", portfolio.statement_preview_page, name="statement-preview"),
+    path("portfolio/statements/<uuid:pk>/confirm/", portfolio.statement_confirm_page, name="statement-confirm"),
+    path("portfolio/statements/<uuid:pk>/cancel/", portfolio.statement_cancel, name="statement-cancel"),
+    path("portfolio/connections/<uuid:pk>/sync/", portfolio.portfolio_sync, name="portfolio-sync"),
+    path("portfolio/connections/<uuid:pk>/sync-runs/<uuid:run_id>/", portfolio.portfolio_sync_status,
+         name="portfolio-sync-status"),
+    path("portfolio/connections/<uuid:pk>/disconnect/", portfolio.portfolio_disconnect,
+         name="portfolio-disconnect"),
+    path("portfolio/accounts/<uuid:account_pk>/securities/<uuid:security_pk>/", portfolio.holding_trades,
+         name="holding-trades"),
 ]
