@@ -18,35 +18,14 @@ PROVIDER = "activities"
 
 
 def statement_writer():
-    """The statement write path, `write(connection, parsed) -> {"added", "unchanged", ...}`.
-    The one place that knows where it lives (it is moving to services/imports/portfolio.py);
-    until statement_import_write exists, the same thing through portfolio_import."""
-    try:
-        from integrations_core.services.imports.portfolio import statement_import_write
-    except ImportError:
-        try:
-            from integrations_core.services.portfolio_import import statement_import_write
-        except ImportError:
-            return _write_through_portfolio_import
+    """The statement write path, `write(connection, parsed) -> {"added", "unchanged", ...}`."""
+    from integrations_core.services.imports.portfolio import statement_import_write
+
     return statement_import_write
 
 
-def _write_through_portfolio_import(connection, parsed) -> dict:
-    from integrations_core.models import RecordSource
-    from integrations_core.records import PortfolioData
-    from integrations_core.services.imports import account_upsert
-    from integrations_core.services.portfolio_import import portfolio_import
-
-    account = account_upsert(connection, parsed.account)
-    data = PortfolioData(account=parsed.account, securities=parsed.securities, snapshot=parsed.snapshot,
-                         transactions=parsed.transactions)
-    result = portfolio_import(account, data, source=RecordSource.STATEMENT, provider_slug=connection.provider)
-    return {"added": result.added, "updated": result.updated,
-            "unchanged": len(parsed.transactions) - result.added - result.updated}
-
-
 def provider_register() -> None:
-    """Providers are not in settings.INTEGRATION_PROVIDERS yet: the bench registers its own."""
+    """Registers the importer even when an operator's INTEGRATION_PROVIDERS leaves it out (idempotent)."""
     from integrations_core.providers.registry import registry
     from investments.providers.activities.provider import ActivitiesProvider
 

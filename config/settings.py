@@ -373,8 +373,9 @@ GOCARDLESS_SECRET_KEY = env.str("GOCARDLESS_SECRET_KEY", default="")
 # hosts (`make run` points them at the sandbox, tests at the live server's sandbox).
 TRADING212_DEMO_URL = env.str("TRADING212_DEMO_URL", default="https://demo.trading212.com/api/v0")
 TRADING212_LIVE_URL = env.str("TRADING212_LIVE_URL", default="https://live.trading212.com/api/v0")
-# Seconds a spent per-endpoint quota may be waited out inside a sync; longer waits are rescheduled.
-TRADING212_MAX_INLINE_WAIT = env.float("TRADING212_MAX_INLINE_WAIT", default=2.0)
+# Seconds a spent per-endpoint quota may be waited out inside a sync (5 s covers the account
+# summary's one call per 5 s right after the connect check); longer waits are rescheduled.
+TRADING212_MAX_INLINE_WAIT = env.float("TRADING212_MAX_INLINE_WAIT", default=5.0)
 IBKR_FLEX_URL = env.str("IBKR_FLEX_URL",
                         default="https://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService")
 

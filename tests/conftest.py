@@ -41,3 +41,16 @@ def other_api_client(other_user) -> APIClient:
     client = APIClient()
     client.force_authenticate(other_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _provider_registry_restored():
+    """Tests register fakes and unregister them afterwards; one that unregisters a provider the
+    settings installed (or replaces it) would leak into every later test. Each test starts from,
+    and hands back, the registry as it found it."""
+    from integrations_core.providers.registry import registry
+
+    before = dict(registry._providers)
+    yield
+    registry._providers.clear()
+    registry._providers.update(before)

@@ -20,13 +20,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-# The portfolio writer (its module may move within integrations_core.services; only these names are used).
-from integrations_core.services.portfolio_import import (
-    holding_snapshot_import,
-    securities_upsert,
-    valuation_upsert,
-)
-
 from integrations_core.models import ConnectionStatus, RecordSource
 from integrations_core.records import (
     BalanceRecord,
@@ -36,6 +29,11 @@ from integrations_core.records import (
     ValuationRecord,
 )
 from integrations_core.services.audit import audit_record
+from integrations_core.services.imports.portfolio import (
+    holding_snapshot_import,
+    securities_upsert,
+    valuation_upsert,
+)
 
 from ..models import Holding, InvestmentAccount, InvestmentConnection, Wrapper
 from .connections import MANUAL_PROVIDER

@@ -159,13 +159,13 @@ def _at(today: date, days_ago: int, minute: int = 0) -> datetime:
 def build_book(today: date) -> Book:
     book = Book(today=today)
     ids = iter(range(1, 10_000))
-    book.cash_moves.append(CashMove("dep-0001", "DEPOSIT", D("20000.00"), _at(today, 720)))
+    book.cash_moves.append(CashMove("dep-0001", "DEPOSIT", D("20000.00"), _at(today, 735)))
     # Two years of weekly half-share VUSA buys (104 fills: three pages at limit 50).
     for week in range(104):
         price = D(6000) + D((week * 37) % 900) + D("0.25") * (week % 4)
         order = next(ids)
         book.fills.append(Fill(order, 10_000 + order, "VUSAl_EQ", "BUY", D("0.5"), price,
-                               _at(today, 714 - 7 * week, 1)))
+                               _at(today, 722 - 7 * week, 1)))  # 722 days ago .. yesterday
     order = next(ids)
     book.fills.append(Fill(order, 10_000 + order, "AAPL_US_EQ", "BUY", D("5"), D("172.35"), _at(today, 650, 2),
                            fx_rate=D("0.7912")))

@@ -45,9 +45,7 @@ def test_portfolio_import_bench_writes_once_and_rebuilds_the_holdings(registered
 def t212(live_server, settings):
     settings.TRADING212_DEMO_URL = f"{live_server.url}/sandbox/trading212/api/v0"
     settings.SANDBOX_LATENCY_MS = 0
-    registry.register(Trading212Provider())
-    yield
-    registry.unregister("trading212")
+    assert registry.get(Trading212Provider.slug)  # registered from settings.INTEGRATION_PROVIDERS
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from integrations_core.services.portfolio_import import portfolio_import
 
 from integrations_core.models import AuditEvent, ConnectionStatus
 from integrations_core.selectors import connections_due
+from integrations_core.services.imports.portfolio import portfolio_import
 from investments.models import InvestmentConnection
 
 from .conftest import AAPL, VUSA, holding, portfolio, snapshot, trade

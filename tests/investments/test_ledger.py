@@ -8,11 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from integrations_core.services.portfolio_import import portfolio_import
 
 from integrations_core.models import ConnectionStatus
 from integrations_core.networth import net_worth
 from integrations_core.selectors import cash_movements_counted
+from integrations_core.services.imports.portfolio import portfolio_import
 from investments.ledger import investment_ledger
 from investments.models import InvestmentAccount
 from tests.open_banking.conftest import bank_data  # noqa: F401 (fixture)

@@ -10,9 +10,9 @@ import pytest
 from django.db import connection as db_connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
-from integrations_core.services.portfolio_import import portfolio_import
 
 from integrations_core.models import RecordSource
+from integrations_core.services.imports.portfolio import portfolio_import
 from investments import selectors
 from investments.models import HoldingSnapshot, InvestmentAccount, InvestmentConnection, Security
 

@@ -22,6 +22,7 @@ from .source import IbkrFlexSource
 class IbkrFlexProvider(Provider):
     slug = "ibkr_flex"
     name = "Interactive Brokers"
+    logo_url = "/static/logos/ibkr.svg"
     family = Family.INVESTMENTS
     auth_type = AuthType.API_KEY
     capabilities = frozenset({Capability.HOLDINGS, Capability.INVESTMENT_TRANSACTIONS, Capability.SCHEDULED_SYNC})

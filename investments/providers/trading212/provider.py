@@ -33,6 +33,7 @@ ENVIRONMENTS = (("demo", "Practice (demo)"), ("live", "Real money (live)"))
 class Trading212Provider(Provider):
     slug = "trading212"
     name = "Trading 212"
+    logo_url = "/static/logos/trading212.svg"
     family = Family.INVESTMENTS
     auth_type = AuthType.API_KEY
     capabilities = frozenset({
