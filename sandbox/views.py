@@ -39,6 +39,8 @@ def index(request: HttpRequest) -> JsonResponse:
             "truelayer_auth_url": absolute("sandbox:truelayer:authorize").rstrip("/"),
             "truelayer_api_url": absolute("sandbox:truelayer:me").removesuffix("/data/v1/me"),
             "gocardless_api_url": absolute("sandbox:gocardless:token-new").removesuffix("/token/new/"),
+            "trading212_api_url": absolute("sandbox:trading212:api", endpoint="x").removesuffix("/x"),
+            "ibkr_flex_url": absolute("sandbox:ibkr:send-request").removesuffix("/SendRequest"),
         },
     })
 

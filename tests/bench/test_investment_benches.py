@@ -46,6 +46,7 @@ def t212(live_server, settings):
     settings.TRADING212_DEMO_URL = f"{live_server.url}/sandbox/trading212/api/v0"
     settings.SANDBOX_LATENCY_MS = 0
     assert registry.get(Trading212Provider.slug)  # registered from settings.INTEGRATION_PROVIDERS
+    cache.clear()  # no instrument list or quota kept from an earlier test
 
 
 @pytest.mark.django_db(transaction=True)
@@ -56,9 +57,10 @@ def test_t212_fleet_first_and_daily_sync_stay_within_the_limits(t212):
     first = [connection_sync(c) for c in InvestmentConnection.objects.filter(pk__in=ids)]
     first_use = watch.stop()
     assert [run.outcome for run in first] == [SyncOutcome.SUCCEEDED] * 2
-    assert all(run.provider_calls == 8 for run in first)  # summary, positions, instruments, 3+1+1 pages
+    # summary, positions, 3+1+1 history pages, and the instrument list once per host (then kept)
+    assert sorted(run.provider_calls for run in first) == [7, 8]
     assert all(use.over_limit == 0 and use.max_in_window <= use.limit for use in first_use.values())
-    assert sum(use.calls for use in first_use.values()) == 16
+    assert sum(use.calls for use in first_use.values()) == 15
     stored = InvestmentTransaction.objects.filter(account__connection_id__in=ids).count()
 
     removed = a_day_later(ids)
@@ -70,14 +72,14 @@ def test_t212_fleet_first_and_daily_sync_stay_within_the_limits(t212):
     daily = [connection_sync(c) for c in InvestmentConnection.objects.filter(pk__in=ids)]
     daily_use = watch.stop()
     assert [run.outcome for run in daily] == [SyncOutcome.SUCCEEDED] * 2
-    # One page of each history once the account remembers its last sync (re-read from then);
-    # the whole history again while the snapshot runner does not record it.
-    incremental = InvestmentAccount.objects.filter(connection_id__in=ids, last_synced_at__isnull=False).exists()
-    assert [run.provider_calls for run in daily] == [6 if incremental else 8] * 2
+    # Summary, positions and one page of each history: the account remembers its last sync.
+    assert InvestmentAccount.objects.filter(connection_id__in=ids, last_synced_at__isnull=True).count() == 0
+    assert [run.provider_calls for run in daily] == [5] * 2
     assert sum(use.calls for use in daily_use.values()) == sum(run.provider_calls for run in daily)
     assert sum(run.added for run in daily) >= removed
     assert InvestmentTransaction.objects.filter(account__connection_id__in=ids).count() == stored
     assert all(use.over_limit == 0 for use in daily_use.values())
-    assert {name for name, use in daily_use.items() if use.calls} == set(sandbox_limits()) - {"cash", "info",
-                                                                                              "portfolio"}
+    # Every 2026 endpoint but the instrument list, which is kept per host since the first sync.
+    assert {name for name, use in daily_use.items() if use.calls} == set(sandbox_limits()) - {
+        "cash", "info", "portfolio", "instruments"}
     assert HoldingSnapshot.objects.filter(account__connection_id__in=ids).count() == 4  # yesterday's and today's

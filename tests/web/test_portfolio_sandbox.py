@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from integrations_core.models import ConnectionStatus
 from investments.models import InvestmentConnection
@@ -25,10 +25,8 @@ API = "/sandbox/trading212/api/v0"
 @pytest.fixture
 def sandbox_t212(live_server, settings, monkeypatch):
     settings.TRADING212_DEMO_URL = f"{live_server.url}{API}"
-    settings.TRADING212_MAX_INLINE_WAIT = 5
-    # The key check and the first sync are two clients a moment apart: the mock's per-endpoint
-    # limit (one summary call per window) would make that first sync wait for the retry.
-    settings.SANDBOX_TRADING212_RATE_LIMITS = False
+    # The mock's rate limits stay on: the first sync follows the key check inside the summary's
+    # one-call-per-5-s window and waits it out (TRADING212_MAX_INLINE_WAIT), it does not fail.
     from integrations_core.services.sync import connection_sync_by_id
 
     monkeypatch.setattr("integrations_core.tasks.sync_connection.apply_async",
@@ -44,8 +42,9 @@ def test_key_sync_portfolio_revoke(web, user, sandbox_t212):
     html = web.get("/portfolio/").content.decode()
     assert trading212_api_key() not in html and trading212_api_secret() not in html
     auth = base64.b64encode(f"{trading212_api_key()}:{trading212_api_secret()}".encode()).decode()
-    positions = json.loads(Client().get(f"{API}/equity/positions", HTTP_AUTHORIZATION=f"Basic {auth}").content,
-                           parse_float=Decimal)
+    with override_settings(SANDBOX_TRADING212_RATE_LIMITS=False):  # the sync just spent this second's call
+        answer = Client().get(f"{API}/equity/positions", HTTP_AUTHORIZATION=f"Basic {auth}")
+    positions = json.loads(answer.content, parse_float=Decimal)
     assert positions
     for position in positions:
         wallet = position["walletImpact"]

@@ -48,6 +48,7 @@ API_PREFIX = "/api/v0"
 # connect check asked for it, waits that out once instead of failing.
 DEFAULT_MAX_INLINE_WAIT = 5.0
 MAX_PAGES = 1000
+INSTRUMENTS_TTL = 6 * 3600  # seconds the (public) instrument list is kept per host
 INFO_TTL = 24 * 3600  # seconds the path set and the older set's account info are remembered per key  # a provider that never stops paging is a bad response, not a hang
 
 PATHS_2026 = "2026"
@@ -261,8 +262,18 @@ class Trading212Client:
         self.detect_paths()
         return self._get_list("positions")
 
-    def instruments(self) -> list[dict[str, Any]]:
-        return self._get_list("instruments")
+    def instruments(self, *, fresh: bool = False) -> list[dict[str, Any]]:
+        """The instrument metadata list. It is the same for every account on a host and allowed
+        once per 50 s, so it is kept INSTRUMENTS_TTL per host (not per key: it holds nothing
+        personal). Without that, a "sync now" within a minute of the last sync would wait for
+        it; `fresh=True` asks again (a held ticker the kept list does not know)."""
+        key = "t212:instruments:" + hashlib.sha256(self.base_url.encode()).hexdigest()[:32]
+        kept = None if fresh else cache.get(key)
+        if kept is not None:
+            return kept
+        items = self._get_list("instruments")
+        cache.set(key, items, timeout=INSTRUMENTS_TTL)
+        return items
 
     # --- history (paged) --------------------------------------------------------------------
     def scope_of(self, name: str) -> str:

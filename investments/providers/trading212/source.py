@@ -75,6 +75,8 @@ class Trading212Source:
         cash = mapper.cash_balance(payload, as_of=now)
         positions = self.client.positions()
         instruments = mapper.instrument_index(self.client.instruments())
+        if any(_ticker(p) not in instruments for p in positions):
+            instruments = self._instruments_fresh(instruments)
         holdings = [mapper.holding_record(p, account_ccy=currency, instruments=instruments, as_of=now)
                     for p in positions]
         snapshot = HoldingSnapshotRecord(as_of=now, holdings=holdings, cash=cash)
@@ -105,6 +107,14 @@ class Trading212Source:
             account=account, securities=securities, snapshot=snapshot, transactions=read.records,
             window_from=window_from, window_to=window_to, resume=read.resume(), resume_after=read.wait,
         )
+
+    def _instruments_fresh(self, kept: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The kept instrument list lacks a held ticker: ask again. If that call must wait, the
+        kept list serves (a position carries enough of its instrument to be stored)."""
+        try:
+            return mapper.instrument_index(self.client.instruments(fresh=True))
+        except RateLimited:
+            return kept
 
     def _history(self, read: _Read, starts: dict[str, str] | None, currency: str,
                  instruments: dict[str, dict[str, Any]], embedded: dict[str, dict[str, Any]]) -> None:
@@ -182,3 +192,8 @@ class _Read:
 
 def _ticker(order: dict[str, Any]) -> str:
     return str(order.get("ticker") or order["instrument"].get("ticker") or "")
+
+
+def _ticker(position: dict[str, Any]) -> str:
+    embedded = position.get("instrument")
+    return str((embedded.get("ticker") if isinstance(embedded, dict) else None) or position.get("ticker") or "")

@@ -15,10 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from integrations_core.models import ConnectionStatus, StatementImport, StatementImportStatus
-from integrations_core.providers.registry import UnknownProvider, registry
+from integrations_core.providers.registry import registry
 from investments.models import Holding, InvestmentConnection, InvestmentTransaction
 from investments.providers.trading212.provider import Trading212Provider
 from sandbox.credentials import trading212_api_key, trading212_api_secret
@@ -38,36 +38,20 @@ HL_SAMPLE = Path(__file__).resolve().parents[3] / "sandbox" / "statements" / "ha
 
 @pytest.fixture
 def platforms(sandbox_site, settings):
-    """Trading 212 pointed at the live server's sandbox; the providers registered (settings do
-    since wip2/sync; registered here too so the test stands on its own)."""
+    """Trading 212 (installed from settings.INTEGRATION_PROVIDERS) pointed at the live server's
+    sandbox, with the mock's per-endpoint rate limits on: the first sync follows the key check
+    within the summary's one-call-per-5-s window and must wait it out, not fail."""
     settings.TRADING212_DEMO_URL = f"{sandbox_site}{SANDBOX_API}"
-    settings.TRADING212_MAX_INLINE_WAIT = 5
-    # The key check and the first sync are two clients a moment apart: the mock's per-endpoint
-    # limit (one summary call per window) would make that first sync wait for the retry.
-    settings.SANDBOX_TRADING212_RATE_LIMITS = False
-    added = []
-    try:
-        registry.get(Trading212Provider.slug)
-    except UnknownProvider:
-        registry.register(Trading212Provider())
-        added.append(Trading212Provider.slug)
-    yield
-    for slug in added:
-        registry.unregister(slug)
+    assert registry.get(Trading212Provider.slug)
 
 
 def sandbox_positions() -> list[dict]:
     """What the sandbox itself says the account holds (its own API, read directly)."""
     auth = base64.b64encode(f"{trading212_api_key()}:{trading212_api_secret()}".encode()).decode()
-    response = Client().get(f"{SANDBOX_API}/equity/positions", HTTP_AUTHORIZATION=f"Basic {auth}")
+    with override_settings(SANDBOX_TRADING212_RATE_LIMITS=False):  # the sync just spent this second's call
+        response = Client().get(f"{SANDBOX_API}/equity/positions", HTTP_AUTHORIZATION=f"Basic {auth}")
     assert response.status_code == 200, response.content
     return json.loads(response.content, parse_float=Decimal)
-
-
-def writer_available() -> bool:
-    from integrations_core.services.imports import portfolio
-
-    return hasattr(portfolio, "statement_import_write")
 
 
 def connect_trading212(page: Page) -> None:
@@ -80,7 +64,7 @@ def connect_trading212(page: Page) -> None:
     page.get_by_role("link", name="Connect Trading 212").click()
     expect(page.get_by_role("heading", name="Connect Trading 212")).to_be_visible()
     page.get_by_label("Environment").select_option("demo")
-    page.get_by_label("API key").fill(f"{trading212_api_key()}.wrong")
+    page.get_by_label("API key").fill("not-a-key-the-sandbox-knows")
     page.get_by_label("API secret").fill(trading212_api_secret())
     page.get_by_role("button", name="Check and connect").click()
     expect(page.get_by_role("alert").first).to_contain_text("did not accept this key")
@@ -147,10 +131,9 @@ def test_connect_trading212_sync_and_revoke(page: Page, logged_in, platforms, on
     assert connection.access_token == "" and connection.refresh_token == ""
 
 
-@pytest.mark.skipif(not writer_available(), reason="statement_import_write (wip2/sync) has not landed")
 def test_import_a_statement_then_again(page: Page, logged_in, platforms, shot):
     page.goto("/portfolio/connect/")
-    page.get_by_label("Platform").select_option(label="Hargreaves Lansdown")
+    page.get_by_label("Platform", exact=True).select_option(label="Hargreaves Lansdown")
     page.get_by_label("Statement file").set_input_files(str(HL_SAMPLE))
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.get_by_role("heading", name="Check your Hargreaves Lansdown statement")).to_be_visible()
@@ -170,7 +153,7 @@ def test_import_a_statement_then_again(page: Page, logged_in, platforms, shot):
 
     # --- the same file again: the preview says so, and confirming changes nothing ------------------
     page.get_by_role("link", name="Import a file").click()
-    page.get_by_label("Platform").select_option(label="Hargreaves Lansdown")
+    page.get_by_label("Platform", exact=True).select_option(label="Hargreaves Lansdown")
     page.get_by_label("Statement file").set_input_files(str(HL_SAMPLE))
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.get_by_text("You have already imported this file")).to_be_visible()
