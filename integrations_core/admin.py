@@ -5,6 +5,7 @@ their presence is shown."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -14,6 +15,38 @@ from .services.connections import connection_revoke
 from .services.sync import SyncQueueUnavailable, connection_sync_enqueue
 
 SECRET_FIELDS = ("access_token", "refresh_token", "credentials", "sync_lock_token")
+
+
+class SyncRunInline(GenericTabularInline):
+    """A connection's recent sync runs, for any family's connection admin (SyncRun reaches the
+    connection through a content type)."""
+
+    model = SyncRun
+    ct_field = "connection_type"
+    ct_fk_field = "connection_id"
+    fields = ("started_at", "trigger", "outcome", "provider_calls", "added", "updated", "removed", "error_code",
+              "per_account")
+    readonly_fields = fields
+    ordering = ("-started_at",)
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "Recent sync runs"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-started_at")
+
+    @admin.display(description="Per account")
+    def per_account(self, obj: SyncRun):
+        rows = []
+        for result in (obj.account_results or {}).values():
+            if result.get("status") == "ok":
+                detail = f"ok +{result.get('added', 0)} ~{result.get('updated', 0)} -{result.get('removed', 0)}"
+            else:
+                detail = f"{result.get('status')}: {result.get('error_code', '')}"
+            rows.append((result.get("name", "?"), detail))
+        return format_html_join("", "<div>{}: {}</div>", rows) or "-"
 
 
 class ConnectionAdminBase(admin.ModelAdmin):

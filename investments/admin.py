@@ -6,11 +6,9 @@ the person and the sync. Securities are shared reference data, so an operator ma
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.contenttypes.admin import GenericTabularInline
 from django.utils.html import format_html, format_html_join
 
-from integrations_core.admin import ConnectionAdminBase, ReadOnlyAdmin
-from integrations_core.models import SyncRun
+from integrations_core.admin import ConnectionAdminBase, ReadOnlyAdmin, SyncRunInline
 from integrations_core.providers.base import Capability
 from integrations_core.providers.registry import registry
 
@@ -27,21 +25,6 @@ from .models import (
     SecurityPrice,
 )
 from .selectors import account_reconciliation
-
-
-class SyncRunInline(GenericTabularInline):
-    # Its own copy rather than open_banking's: one family never imports another.
-    model = SyncRun
-    ct_field = "connection_type"
-    ct_fk_field = "connection_id"
-    fields = ("started_at", "trigger", "outcome", "provider_calls", "added", "updated", "removed", "error_code")
-    readonly_fields = fields
-    ordering = ("-started_at",)
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = True
-    verbose_name_plural = "Recent sync runs"
 
 
 class InvestmentAccountInline(admin.TabularInline):

@@ -4,11 +4,8 @@ no token ever displayed); bank data is read-only here: it belongs to the person 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.contenttypes.admin import GenericTabularInline
-from django.utils.html import format_html_join
 
-from integrations_core.admin import ConnectionAdminBase, ReadOnlyAdmin
-from integrations_core.models import SyncRun
+from integrations_core.admin import ConnectionAdminBase, ReadOnlyAdmin, SyncRunInline
 
 from .models import (
     BalanceSnapshot,
@@ -17,35 +14,6 @@ from .models import (
     BankTransaction,
     Institution,
 )
-
-
-class SyncRunInline(GenericTabularInline):
-    model = SyncRun
-    ct_field = "connection_type"
-    ct_fk_field = "connection_id"
-    fields = ("started_at", "trigger", "outcome", "provider_calls", "added", "updated", "removed", "error_code",
-              "per_account")
-    readonly_fields = fields
-    ordering = ("-started_at",)
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = True
-    verbose_name_plural = "Recent sync runs"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).order_by("-started_at")
-
-    @admin.display(description="Per account")
-    def per_account(self, obj: SyncRun):
-        rows = []
-        for result in (obj.account_results or {}).values():
-            if result.get("status") == "ok":
-                detail = f"ok +{result.get('added', 0)} ~{result.get('updated', 0)} -{result.get('removed', 0)}"
-            else:
-                detail = f"{result.get('status')}: {result.get('error_code', '')}"
-            rows.append((result.get("name", "?"), detail))
-        return format_html_join("", "<div>{}: {}</div>", rows) or "-"
 
 
 class BankAccountInline(admin.TabularInline):

@@ -7,20 +7,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.utils import timezone
-
-from integrations_core.models import ConnectionStatus, SyncRun
+from integrations_core.models import SyncRun
 from integrations_core.providers.base import Family
 from integrations_core.providers.errors import ProviderError
 from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.selectors import provider_is_enabled
 from integrations_core.services.audit import audit_record
-from integrations_core.services.connections import ProviderNotAvailable, connection_create, connection_revoke
+from integrations_core.services.connections import (
+    ProviderNotAvailable,
+    SyncNotPossible,  # noqa: F401 (re-exported for views)
+    connection_create,
+    connection_revoke,
+    connection_sync_now,
+)
 from integrations_core.services.oauth import authorization_start
 from integrations_core.services.sync import (
     SyncQueueUnavailable as SyncQueueUnavailable,  # re-exported for views
 )
-from integrations_core.services.sync import connection_sync_request
 
 from ..models import BankConnection, Institution
 from ..selectors import institution_get
@@ -33,12 +36,6 @@ class ConnectError(Exception):
     def __init__(self, code: str, message: str, *, field: str = "", status: int = 400):
         super().__init__(message)
         self.code, self.message, self.field, self.status = code, message, field, status
-
-
-class SyncNotPossible(Exception):
-    def __init__(self, code: str, message: str, *, retry_after=None):
-        super().__init__(message)
-        self.code, self.message, self.retry_after = code, message, retry_after
 
 
 @dataclass(frozen=True)
@@ -110,17 +107,8 @@ def bank_connection_revoke(connection: BankConnection, *, actor=None, delete_dat
 
 
 def bank_connection_sync_request(connection: BankConnection, *, actor=None) -> SyncRun:
-    """Queue a sync now and return its (queued, or already finished with eager workers) run.
-    Raises SyncQueueUnavailable when the task queue is down (the API answers 503)."""
-    if connection.status not in (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR):
-        code = "reauth_required" if connection.status == ConnectionStatus.REAUTH_REQUIRED else "not_syncable"
-        raise SyncNotPossible(code, "This connection cannot be synced until it is reconnected."
-                              if code == "reauth_required" else f"This connection is {connection.status}.")
-    if connection.retry_after and connection.retry_after > timezone.now():
-        raise SyncNotPossible("rate_limited", "The provider asked us to wait before fetching again.",
-                              retry_after=connection.retry_after)
-    audit_record("connection.sync_requested", connection=connection, actor=actor)
-    return connection_sync_request(connection, trigger="manual")
+    """Queue a sync now (the core's connection_sync_now)."""
+    return connection_sync_now(connection, actor=actor)
 
 
 def bank_account_rekey(account, new_external_id: str) -> None:
