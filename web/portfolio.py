@@ -29,6 +29,7 @@ from investments.selectors import (
 from investments.services.connections import investment_connection_fetches
 
 from . import selectors
+from .presenters import FINISHED
 
 SOURCE_BADGES = {RecordSource.SYNCED: ("Synced", "ok"), RecordSource.STATEMENT: ("Statement", "bank"),
                  RecordSource.MANUAL: ("Manual", "manual")}
@@ -91,9 +92,6 @@ def sync_message(run: SyncRun) -> str:
     if run.outcome == SyncOutcome.SKIPPED:
         return run.error or "Another sync was already running."
     return run.error or "The sync did not finish. We'll try again; your last portfolio is kept."
-
-
-FINISHED = {SyncOutcome.SUCCEEDED, SyncOutcome.PARTIAL, SyncOutcome.FAILED, SyncOutcome.SKIPPED}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,10 @@ page also works without scripts."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,10 +17,13 @@ from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations_core.api.throttles import ConnectionCreateThrottle, SyncRequestThrottle
+from integrations_core.services.connections import SyncNotPossible, connection_sync_now
+from integrations_core.services.sync import SyncQueueUnavailable
 from open_banking import services as bank_services
 from open_banking.api.renderers import CSV_COLUMNS, csv_line
 from open_banking.selectors import bank_connection_get
@@ -123,40 +130,63 @@ def connection_reconnect(request, pk):
     return HttpResponseRedirect(authorization.authorization_url)
 
 
-def _sync_payload(request, connection, run) -> dict:
+@dataclass(frozen=True)
+class SyncPage:
+    """How one family's page shows a connection's "Sync now": its status URL, its card, where
+    to go back to, and how a run is said. The view logic is the same for every family."""
+
+    status_url: str  # URL name taking (connection pk, run pk)
+    card_template: str
+    card: Callable  # connection -> the card the template renders
+    back: str  # URL name of the family's page
+    message: Callable  # SyncRun -> one sentence
+
+
+def sync_payload(request, connection, run, page: SyncPage) -> dict:
     payload = {"run": str(run.pk), "outcome": run.outcome, "finished": run.outcome in FINISHED,
-               "message": sync_run_message(run),
-               "status_url": reverse("web:connection-sync-status", args=[connection.pk, run.pk])}
+               "message": page.message(run), "status_url": reverse(page.status_url, args=[connection.pk, run.pk])}
     if payload["finished"]:
         connection.refresh_from_db()
-        payload["card_html"] = render_to_string("web/connections/_card.html",
-                                                {"card": connection_card(connection)}, request=request)
+        payload["card_html"] = render_to_string(page.card_template, {"card": page.card(connection)}, request=request)
     return payload
 
 
-@login_required
-@require_POST
-def connection_sync(request, pk):
-    connection = bank_connection_get(request.user, pk)
+def sync_now_response(request, connection, page: SyncPage):
+    """POST "Sync now" for any family (the core's connection_sync_now): JSON for the page's
+    script, a redirect with a message otherwise."""
     if wait := _throttle_wait(request, SyncRequestThrottle):
         error = ("throttled", f"You have asked for a lot of syncs recently. Try again in {wait // 60 + 1} minutes.",
                  429)
     else:
         try:
-            run = bank_services.bank_connection_sync_request(connection, actor=request.user)
-        except bank_services.SyncNotPossible as exc:
-            error = (exc.code, exc.message, 409)
-        except bank_services.SyncQueueUnavailable:
+            run = connection_sync_now(connection, actor=request.user)
+        except SyncNotPossible as exc:
+            message = exc.message
+            if exc.retry_after:
+                seconds = max(1, math.ceil((exc.retry_after - timezone.now()).total_seconds()))
+                message = f"{message.rstrip('.')}: try again in {seconds} seconds."
+            error = (exc.code, message, 409)
+        except SyncQueueUnavailable:
             error = ("queue_unavailable", "We could not start the sync right now. Try again shortly.", 503)
         else:
             if _wants_json(request):
-                return JsonResponse(_sync_payload(request, connection, run), status=202)
-            messages.info(request, sync_run_message(run))
-            return redirect("web:connections")
+                return JsonResponse(sync_payload(request, connection, run, page), status=202)
+            messages.info(request, page.message(run))
+            return redirect(page.back)
     if _wants_json(request):
         return _json_error(*error)
     messages.error(request, error[1])
-    return redirect("web:connections")
+    return redirect(page.back)
+
+
+BANK_SYNC = SyncPage(status_url="web:connection-sync-status", card_template="web/connections/_card.html",
+                     card=connection_card, back="web:connections", message=sync_run_message)
+
+
+@login_required
+@require_POST
+def connection_sync(request, pk):
+    return sync_now_response(request, bank_connection_get(request.user, pk), BANK_SYNC)
 
 
 @login_required
@@ -164,7 +194,7 @@ def connection_sync(request, pk):
 def connection_sync_status(request, pk, run_id):
     connection = bank_connection_get(request.user, pk)
     run = selectors.sync_run_get(connection, run_id)
-    return JsonResponse(_sync_payload(request, connection, run))
+    return JsonResponse(sync_payload(request, connection, run, BANK_SYNC))
 
 
 @login_required

@@ -5,22 +5,17 @@ core's connect flow and statement services, and secrets never reach a template."
 
 from __future__ import annotations
 
-import math
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations_core.api.throttles import (
     ConnectionCreateThrottle,
     StatementImportThrottle,
-    SyncRequestThrottle,
 )
 from integrations_core.connect.base import ConnectError
 from integrations_core.connect.registry import flow_for
@@ -44,16 +39,12 @@ from investments.selectors import (
 )
 from investments.services.connections import (
     MANUAL_PROVIDER,
-    SyncNotPossible,
-    SyncQueueUnavailable,
     investment_connection_revoke,
-    investment_connection_sync_now,
 )
 
 from . import selectors, services
 from .forms import CredentialsForm, PortfolioDisconnectForm, StatementUploadForm
 from .portfolio import (
-    FINISHED,
     investment_card,
     platform_tiles,
     portfolio_sections,
@@ -62,7 +53,13 @@ from .portfolio import (
     provider_name,
     sync_message,
 )
-from .views import _json_error, _retention_days, _throttle_wait, _wants_json
+from .views import (
+    SyncPage,
+    _retention_days,
+    _throttle_wait,
+    sync_now_response,
+    sync_payload,
+)
 
 
 def _provider(slug: str, auth_type: AuthType):
@@ -218,51 +215,22 @@ def statement_cancel(request, pk):
 
 
 # --- sync and disconnect ----------------------------------------------------------------------
-def _sync_payload(request, connection, run) -> dict:
-    payload = {"run": str(run.pk), "outcome": run.outcome, "finished": run.outcome in FINISHED,
-               "message": sync_message(run),
-               "status_url": reverse("web:portfolio-sync-status", args=[connection.pk, run.pk])}
-    if payload["finished"]:
-        connection.refresh_from_db()
-        payload["card_html"] = render_to_string("web/portfolio/_connection.html",
-                                                {"card": investment_card(connection)}, request=request)
-    return payload
+PORTFOLIO_SYNC = SyncPage(status_url="web:portfolio-sync-status", card_template="web/portfolio/_connection.html",
+                          card=investment_card, back="web:portfolio", message=sync_message)
 
 
 @login_required
 @require_POST
 def portfolio_sync(request, pk):
-    connection = investment_connection_get(request.user, pk)
-    if wait := _throttle_wait(request, SyncRequestThrottle):
-        error = ("throttled", f"You have asked for a lot of syncs recently. Try again in {wait // 60 + 1} minutes.",
-                 429)
-    else:
-        try:
-            run = investment_connection_sync_now(connection, actor=request.user)
-        except SyncNotPossible as exc:
-            message = exc.message
-            if exc.retry_after:
-                wait = max(1, math.ceil((exc.retry_after - timezone.now()).total_seconds()))
-                message = f"{message.rstrip('.')}: try again in {wait} seconds."
-            error = (exc.code, message, 409)
-        except SyncQueueUnavailable:
-            error = ("queue_unavailable", "We could not start the sync right now. Try again shortly.", 503)
-        else:
-            if _wants_json(request):
-                return JsonResponse(_sync_payload(request, connection, run), status=202)
-            messages.info(request, sync_message(run))
-            return redirect("web:portfolio")
-    if _wants_json(request):
-        return _json_error(*error)
-    messages.error(request, error[1])
-    return redirect("web:portfolio")
+    return sync_now_response(request, investment_connection_get(request.user, pk), PORTFOLIO_SYNC)
 
 
 @login_required
 @require_GET
 def portfolio_sync_status(request, pk, run_id):
     connection = investment_connection_get(request.user, pk)
-    return JsonResponse(_sync_payload(request, connection, selectors.investment_sync_run_get(connection, run_id)))
+    run = selectors.investment_sync_run_get(connection, run_id)
+    return JsonResponse(sync_payload(request, connection, run, PORTFOLIO_SYNC))
 
 
 @login_required
