@@ -183,6 +183,18 @@ class Trading212Client:
         return classify
 
     def _get(self, name: str, *, url: str | None = None, params: dict[str, Any] | None = None) -> Any:
+        try:
+            return self._get_once(name, url=url, params=params)
+        except RateLimited as exc:
+            # Another process spent the window (the connect check in the web process, a worker
+            # without the shared cache): a reset a moment away is waited out once, as the docs
+            # ask ("wait until x-ratelimit-reset"); a longer one is the scheduler's job.
+            if exc.status != 429 or exc.retry_after is None or exc.retry_after > self.max_inline_wait:
+                raise
+            self._sleep(exc.retry_after)
+            return self._get_once(name, url=url, params=params)
+
+    def _get_once(self, name: str, *, url: str | None = None, params: dict[str, Any] | None = None) -> Any:
         path, scope = self._endpoint(name)
         self._respect_quota(name)
         self.calls += 1

@@ -160,6 +160,27 @@ def test_429_waits_until_x_ratelimit_reset(api):
     assert len(api.calls) == 1  # not retried inline: that would only spend the quota
 
 
+def test_429_with_a_reset_a_moment_away_waits_it_out_once_and_asks_again(api):
+    """Another process spent the window (the connect check in the web process): a reset within
+    TRADING212_MAX_INLINE_WAIT is slept out once, then the call is made again."""
+    soon = str(int(NOW.timestamp()) + 3)
+    api.get(f"{BASE}/equity/positions", status=429, headers={"x-ratelimit-reset": soon, "x-ratelimit-remaining": "0"})
+    api.get(f"{BASE}/equity/positions", body="[]")
+    sleeps: list[float] = []
+    assert client(paths=PATHS_2026, sleeps=sleeps, max_inline_wait=5).positions() == []
+    assert sleeps == [3] and len(api.calls) == 2
+
+
+def test_a_second_429_after_the_wait_is_not_retried_again(api):
+    soon = str(int(NOW.timestamp()) + 3)
+    for _ in range(2):
+        api.get(f"{BASE}/equity/positions", status=429, headers={"x-ratelimit-reset": soon})
+    sleeps: list[float] = []
+    with pytest.raises(RateLimited):
+        client(paths=PATHS_2026, sleeps=sleeps, max_inline_wait=5).positions()
+    assert sleeps == [3] and len(api.calls) == 2
+
+
 def test_spent_quota_far_from_reset_raises_without_a_call_or_a_sleep(api):
     api.get(f"{BASE}/equity/positions", body="[]", headers={"x-ratelimit-remaining": "0",
                                                              "x-ratelimit-reset": str(RESET)})
