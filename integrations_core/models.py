@@ -413,6 +413,8 @@ class RecordKind(models.TextChoices):
     HOLDING = "holding", "Holding"
     INVESTMENT_TRANSACTION = "investment_transaction", "Investment transaction"
     VALUATION = "valuation", "Valuation"
+    # A holding's reported price kept as price history (one per security, day and source).
+    SECURITY_PRICE = "security_price", "Security price"
 
 
 def connection_record_model(connection_model: type[Connection] | Connection, kind: RecordKind | str) -> type:

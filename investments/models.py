@@ -247,4 +247,5 @@ InvestmentConnection.record_models = MappingProxyType({
     RecordKind.HOLDING: Holding,
     RecordKind.INVESTMENT_TRANSACTION: InvestmentTransaction,
     RecordKind.VALUATION: AccountValuation,
+    RecordKind.SECURITY_PRICE: SecurityPrice,
 })

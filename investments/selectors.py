@@ -2,8 +2,9 @@
 
 Every query starts from the person (`connection__user`), so another person's account, holding,
 security or trade is never found (the API answers 404). Figures are exact Decimals in the
-account's currency; a figure that cannot be known without an FX rate (a holding valued in
-another currency, a missing book cost) is None, never a guess."""
+account's currency (figures.py): a holding in another currency is converted at the ECB rate of
+its snapshot's date and says so; a figure that cannot be known (no rate for that day, a missing
+book cost) is None, never a guess."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from decimal import Decimal
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from integrations_core.models import RecordSource
-from integrations_core.money import quote_to_major
 from integrations_core.records import HoldingRecord
 
+from .figures import Figures, HoldingRow, PortfolioTotal, holding_row, rows_figures
+from .figures import portfolio_total as figures_portfolio_total
 from .models import (
     AccountValuation,
     Holding,
@@ -28,13 +31,13 @@ from .models import (
     Security,
     Wrapper,
 )
+from .prices.registry import fx_source
 from .services.book_cost import positions_from_trades
 from .services.reconciliation import HoldingDifference, holdings_reconcile
 
 # Never shown, and encrypted: loading them would decrypt them on every row.
 CONNECTION_SECRETS = ("access_token", "refresh_token", "credentials", "sync_state")
 _DEFERRED_ACCOUNT = ("raw", *(f"connection__{name}" for name in CONNECTION_SECRETS))
-_PERCENT = Decimal("0.01")
 
 
 # --- connections and accounts -------------------------------------------------------------
@@ -64,87 +67,10 @@ def investment_account_get(user, pk) -> InvestmentAccount:
     return found
 
 
-# --- figures --------------------------------------------------------------------------------
-def _percent(gain: Decimal | None, cost: Decimal | None) -> Decimal | None:
-    if gain is None or not cost:
-        return None
-    return (gain * 100 / cost).quantize(_PERCENT)
-
-
-def _total(values: Iterable[Decimal | None]) -> Decimal | None:
-    """The sum, or None when any part is unknown."""
-    total = Decimal(0)
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
-
-
-@dataclass(frozen=True)
-class Figures:
-    """What an account (or a group of accounts in one currency) holds. `value` = cash +
-    holdings value; `gain` = holdings value - book cost; None wherever a part is unknown."""
-
-    currency: str
-    cash: Decimal | None
-    holdings_value: Decimal | None
-    book_cost: Decimal | None
-
-    @property
-    def value(self) -> Decimal | None:
-        return _total([self.cash or Decimal(0), self.holdings_value])
-
-    @property
-    def gain(self) -> Decimal | None:
-        if self.holdings_value is None or self.book_cost is None:
-            return None
-        return self.holdings_value - self.book_cost
-
-    @property
-    def gain_percent(self) -> Decimal | None:
-        return _percent(self.gain, self.book_cost)
-
-    @classmethod
-    def add(cls, currency: str, parts: list[Figures]) -> Figures:
-        return cls(currency=currency, cash=_total(p.cash or Decimal(0) for p in parts),
-                   holdings_value=_total(p.holdings_value for p in parts),
-                   book_cost=_total(p.book_cost for p in parts))
-
-
-@dataclass(frozen=True)
-class HoldingRow:
-    holding: Holding
-    security: Security
-    quantity: Decimal
-    price: Decimal | None  # as quoted, in price_currency (GBX allowed)
-    price_currency: str
-    account_price: Decimal | None  # the same price in the account currency (GBX -> GBP exactly)
-    value: Decimal | None
-    book_cost: Decimal | None
-    currency: str
-    source: str  # synced | statement | manual
-
-    @property
-    def gain(self) -> Decimal | None:
-        if self.value is None or self.book_cost is None:
-            return None
-        return self.value - self.book_cost
-
-    @property
-    def gain_percent(self) -> Decimal | None:
-        return _percent(self.gain, self.book_cost)
-
-
-def _holding_row(holding: Holding, account: InvestmentAccount, source: str) -> HoldingRow:
-    account_price = None
-    if holding.price is not None:
-        price, currency = quote_to_major(holding.price, holding.price_currency or account.currency)
-        if currency.upper() == account.currency.upper():
-            account_price = price  # exact: GBX 123.45 is GBP 1.2345
-    return HoldingRow(holding=holding, security=holding.security, quantity=holding.quantity, price=holding.price,
-                      price_currency=holding.price_currency, account_price=account_price, value=holding.value,
-                      book_cost=holding.book_cost, currency=holding.currency or account.currency, source=source)
+# --- figures (computed in figures.py) -------------------------------------------------------
+def _snapshot_day(snapshot) -> date:
+    """The day a snapshot's figures are converted on; today before any snapshot (cash only)."""
+    return snapshot.date if snapshot is not None else timezone.localdate()
 
 
 def _holdings_of(account: InvestmentAccount) -> list[Holding]:
@@ -158,21 +84,20 @@ def _holdings_of(account: InvestmentAccount) -> list[Holding]:
 
 
 def account_holdings(account: InvestmentAccount) -> list[HoldingRow]:
-    """The account's current holdings, by security name; empty before its first snapshot."""
+    """The account's current holdings, by security name, in the account currency too (FX at
+    the snapshot's date, see figures.py); empty before its first snapshot."""
     snapshot = account.current_snapshot if account.current_snapshot_id else None
     source = snapshot.source if snapshot is not None else RecordSource.MANUAL
-    return [_holding_row(h, account, source) for h in _holdings_of(account)]
+    fx = fx_source()
+    return [holding_row(h, account, source, _snapshot_day(snapshot), fx) for h in _holdings_of(account)]
 
 
 def account_figures(account: InvestmentAccount) -> Figures:
-    """Cash, holdings value and book cost in the account currency. A holding valued in another
-    currency makes the holdings value unknown (no FX guess); a holding without a book cost makes
-    the book cost unknown."""
-    holdings = _holdings_of(account)
-    foreign = any((h.currency or account.currency) != account.currency for h in holdings)
-    return Figures(currency=account.currency, cash=account.current_balance,
-                   holdings_value=None if foreign else _total(h.value for h in holdings),
-                   book_cost=None if foreign else _total(h.book_cost for h in holdings))
+    """Cash, holdings value and book cost in the account currency. A holding in another
+    currency is converted at the ECB fixing of the snapshot's date (None, with the reason,
+    when there is none); its book cost is not converted, so the book cost is then unknown; a
+    holding without a book cost makes the book cost unknown."""
+    return rows_figures(account, account_holdings(account))
 
 
 @dataclass(frozen=True)
@@ -222,6 +147,21 @@ def portfolio_summary(user) -> list[WrapperGroup]:
         totals = [Figures.add(c, [s.figures for s in in_wrapper if s.figures.currency == c]) for c in currencies]
         groups.append(WrapperGroup(wrapper=wrapper.value, label=wrapper.label, accounts=in_wrapper, totals=totals))
     return groups
+
+
+def portfolio_total(user, *, currency: str | None = None,
+                    summaries: list[AccountSummary] | None = None) -> PortfolioTotal:
+    """All the person's investment accounts in `currency` (default their main currency), each
+    converted at the ECB fixing of its snapshot's date, with the unconverted totals per currency."""
+    if currency is None:
+        from transactions.selectors.spending import user_main_currency  # the ledger imports this module
+
+        currency = user_main_currency(user)
+    if summaries is None:
+        summaries = account_summaries(user)
+    parts = [(s.figures, _snapshot_day(s.account.current_snapshot if s.account.current_snapshot_id else None))
+             for s in summaries]
+    return figures_portfolio_total(parts, currency, fx_source())
 
 
 # --- reconciliation ------------------------------------------------------------------------
@@ -289,7 +229,8 @@ def holding_list(user) -> QuerySet[Holding]:
 
 def holding_rows_for(user) -> list[HoldingRow]:
     """holding_list as rows (price in the account currency, gain, badge): one query."""
-    return [_holding_row(h, h.snapshot.account, h.snapshot.source) for h in holding_list(user)]
+    fx = fx_source()
+    return [holding_row(h, h.snapshot.account, h.snapshot.source, h.snapshot.date, fx) for h in holding_list(user)]
 
 
 def security_list_for(user) -> QuerySet[Security]:

@@ -104,7 +104,35 @@ class InvestmentAccountSerializer(serializers.Serializer):
     book_cost = MoneyField(source="figures.book_cost", currency_source="figures.currency", allow_null=True)
     gain = MoneyField(source="figures.gain", currency_source="figures.currency", allow_null=True)
     gain_percent = DecimalText(source="figures.gain_percent", allow_null=True)
+    fx_dates = serializers.ListField(source="figures.fx_dates", child=serializers.DateField(), help_text=(
+        "The ECB fixings holdings in another currency were converted at (a weekend takes the previous "
+        "fixing); empty when nothing was converted."))
+    fx_reason = serializers.CharField(source="figures.fx_reason", help_text=(
+        "Why a figure that needed an FX rate is empty (e.g. a day after the shipped ECB history)."))
     last_synced_at = serializers.DateTimeField(allow_null=True)
+
+
+class FiguresSerializer(serializers.Serializer):
+    """Figures in one currency (selectors.Figures)."""
+
+    currency = serializers.CharField()
+    cash = MoneyField(allow_null=True)
+    holdings_value = MoneyField(allow_null=True)
+    value = MoneyField(allow_null=True, help_text="Cash plus holdings value; empty when a part is unknown.")
+    book_cost = MoneyField(allow_null=True, help_text="Never converted: empty when a part is in another currency.")
+    gain = MoneyField(allow_null=True)
+    gain_percent = DecimalText(allow_null=True)
+    fx_dates = serializers.ListField(child=serializers.DateField(), help_text="The ECB fixings used, if any.")
+    fx_reason = serializers.CharField(help_text="Why a figure that needed an FX rate is empty.")
+
+
+class PortfolioTotalSerializer(serializers.Serializer):
+    """Every investment account in the person's main currency (selectors.PortfolioTotal)."""
+
+    currency = serializers.CharField()
+    total = FiguresSerializer(source="figures", help_text=(
+        "Converted account by account at the ECB fixing of its snapshot's date."))
+    per_currency = FiguresSerializer(many=True, help_text="The same accounts' totals, unconverted, per currency.")
 
 
 class AccountCreateSerializer(serializers.Serializer):
@@ -139,12 +167,22 @@ class InvestmentHoldingSerializer(serializers.Serializer):
     price = DecimalText(allow_null=True, help_text="Per unit, as quoted, in price_currency (GBX = pence).")
     price_currency = serializers.CharField()
     account_price = DecimalText(allow_null=True, help_text="The same price in the account currency (GBX -> GBP "
-                                                           "exactly); empty for another currency.")
+                                                           "exactly, another currency at fx_rate); empty "
+                                                           "without a rate.")
     value = MoneyField(allow_null=True)
     book_cost = MoneyField(allow_null=True)
     gain = MoneyField(allow_null=True)
     gain_percent = DecimalText(allow_null=True)
     currency = serializers.CharField()
+    account_value = MoneyField(allow_null=True, currency_source="account_currency", help_text=(
+        "The value in the account currency: converted at fx_rate when the holding is in another one; "
+        "empty without a rate (see fx_reason)."))
+    account_currency = serializers.CharField()
+    fx_rate = DecimalText(allow_null=True, help_text="Units of the account currency per unit of the holding's, "
+                                                     "from the ECB fixing of fx_date; empty when not converted.")
+    fx_date = serializers.DateField(allow_null=True, help_text=(
+        "The ECB fixing used: the snapshot's date, or the previous fixing on a weekend or TARGET holiday."))
+    fx_reason = serializers.CharField(help_text="Why account_price or account_value is empty.")
     source = serializers.CharField(help_text="synced | statement | manual")
 
 

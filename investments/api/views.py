@@ -42,6 +42,7 @@ from .serializers import (
     InvestmentSyncRequestedSerializer,
     InvestmentTransactionSerializer,
     PlatformSerializer,
+    PortfolioTotalSerializer,
     SecuritySerializer,
     ValuationSerializer,
     ValuationSetSerializer,
@@ -137,6 +138,16 @@ class InvestmentAccountViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request, pk=None):
         return Response(InvestmentAccountSerializer(self._summary(self._account().pk)).data)
+
+    @extend_schema(responses=PortfolioTotalSerializer)
+    @action(detail=False, methods=["get"])
+    def total(self, request):
+        """Every investment account in the person's main currency (or `?currency=`), converted
+        at the ECB rates of the snapshots' dates, with the unconverted totals per currency."""
+        currency = (request.query_params.get("currency") or "").strip().upper() or None
+        if currency is not None and not (len(currency) == 3 and currency.isalpha()):
+            raise ValidationError({"currency": ["Give an ISO 4217 code, e.g. GBP."]})
+        return Response(PortfolioTotalSerializer(selectors.portfolio_total(request.user, currency=currency)).data)
 
     @extend_schema(request=AccountCreateSerializer, responses={201: InvestmentAccountSerializer, 400: ErrorSerializer})
     def create(self, request):

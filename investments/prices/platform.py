@@ -1,15 +1,19 @@
 """Prices the platform itself reported: the price on the latest snapshot holding at or before
-the day asked for. Nothing is fetched; the caller supplies a lookup over what was stored (model
-rows later, records or sandbox data now), so this source works offline and in tests.
+the day asked for. Nothing is fetched: the source reads a lookup over what was stored, by
+default the price history (SecurityPrice rows the snapshot imports keep), or one the caller
+supplies (records in memory, sandbox data), so it works offline and in tests.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
+
+from django.db.models import Q
 
 from integrations_core.records import HoldingRecord, HoldingSnapshotRecord
 from investments.prices.base import Quote
@@ -31,8 +35,28 @@ class PricedHolding(Protocol):
 HoldingLookup = Callable[[str, date], Iterable[PricedHolding]]
 
 
-def _no_holdings(security: str, on: date) -> Iterable[PricedHolding]:
-    return ()
+@dataclass(frozen=True)
+class StoredPrice:
+    """A SecurityPrice row as the source reads it: the close, dated by its day."""
+
+    price: Decimal | None
+    price_currency: str
+    price_as_of: date | None
+
+
+def stored_prices(security: str, on: date) -> Iterable[PricedHolding]:
+    """The latest stored price on or before `on` of the security named by its pk, its ISIN or a
+    provider's id for it (any platform, the statement imports too). One query."""
+    from investments.models import SecurityPrice  # the models import the core, not this module
+
+    match = Q(security__isin=security) | Q(security__aliases__external_id=security)
+    try:
+        match |= Q(security_id=uuid.UUID(str(security)))
+    except ValueError:
+        pass
+    row = (SecurityPrice.objects.filter(match, date__lte=_day(on)).order_by("-date", "-recorded_at")
+           .values_list("close", "currency", "date").first())
+    return [] if row is None else [StoredPrice(*row)]
 
 
 def _day(moment: date | datetime) -> date:
@@ -44,7 +68,7 @@ class PlatformPriceSource:
 
     def __init__(self, lookup: HoldingLookup | None = None, **_ignored: object) -> None:
         # Registry entries are built with the same keyword arguments; the unknown are ignored.
-        self.lookup: HoldingLookup = lookup or _no_holdings
+        self.lookup: HoldingLookup = lookup or stored_prices
 
     @classmethod
     def from_snapshots(cls, snapshots: Iterable[HoldingSnapshotRecord]) -> PlatformPriceSource:

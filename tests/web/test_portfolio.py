@@ -73,6 +73,18 @@ def test_portfolio_shows_accounts_by_wrapper_with_holdings_and_gains(web, mine):
     assert "secret-key-123" not in html
 
 
+def test_portfolio_says_which_ecb_fixing_converted_a_dollar_holding(web, mine):
+    account, aapl = mine["account"], mine["aapl"]
+    sunday = HoldingSnapshot.objects.create(account=account, date=dt.date(2025, 6, 15), as_of=timezone.now())
+    Holding.objects.create(snapshot=sunday, security=aapl, quantity=Decimal("10"), price=Decimal("200.00"),
+                           price_currency="USD", value=Decimal("2000.00"), currency="USD")
+    account.current_snapshot = sunday
+    account.save()
+    html = web.get("/portfolio/").content.decode()
+    assert "£1,477.59 at the ECB rate of 13 June 2025" in html  # Friday's fixing for a Sunday
+    assert "converted at the ECB rate of 13 June 2025; book cost is not converted" in html
+
+
 def test_portfolio_never_shows_another_persons_rows(web, mine, theirs):
     html = web.get("/portfolio/").content.decode()
     assert "Their ISA" not in html and str(theirs["connection"].pk) not in html

@@ -35,8 +35,8 @@ from .securities import securities_upsert
 
 __all__ = [
     "ImportCounts", "IncompleteSnapshot", "PortfolioImportResult", "StatementHasErrors", "holding_snapshot_import",
-    "investment_transactions_import", "portfolio_import", "securities_upsert", "statement_import_write",
-    "valuation_upsert",
+    "investment_transactions_import", "portfolio_import", "securities_upsert", "security_prices_record",
+    "statement_import_write", "valuation_upsert",
 ]
 
 class IncompleteSnapshot(BadProviderResponse):
@@ -130,6 +130,53 @@ def valuation_upsert(account: Account, record: ValuationRecord) -> bool:
     return _save_changed(row, values)
 
 
+# --- Price history --------------------------------------------------------------------------
+
+
+def _prices_wanted(wanted: dict, day) -> dict:
+    """(security pk, day) -> (close, currency) for every priced holding. The day is the
+    price's own (`price_as_of`), else the snapshot's; the currency as quoted (GBX stays GBX)."""
+    prices: dict = {}
+    for security_id, values in wanted.items():
+        if values["price"] is None:
+            continue
+        as_of = values["price_as_of"]
+        if as_of is None:
+            price_day = day
+        else:  # a naive moment is taken as local time
+            price_day = timezone.localdate(as_of) if timezone.is_aware(as_of) else as_of.date()
+        currency = values["price_currency"] or values["currency"]
+        prices[(security_id, price_day)] = (values["price"], currency)
+    return prices
+
+
+def security_prices_record(account: Account, prices: dict, source: str) -> int:
+    """Keep the reported prices as price history: one row per security, day and source. A row
+    already holding the same close and currency is not rewritten. Nothing when the account's
+    family keeps no price history. Returns the rows written."""
+    try:
+        model = _model(account, RecordKind.SECURITY_PRICE)
+    except LookupError:
+        return 0
+    if not prices:
+        return 0
+    security_ids = {security_id for security_id, _ in prices}
+    days = {day for _, day in prices}
+    stored = {(row.security_id, row.date): row for row in
+              model.objects.filter(source=source, security_id__in=security_ids, date__in=days)}
+    new, written = [], 0
+    for (security_id, day), (close, currency) in prices.items():
+        row = stored.get((security_id, day))
+        if row is None:
+            new.append(model(security_id=security_id, date=day, close=close, currency=currency, source=source))
+        elif row.close != close or row.currency != currency:
+            row.close, row.currency = close, currency
+            row.save(update_fields=["close", "currency", "recorded_at"])
+            written += 1
+    model.objects.bulk_create(new)
+    return written + len(new)
+
+
 # --- Holding snapshots ----------------------------------------------------------------------
 
 
@@ -192,12 +239,23 @@ def _account_switch(account: Account, snapshot, record: HoldingSnapshotRecord) -
     _save_changed(account, values)
 
 
+def _price_history_source(account: Account, source: str, provider_slug: str | None) -> str | None:
+    """Whose prices these are: the provider's slug for a sync, "statement" for a file; a
+    person's own figures (manual) are not price history."""
+    if source == RecordSource.MANUAL:
+        return None
+    if source == RecordSource.STATEMENT:
+        return str(RecordSource.STATEMENT)
+    return provider_slug or account.connection.provider
+
+
 def holding_snapshot_import(account: Account, record: HoldingSnapshotRecord, securities: dict, *,
-                            source: str = RecordSource.SYNCED) -> ImportCounts:
+                            source: str = RecordSource.SYNCED, provider_slug: str | None = None) -> ImportCounts:
     """Write one account's holdings for the snapshot's day. `securities`: provider id ->
     Security (from securities_upsert). A second snapshot the same day updates that day's rows in
     place: unchanged holdings are not touched, vanished ones deleted. The account switches to
-    the snapshot last, and the day's valuation is written when the total is known."""
+    the snapshot last, and the day's valuation is written when the total is known. The holdings'
+    prices become price history in the same transaction (security_prices_record)."""
     if not record.complete:
         raise IncompleteSnapshot("snapshot marked incomplete")
     snapshot_model = _model(account, RecordKind.HOLDING_SNAPSHOT)
@@ -229,6 +287,9 @@ def holding_snapshot_import(account: Account, record: HoldingSnapshotRecord, sec
         if value is not None:
             valuation_upsert(account, ValuationRecord(as_of=day, value=value, currency=account.currency,
                                                       source=source))
+        price_source = _price_history_source(account, source, provider_slug)
+        if price_source:
+            security_prices_record(account, _prices_wanted(wanted, day), price_source)
         _account_switch(account, snapshot, record)
     return counts
 
@@ -252,7 +313,8 @@ def portfolio_import(account: Account, data: PortfolioData, *, source: str = Rec
     with transaction.atomic():
         securities = securities_upsert(slug, list(data.securities), connection_model=_connection_model(account))
         if data.snapshot is not None:
-            result.holdings = holding_snapshot_import(account, data.snapshot, securities, source=source)
+            result.holdings = holding_snapshot_import(account, data.snapshot, securities, source=source,
+                                                      provider_slug=slug)
         written = investment_transactions_import(
             account, list(data.transactions), (data.window_from, data.window_to), securities=securities,
             source=source)

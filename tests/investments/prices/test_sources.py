@@ -55,7 +55,8 @@ def test_platform_source_skips_holdings_without_a_price_and_keeps_their_own_date
     assert (quote.price, quote.as_of.date()) == (D("101.25"), date(2024, 6, 1))
 
 
-def test_platform_source_with_no_lookup_has_no_prices():
+@pytest.mark.django_db
+def test_platform_source_with_no_lookup_reads_the_price_history_which_is_empty():
     assert PlatformPriceSource().price("X", date(2024, 1, 1)) is None
 
 
