@@ -143,7 +143,8 @@ def holding_row(holding, account, source: str, on: date, fx: FxSource) -> Holdin
                       price_currency=holding.price_currency, account_price=price.amount, value=holding.value,
                       book_cost=holding.book_cost, currency=currency, source=source, account_value=value.amount,
                       account_currency=account_currency, fx_rate=used.rate, fx_date=used.fixing_date,
-                      fx_reason=value.reason or price.reason)
+                      # A price left unconverted matters only when the value is unknown too.
+                      fx_reason=value.reason or (price.reason if value.amount is None else ""))
 
 
 def rows_figures(account, rows: list[HoldingRow]) -> Figures:
