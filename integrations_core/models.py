@@ -176,6 +176,11 @@ class Account(UUIDTimestampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.currency})"
 
+    def fields_set_by_person(self) -> frozenset[str]:
+        """Columns the person chose for this account, which a sync never overwrites (a family
+        records the choice; investments: the wrapper of an account the platform cannot name)."""
+        return frozenset()
+
     @property
     def sync_state(self) -> str:
         """ok | balance_stale (rows are current, the balance is as of balance_updated_at) |

@@ -84,9 +84,15 @@ class InvestmentAccount(Account):
     current_snapshot = models.ForeignKey("HoldingSnapshot", on_delete=models.SET_NULL, null=True, blank=True,
                                          related_name="+")
     is_manual = models.BooleanField(default=False, help_text="Entered by the person, not synced.")
+    # Most platforms' APIs do not say whether an account is an ISA or a SIPP (IBKR Flex never
+    # does): the person says so once, and the sync keeps their answer.
+    wrapper_set_by_person = models.BooleanField(default=False)
 
     class Meta(Account.Meta):
         verbose_name = "investment account"
+
+    def fields_set_by_person(self) -> frozenset[str]:
+        return frozenset({"wrapper"}) if self.wrapper_set_by_person else frozenset()
 
 
 class Security(UUIDTimestampedModel):

@@ -40,6 +40,8 @@ urlpatterns = [
          name="portfolio-sync-status"),
     path("portfolio/connections/<uuid:pk>/disconnect/", portfolio.portfolio_disconnect,
          name="portfolio-disconnect"),
+    path("portfolio/accounts/<uuid:pk>/wrapper/", portfolio.portfolio_account_wrapper,
+         name="portfolio-account-wrapper"),
     path("portfolio/accounts/<uuid:account_pk>/securities/<uuid:security_pk>/", portfolio.holding_trades,
          name="holding-trades"),
 ]

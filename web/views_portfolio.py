@@ -29,6 +29,7 @@ from integrations_core.services.statements import (
     statement_preview,
     statement_size_check,
 )
+from investments.models import Wrapper
 from investments.selectors import (
     account_holdings,
     investment_account_get,
@@ -41,6 +42,7 @@ from investments.services.connections import (
     MANUAL_PROVIDER,
     investment_connection_revoke,
 )
+from investments.services.manual import investment_account_wrapper_set
 
 from . import selectors, services
 from .forms import CredentialsForm, PortfolioDisconnectForm, StatementUploadForm
@@ -86,6 +88,7 @@ def portfolio(request):
         "cards": [investment_card(c) for c in current],
         "revoked": [c for c in connections if c.status == ConnectionStatus.REVOKED],
         "sections": portfolio_sections(request.user), "retention_days": _retention_days(),
+        "wrapper_choices": Wrapper.choices,
     })
 
 
@@ -249,3 +252,17 @@ def portfolio_disconnect(request, pk):
         return redirect("web:portfolio")
     return render(request, "web/portfolio/disconnect.html",
                   {"card": card, "form": form, "retention_days": _retention_days()})
+
+
+@login_required
+@require_POST
+def portfolio_account_wrapper(request, pk):
+    """The person says which wrapper an account is (platforms rarely do); syncs keep it."""
+    account = investment_account_get(request.user, pk)
+    wrapper = request.POST.get("wrapper", "")
+    if wrapper not in Wrapper.values:
+        messages.error(request, "Choose one of the listed wrappers.")
+        return redirect("web:portfolio")
+    investment_account_wrapper_set(account, wrapper)
+    messages.success(request, f"{account.name} is now shown as {Wrapper(wrapper).label}.")
+    return redirect("web:portfolio")

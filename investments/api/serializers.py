@@ -142,6 +142,11 @@ class AccountCreateSerializer(serializers.Serializer):
     cash = serializers.DecimalField(**MONEY_INPUT, required=False, allow_null=True, default=None)
 
 
+class AccountUpdateSerializer(serializers.Serializer):
+    wrapper = serializers.ChoiceField(choices=Wrapper.choices,
+                                      help_text="The account's tax wrapper; later syncs keep the person's choice.")
+
+
 class SecuritySerializer(serializers.ModelSerializer):
     class Meta:
         model = Security

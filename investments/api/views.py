@@ -30,10 +30,17 @@ from ..services.connections import (
     investment_connection_revoke,
     investment_connection_sync_now,
 )
-from ..services.manual import ManualOnly, manual_account_create, manual_holding_set, manual_valuation_set
+from ..services.manual import (
+    ManualOnly,
+    investment_account_wrapper_set,
+    manual_account_create,
+    manual_holding_set,
+    manual_valuation_set,
+)
 from .filters import InvestmentTransactionCursorPagination, InvestmentTransactionFilter
 from .serializers import (
     AccountCreateSerializer,
+    AccountUpdateSerializer,
     DifferenceSerializer,
     HoldingSetSerializer,
     InvestmentAccountSerializer,
@@ -148,6 +155,15 @@ class InvestmentAccountViewSet(viewsets.GenericViewSet):
         if currency is not None and not (len(currency) == 3 and currency.isalpha()):
             raise ValidationError({"currency": ["Give an ISO 4217 code, e.g. GBP."]})
         return Response(PortfolioTotalSerializer(selectors.portfolio_total(request.user, currency=currency)).data)
+
+    @extend_schema(request=AccountUpdateSerializer, responses={200: InvestmentAccountSerializer, 400: ErrorSerializer})
+    def partial_update(self, request, pk=None):
+        """Say which wrapper (ISA, SIPP, GIA...) an account is: most platforms' APIs do not."""
+        account = self._account()  # another person's account is 404 before anything is validated
+        body = AccountUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        account = investment_account_wrapper_set(account, body.validated_data["wrapper"])
+        return Response(InvestmentAccountSerializer(self._summary(account.pk)).data)
 
     @extend_schema(request=AccountCreateSerializer, responses={201: InvestmentAccountSerializer, 400: ErrorSerializer})
     def create(self, request):

@@ -134,3 +134,13 @@ def manual_valuation_set(account: InvestmentAccount, day: date, value: Decimal) 
     _check_manual(account)
     return valuation_upsert(account, ValuationRecord(as_of=day, value=value, currency=account.currency,
                                                      source=RecordSource.MANUAL))
+
+
+def investment_account_wrapper_set(account: InvestmentAccount, wrapper: str) -> InvestmentAccount:
+    """The person says which tax wrapper an account is (a synced one too: platforms rarely say);
+    later syncs keep it (Account.fields_set_by_person)."""
+    if wrapper not in Wrapper.values:
+        raise ValueError(f"unknown wrapper {wrapper!r}")
+    account.wrapper, account.wrapper_set_by_person = wrapper, True
+    account.save(update_fields=["wrapper", "wrapper_set_by_person", "updated_at"])
+    return account

@@ -112,3 +112,33 @@ def test_platforms_list_investment_providers_without_secrets(api_client):
     response = api_client.get(f"{API}/platforms/")
     assert response.status_code == 200
     assert all(p["auth_type"] for p in response.json())
+
+
+def test_the_person_sets_the_wrapper_and_later_syncs_keep_it(api_client, other_api_client, synced):
+    """Platforms rarely say whether an account is an ISA or a SIPP (IBKR Flex never does): the
+    person says so, and a sync that reports another wrapper does not overwrite it."""
+    from integrations_core.records import AccountRecord
+    from integrations_core.services.imports import account_upsert
+
+    assert api_client.patch(f"{API}/accounts/{synced.pk}/", {"wrapper": "nope"},
+                            format="json").json()["error"]["fields"]["wrapper"]
+    assert other_api_client.patch(f"{API}/accounts/{synced.pk}/", {"wrapper": "sipp"}, format="json").status_code == 404
+    response = api_client.patch(f"{API}/accounts/{synced.pk}/", {"wrapper": "sipp"}, format="json")
+    assert response.status_code == 200 and response.json()["wrapper"] == "sipp"
+
+    record = AccountRecord(external_id=synced.external_id, name="Renamed by the platform", type="investment",
+                           currency="GBP", extra={"wrapper": "gia"})
+    account = account_upsert(synced.connection, record)
+    account.refresh_from_db()
+    assert (account.wrapper, account.name) == ("sipp", "Renamed by the platform")  # the rest still syncs
+
+
+def test_without_the_persons_choice_the_sync_sets_the_wrapper(synced):
+    from integrations_core.records import AccountRecord
+    from integrations_core.services.imports import account_upsert
+
+    record = AccountRecord(external_id=synced.external_id, name=synced.name, type="investment", currency="GBP",
+                           extra={"wrapper": "gia"})
+    account_upsert(synced.connection, record)
+    synced.refresh_from_db()
+    assert synced.wrapper == "gia"

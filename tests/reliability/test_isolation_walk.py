@@ -48,7 +48,7 @@ OBJECT_ROUTES: dict[str, dict] = {
     "/api/v1/statement-imports/{id}/": {"object": "statement_import"},
     "/api/v1/statement-imports/{id}/confirm/": {"object": "statement_import", "post": {}},
     "/api/v1/transactions/{id}/": {"object": "transaction", "patch": {"category": "FOOD_AND_DRINK"}},
-    "/api/v1/investments/accounts/{id}/": {"object": "inv_account"},
+    "/api/v1/investments/accounts/{id}/": {"object": "inv_account", "patch": {"wrapper": "sipp"}},
     "/api/v1/investments/accounts/{id}/holdings/": {"object": "inv_account", "post": {"ticker": "X", "quantity": "1"}},
     "/api/v1/investments/accounts/{id}/reconciliation/": {"object": "inv_account"},
     "/api/v1/investments/accounts/{id}/valuations/": {"object": "inv_account",

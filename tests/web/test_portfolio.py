@@ -170,3 +170,16 @@ def test_a_statement_connection_offers_an_import_not_a_sync(web, user):
     make_portfolio(user, provider="hargreaves_lansdown", key="")
     html = web.get("/portfolio/").content.decode()
     assert "Sync now" not in html and "Import a file" in html and "Statement files" in html
+
+
+def test_the_person_sets_an_accounts_wrapper_and_nobody_else_can(web, mine, theirs):
+    account = InvestmentAccount.objects.get(name="Stocks ISA")
+    other = InvestmentAccount.objects.get(name="Their ISA")
+    assert web.post(f"/portfolio/accounts/{other.pk}/wrapper/", {"wrapper": "sipp"}).status_code == 404
+    response = web.post(f"/portfolio/accounts/{account.pk}/wrapper/", {"wrapper": "sipp"}, follow=True)
+    assert "Stocks ISA is now shown as SIPP" in response.content.decode()
+    account.refresh_from_db()
+    other.refresh_from_db()
+    assert (account.wrapper, account.wrapper_set_by_person, other.wrapper) == ("sipp", True, "isa")
+    bad = web.post(f"/portfolio/accounts/{account.pk}/wrapper/", {"wrapper": "nope"}, follow=True)
+    assert "Choose one of the listed wrappers" in bad.content.decode()

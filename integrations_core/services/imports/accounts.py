@@ -36,7 +36,8 @@ def account_upsert(connection: Connection, record: AccountRecord, *, known: Acco
             account, created = model.objects.get_or_create(connection=connection, external_id=record.external_id,
                                                            defaults=values)
     if not created:
-        changed = [k for k, v in values.items() if getattr(account, k) != v]
+        kept = account.fields_set_by_person()
+        changed = [k for k, v in values.items() if k not in kept and getattr(account, k) != v]
         for k in changed:
             setattr(account, k, values[k])
         if changed:
