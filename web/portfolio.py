@@ -123,7 +123,7 @@ def investment_card(connection: InvestmentConnection) -> InvestmentCard:
         provider = None
     is_file = provider is not None and provider.auth_type == AuthType.FILE_UPLOAD
     state = connection.user_state
-    run = None if is_file else selectors.investment_sync_run_latest(connection)
+    run = None if is_file else selectors.sync_run_latest(connection)
     common = {"connection": connection, "name": connection.institution_name or provider_name(connection.provider),
               "provider_name": provider_name(connection.provider), "is_file": is_file, "last_run": run,
               "logo_url": provider_logo(provider) if provider else ""}

@@ -20,7 +20,6 @@ from open_banking.selectors import (
     bank_account_list,
     bank_accounts_counted,
     bank_connection_list,
-    bank_connection_sync_runs,
     bank_transaction_list,
     institution_list,
 )
@@ -53,14 +52,15 @@ def connections_for_page(user) -> tuple[list[BankConnection], list[BankConnectio
     return current, revoked
 
 
-def sync_run_get(connection: BankConnection, run_id) -> SyncRun:
-    """The run as it really stands: one whose worker died shows as interrupted, one nobody has
-    picked up for a while as waiting for a worker (before the sweep records either)."""
-    return sync_run_observed(get_object_or_404(bank_connection_sync_runs(connection), pk=run_id), connection)
+def sync_run_get(connection, run_id) -> SyncRun:
+    """One of the connection's runs (any family), as it really stands: one whose worker died
+    shows as interrupted, one nobody has picked up for a while as waiting for a worker (before
+    the sweep records either)."""
+    return sync_run_observed(get_object_or_404(sync_runs_for_connection(connection), pk=run_id), connection)
 
 
-def sync_run_latest(connection: BankConnection) -> SyncRun | None:
-    run = bank_connection_sync_runs(connection).first()
+def sync_run_latest(connection) -> SyncRun | None:
+    run = sync_runs_for_connection(connection).order_by("-started_at").first()
     return sync_run_observed(run, connection) if run is not None else None
 
 
@@ -201,10 +201,3 @@ def investment_providers_available() -> list[Provider]:
     return [p for p in providers_enabled() if p.family == Family.INVESTMENTS]
 
 
-def investment_sync_run_latest(connection) -> SyncRun | None:
-    run = sync_runs_for_connection(connection).order_by("-started_at").first()
-    return sync_run_observed(run, connection) if run is not None else None
-
-
-def investment_sync_run_get(connection, run_id) -> SyncRun:
-    return sync_run_observed(get_object_or_404(sync_runs_for_connection(connection), pk=run_id), connection)

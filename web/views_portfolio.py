@@ -232,7 +232,7 @@ def portfolio_sync(request, pk):
 @require_GET
 def portfolio_sync_status(request, pk, run_id):
     connection = investment_connection_get(request.user, pk)
-    run = selectors.investment_sync_run_get(connection, run_id)
+    run = selectors.sync_run_get(connection, run_id)
     return JsonResponse(sync_payload(request, connection, run, PORTFOLIO_SYNC))
 
 
