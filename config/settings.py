@@ -64,9 +64,11 @@ INSTALLED_APPS = [
     "transactions",
     "web",
     "sandbox",
+    "django_prometheus",  # request/response and database metrics (integrations_core/metrics.py adds ours)
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first, per django-prometheus
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,7 +101,12 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# django-prometheus's drop-in backends count queries and errors per database (same drivers).
+_PROMETHEUS_BACKENDS = {"django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+                        "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3"}
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_BACKENDS.get(DATABASES["default"]["ENGINE"],
+                                                          DATABASES["default"]["ENGINE"])
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The dev server, the worker and beat share one file: WAL lets readers run beside a writer,
     # IMMEDIATE takes the write lock up front instead of failing mid-transaction.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -422,3 +430,22 @@ REVOKED_DATA_RETENTION_DAYS = env.int("REVOKED_DATA_RETENTION_DAYS", default=30)
 # bodies) a provider's syncs pause for the cooldown, doubling on each re-trip (max 6 h).
 PROVIDER_BREAKER_THRESHOLD = env.int("PROVIDER_BREAKER_THRESHOLD", default=5)
 PROVIDER_BREAKER_COOLDOWN_SECONDS = env.int("PROVIDER_BREAKER_COOLDOWN_SECONDS", default=600)
+
+
+# --- Webhooks, health, metrics, alerts (docs/health.md) ---------------------------------------
+# A webhook handler's sync of one connection is queued at most once per this many seconds.
+WEBHOOK_SYNC_DEBOUNCE_SECONDS = env.int("WEBHOOK_SYNC_DEBOUNCE_SECONDS", default=60)
+# Events still waiting this long (their task never reached the broker) are sent again by the sweep.
+WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
+# /metrics: off (404) unless a token or an IP allow-list is set. With a token, scrapers send
+# `Authorization: Bearer <token>`; with an allow-list (addresses or CIDR ranges), only those
+# clients get in; with both, both must hold. Anything else is a 403.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+PROMETHEUS_EXPORT_MIGRATIONS = False  # django-prometheus would query migrations at start-up
+# Alerts: after this many failed syncs in a row; consents and tokens expiring within this many
+# days; a quota with this share or less left today.
+ALERT_FAILURE_THRESHOLD = env.int("ALERT_FAILURE_THRESHOLD", default=3)
+ALERT_EXPIRY_DAYS = env.int("ALERT_EXPIRY_DAYS", default=7)
+ALERT_QUOTA_HEADROOM = env.float("ALERT_QUOTA_HEADROOM", default=0.25)
+ADMINS = [tuple(item.split(":", 1)) for item in env.list("ADMINS", default=[]) if ":" in item]  # "Name:email"

@@ -3,21 +3,28 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from integrations_core.health import api as health_api
+from integrations_core.health import views as health_views
 from integrations_core.views import provider_callback
 from integrations_core.webhooks import provider_webhook
-
-from .views import health
 
 api_v1 = [
     path("", include("integrations_core.api.urls")),
     path("open-banking/", include("open_banking.api.urls")),
     path("investments/", include("investments.api.urls")),
     path("", include("transactions.api.urls")),
+    path("health/connections/", health_api.ConnectionHealthListView.as_view(), name="health-connections"),
+    path("health/connections/<uuid:pk>/", health_api.ConnectionHealthDetailView.as_view(),
+         name="health-connection"),
+    path("notifications/", health_api.NotificationListView.as_view(), name="notifications"),
+    path("notifications/<int:pk>/read/", health_api.NotificationReadView.as_view(), name="notification-read"),
 ]
 
 urlpatterns = [
     path("", include("web.urls")),
-    path("healthz", health, name="health"),
+    path("healthz", health_views.healthz, name="health"),
+    path("readyz", health_views.readyz, name="ready"),
+    path("metrics", health_views.metrics, name="prometheus-metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

@@ -190,3 +190,4 @@ class ProviderSettingAdmin(admin.ModelAdmin):
 class OAuthStateAdmin(ReadOnlyAdmin):
     list_display = ("provider", "user", "connection_id", "created_at", "expires_at", "used_at")
     exclude = ("state", "code_verifier")
+from . import admin_ops  # noqa: E402,F401  (webhooks, alerts, health)

@@ -503,3 +503,15 @@ class ValuationBase(UUIDTimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.value} {self.currency}"
+
+
+# --- Operations: webhook event log, alerts, notifications (models_ops.py) ---------------------
+from .models_ops import (  # noqa: E402,F401  (registered with this app from here)
+    Alert,
+    AlertAudience,
+    IntegrationHealth,
+    Notification,
+    WebhookEvent,
+    WebhookRejection,
+    WebhookStatus,
+)

@@ -81,3 +81,41 @@ def purge_revoked_connections() -> int:
     from .services.connections import connections_purge_revoked
 
     return connections_purge_revoked()
+
+
+# --- webhooks (services/webhooks.py) ----------------------------------------------------------
+WEBHOOK_MAX_RETRIES = 6
+
+
+@shared_task(bind=True, acks_late=True, max_retries=WEBHOOK_MAX_RETRIES)
+def webhook_event_process_task(self, event_id: int, force: bool = False) -> str:
+    """Process one stored webhook event; a failing handler is retried 30 s·2ⁿ (+ jitter, at
+    most an hour) apart, WEBHOOK_MAX_RETRIES times; after that the event stays `error` for an
+    operator to replay from admin."""
+    from .services.webhooks import webhook_event_process
+
+    try:
+        return webhook_event_process(event_id, force=force)
+    except Exception as exc:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            return "error"
+        countdown = min(3600, 30 * 2 ** self.request.retries) + random.uniform(0, 10)  # noqa: S311
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(acks_late=True)
+def webhook_events_sweep() -> int:
+    """Every few minutes: send events whose task never went (the broker was down when they came)."""
+    from .services.webhooks import webhook_events_requeue
+
+    return webhook_events_requeue()
+
+
+# --- alerts (services/alerts.py) --------------------------------------------------------------
+@shared_task(acks_late=True)
+def alerts_daily() -> int:
+    """Daily (and from the sweep): expiring consents and tokens, failing connections,
+    connections waiting for a reconnect, quotas nearly spent, open breakers."""
+    from .services.alerts import alerts_evaluate_all
+
+    return alerts_evaluate_all()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from integrations_core.models import Connection
     from integrations_core.records import TokenSet
+    from integrations_core.webhooks import WebhookVerifier
 
 
 class AuthType(StrEnum):
@@ -138,8 +139,29 @@ class Provider:
         """The shared secret webhooks are signed with; None means this provider sends none."""
         return None
 
+    def webhook_verifier(self) -> WebhookVerifier | None:
+        """How this provider's deliveries are verified; None: it sends none (the endpoint 404s).
+        Default: the platform's HMAC scheme when a secret is declared. A provider with its own
+        scheme (a signed JWT, say) returns its own verifier."""
+        secret = self.webhook_secret()
+        if not secret:
+            return None
+        from integrations_core.webhooks import HmacWebhookVerifier
+
+        return HmacWebhookVerifier(secret)
+
     def handle_webhook(self, payload: dict[str, Any]) -> None:
-        """Act on a verified webhook (usually: queue a sync of the connection it names)."""
+        """Act on a verified, stored webhook (usually: queue a sync of the connection it names,
+        with `connection_sync_debounced`). Called from a Celery task, possibly more than once
+        for one delivery (a retry, an operator's replay): it must be idempotent. Raising makes
+        the core retry it with backoff."""
+
+    # --- health (integrations_core/health/) -------------------------------------------------
+    def quota_left_today(self, connection_ids: list) -> dict[str, int]:
+        """Calls left today per connection (str(pk) -> calls), for providers with a daily call
+        quota; connections it cannot tell about are left out. One query for all of them, never
+        one per connection. Default: nothing known."""
+        return {}
 
     # --- data -------------------------------------------------------------------------------
     def bind(self, connection: Connection):

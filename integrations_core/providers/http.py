@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -161,13 +162,17 @@ Classifier = Callable[[requests.Response, Any], ProviderError | None]
 def send(session: requests.Session, method: str, url: str, *, classify: Classifier | None = None,
          **kwargs) -> requests.Response:
     """Send a request; map transport failures and error statuses onto the error vocabulary."""
+    started = time.perf_counter()
     try:
         response = session.request(method, url, **kwargs)
     except requests.exceptions.RetryError as exc:
         # Retries exhausted on a retryable status: the last status decides.
+        _observe(started, "unavailable")
         raise ProviderUnavailable("Provider kept failing after retries") from exc
     except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+        _observe(started, "unreachable")
         raise ProviderUnavailable(f"Could not reach the provider ({type(exc).__name__})") from exc
+    _observe(started, str(response.status_code // 100) + "xx")
     if response.status_code < 400:
         return response
     body = safe_json(response)
@@ -176,6 +181,13 @@ def send(session: requests.Session, method: str, url: str, *, classify: Classifi
         if specific is not None:
             raise specific
     raise default_error(response)
+
+
+def _observe(started: float, outcome: str) -> None:
+    from integrations_core import metrics
+
+    metrics.PROVIDER_CALL_DURATION.labels(metrics.current_provider.get(), outcome).observe(
+        time.perf_counter() - started)
 
 
 def default_error(response: requests.Response) -> ProviderError:

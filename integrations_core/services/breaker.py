@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from integrations_core.models import BreakerState, ProviderSetting
 
+from .alerts import provider_breaker_alert
 from .audit import audit_record
 
 
@@ -46,6 +47,7 @@ def breaker_record_success(provider: str) -> None:
              breaker_reason="")
     if updated:
         audit_record("provider.breaker_closed", details={"provider": provider})
+        provider_breaker_alert(provider, opened=False)
 
 
 def breaker_record_failure(provider: str, reason: str) -> None:
@@ -63,3 +65,4 @@ def breaker_record_failure(provider: str, reason: str) -> None:
     if should_open:
         audit_record("provider.breaker_opened", details={"provider": provider, "reason": reason[:200],
                                                          "until": setting.breaker_open_until.isoformat()})
+        provider_breaker_alert(provider, opened=True, reason=reason[:200], until=setting.breaker_open_until)

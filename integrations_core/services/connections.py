@@ -116,3 +116,24 @@ def connections_purge_revoked(now=None) -> int:
                 connection.delete()
             purged += 1
     return purged
+
+
+def connection_reconnect_required(connection: Connection, *, code: str = "consent_expired",
+                                  message: str = "") -> bool:
+    """Move a connection to its reconnect state because the provider told us (a webhook saying
+    the login or consent is no longer valid). Idempotent: True only when the state changed; the
+    person is alerted once either way (alerts are deduplicated by cause). For provider webhook
+    handlers: the state change and the alert are the core's."""
+    from integrations_core.providers.errors import ConsentExpired
+
+    from .alerts import connection_alerts_evaluate
+
+    changed = bool(type(connection).objects.filter(
+        pk=connection.pk, status__in=[ConnectionStatus.ACTIVE, ConnectionStatus.ERROR]).update(
+        status=ConnectionStatus.REAUTH_REQUIRED, last_error_code=code[:40],
+        last_error=message or ConsentExpired.user_message, updated_at=timezone.now()))
+    connection.refresh_from_db()
+    if changed:
+        audit_record("connection.reauth_required", connection=connection, details={"code": code, "via": "webhook"})
+    connection_alerts_evaluate(connection)
+    return changed

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
+from integrations_core import metrics
 from integrations_core.models import PROVIDER_DOWN_CODES, Connection, ConnectionStatus, SyncOutcome, SyncRun
 from integrations_core.providers.base import Provider
 from integrations_core.providers.errors import (
@@ -32,6 +33,7 @@ from integrations_core.providers.http import CallMeter, metered
 from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.selectors import connection_model_get, provider_is_enabled
 
+from .alerts import connection_alerts_evaluate
 from .audit import audit_record
 from .breaker import breaker_allows, breaker_record_failure, breaker_record_success
 from .leases import Lease, LeaseLost, connection_lock_acquire, connection_lock_release
@@ -140,7 +142,7 @@ def connection_sync(connection: Connection, *, trigger: str = "scheduled", run_i
     spent = _Spend(lease)
     lease.start_heartbeat()
     try:
-        with metered(spent.http):
+        with metered(spent.http), metrics.provider_calls_labelled(connection.provider):
             connection.refresh_from_db()
             _run(connection, run, lease, spent)
     except LeaseLost:
@@ -159,7 +161,19 @@ def connection_sync(connection: Connection, *, trigger: str = "scheduled", run_i
     finally:
         lease.stop_heartbeat()
         connection_lock_release(connection, token)
+        _after_run(connection, run)
     return run
+
+
+def _after_run(connection: Connection, run: SyncRun) -> None:
+    """Core events after every sync outcome: metrics, and alerts from the connection's new
+    state (failing, reconnect, expiring). Neither may fail the sync."""
+    metrics.sync_run_observe(run)
+    try:
+        connection.refresh_from_db()
+        connection_alerts_evaluate(connection)
+    except Exception:
+        logger.exception("could not evaluate alerts connection=%s", connection.pk)
 
 
 def _skip(connection: Connection, run: SyncRun, code: str, message: str) -> SyncRun:
@@ -168,6 +182,7 @@ def _skip(connection: Connection, run: SyncRun, code: str, message: str) -> Sync
     run.error_code, run.error = code, message
     run.next_action = "retry_later" if code == "provider_paused" else "none"
     run.save()
+    metrics.sync_run_observe(run)
     return run
 
 

@@ -126,3 +126,32 @@ def connection_sync_enqueue(connection: Connection, *, trigger: str = "manual") 
     except _broker_errors() as exc:
         logger.warning("could not queue sync connection=%s: %s", connection.pk, type(exc).__name__)
         raise SyncQueueUnavailable() from exc
+
+
+def connection_sync_debounced(connection: Connection, *, seconds: int | None = None,
+                              trigger: str = "webhook") -> bool:
+    """Queue a sync of this connection unless one was queued in the last `seconds`
+    (WEBHOOK_SYNC_DEBOUNCE_SECONDS, 60 by default), for webhook handlers: a burst of "new data"
+    notices for one item becomes one sync. True if a sync was queued. Safe to call twice for one
+    delivery (handlers are idempotent). The window is an atomic cache.add; with the cache down it
+    falls back to the connection's own "a task is on its way" mark, so a burst still queues at most
+    one task while that task waits. A connection that is not syncable (needs reconnecting,
+    revoked) is not queued."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from integrations_core.cache import CacheUnavailable, cache_add_strict
+
+    if not connection.is_syncable:
+        return False
+    window = settings.WEBHOOK_SYNC_DEBOUNCE_SECONDS if seconds is None else seconds
+    try:
+        first = cache_add_strict(cache, f"sync-debounce:{connection.pk}", 1, timeout=max(1, window))
+    except CacheUnavailable:
+        queued_until = type(connection).objects.filter(pk=connection.pk).values_list(
+            "sync_queued_until", flat=True).first()
+        first = queued_until is None or queued_until < timezone.now()
+    if not first:
+        return False
+    connection_sync_enqueue(connection, trigger=trigger)
+    return True

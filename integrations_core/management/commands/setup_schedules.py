@@ -15,6 +15,10 @@ def default_schedules() -> list[dict]:
     return [
         {"name": "daily-sync", "task": "integrations_core.tasks.sync_due_connections",
          "crontab": {"minute": "0", "hour": str(hour)}},
+        {"name": "webhook-events-sweep", "task": "integrations_core.tasks.webhook_events_sweep",
+         "crontab": {"minute": "*/5", "hour": "*"}},
+        {"name": "daily-alerts", "task": "integrations_core.tasks.alerts_daily",
+         "crontab": {"minute": "30", "hour": str((hour + 1) % 24)}},
         *getattr(settings, "EXTRA_PERIODIC_TASKS", []),
     ]
 

@@ -139,5 +139,12 @@ class GoCardlessProvider(Provider):
     def institution_values(self, item: dict[str, Any]) -> dict[str, Any]:
         return mapper.institution_values(item)
 
+    def quota_left_today(self, connection_ids: list) -> dict[str, int]:
+        """The tightest (account, scope) of each connection today in the quota ledger: one
+        query. A connection with no entry today has its whole quota left."""
+        from .services import quota_left_today
+
+        return quota_left_today(connection_ids, default=self.daily_call_quota)
+
     def bind(self, connection) -> GoCardlessSource:
         return GoCardlessSource(self, connection, self.client())

@@ -112,6 +112,19 @@ def quota_wait_seconds(account_id: str, scope: str) -> float | None:
     return None
 
 
+def quota_left_today(connection_ids: list, *, default: int = DEFAULT_DAILY_LIMIT) -> dict[str, int]:
+    """Calls left today per connection: the smallest of its (account, scope) entries (what a
+    sync can still fetch everywhere), the whole quota where nothing was spent. One query."""
+    left = {str(pk): default for pk in connection_ids}
+    rows = QuotaLedger.objects.filter(provider=PROVIDER, connection_id__in=connection_ids,
+                                      day=timezone.now().date()).values_list(
+        "connection_id", "successful_calls", "limit", "remaining")
+    for connection_id, spent, limit, remaining in rows:
+        here = remaining if remaining is not None else max(0, (limit or default) - spent)
+        left[str(connection_id)] = min(left[str(connection_id)], here)
+    return left
+
+
 def _entry(account_id: str, scope: str, connection) -> QuotaLedger:
     row, _ = QuotaLedger.objects.get_or_create(
         provider=PROVIDER, account_id=account_id, scope=scope, day=timezone.now().date(),

@@ -1,8 +1,0 @@
-from django.db import connection
-from django.http import JsonResponse
-
-
-def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
