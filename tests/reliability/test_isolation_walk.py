@@ -17,7 +17,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from integrations_core.models import AuditEvent, OAuthState, StatementImport, SyncOutcome, SyncRun
+from integrations_core.models import AuditEvent, Notification, OAuthState, StatementImport, SyncOutcome, SyncRun
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction
 from transactions.models import Budget, BudgetAlert, CategoryRule, RecurringPayment
 
@@ -57,6 +57,8 @@ OBJECT_ROUTES: dict[str, dict] = {
     "/api/v1/investments/connections/{id}/sync/": {"object": "inv_connection", "post": {}},
     "/api/v1/investments/securities/{id}/": {"object": "security"},
     "/api/v1/investments/transactions/{id}/": {"object": "inv_transaction"},
+    "/api/v1/health/connections/{id}/": {"object": "connection"},
+    "/api/v1/notifications/{id}/read/": {"object": "notification", "post": {}},
 }
 # Routes with a parameter that is not another person's data: the shared category taxonomy.
 SHARED_ROUTES = {"/api/v1/categories/{code}/": "FOOD_AND_DRINK"}
@@ -105,7 +107,8 @@ def alice(user, bank_data):
     statement_import = StatementImport.objects.create(
         user=user, provider="truelayer", filename=f"{MARKER}.csv", sha256="0" * 64, size=10,
         expires_at=timezone.now() + timedelta(days=1), records={"marker": MARKER})
-    objects = {**_alice_investments(user), "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
+    notification = Notification.objects.create(user=user, kind="failing", title=f"{MARKER} ALERT")
+    objects = {**_alice_investments(user), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
                "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
                "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
     return objects
@@ -143,7 +146,7 @@ def alice_state(user) -> list:
                          (BankTransaction, "account__connection__user"), (BalanceSnapshot, "account__connection__user"),
                          (Budget, "user"), (BudgetAlert, "user"), (CategoryRule, "user"),
                          (RecurringPayment, "user"), (SyncRun, "user"), (OAuthState, "user"),
-                         (StatementImport, "user"), *_investment_tables()):
+                         (StatementImport, "user"), (Notification, "user"), *_investment_tables()):
         for obj in model.objects.filter(**{owner: user}).order_by("pk"):
             rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),
                          getattr(obj, "updated_at", None)))
@@ -167,7 +170,8 @@ def _investment_tables():
 
 
 def markers(alice) -> list[str]:
-    ids = [str(obj.pk) for key, obj in alice.items() if key != "snapshot"]
+    # A notification's id is a small integer (found in any page); its title carries the marker.
+    ids = [str(obj.pk) for key, obj in alice.items() if key not in ("snapshot", "notification")]
     ids += [str(t.pk) for t in BankTransaction.objects.filter(account__connection=alice["connection"])]
     ids += [str(a.pk) for a in BankAccount.objects.filter(connection=alice["connection"])]
     return [MARKER, "GOOGLE PLAY STORE", "PAYPAL EBAY", "Club Lloyds", *ids]

@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.wsgi import application
-from integrations_core.models import StatementImport
+from integrations_core.models import Notification, StatementImport
 from tests.open_banking.conftest import TL_AUTH
 from transactions.models import Budget, CategoryRule, RecurringPayment
 
@@ -85,6 +85,7 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
         "statement_import": StatementImport.objects.create(
             user=user, provider="truelayer", filename="history.csv", sha256="0" * 64, size=10,
             expires_at=timezone.now() + timedelta(days=1)),
+        "notification": Notification.objects.create(user=user, kind="failing", title="Bank is not updating"),
     }
     objects.update(_investments(user))
     # Throttling has its own tests (test_throttling.py); here a limit of 10 connects an hour
@@ -123,7 +124,8 @@ REAL_IDS = [("/api/v1/budgets/", "budget"), ("/api/v1/rules/", "rule"), ("/api/v
             ("/api/v1/open-banking/accounts/", "account"), ("/api/v1/open-banking/connections/", "connection"),
             ("/api/v1/connections/", "connection"), ("/api/v1/statement-imports/", "statement_import"),
             ("/api/v1/investments/accounts/", "inv_account"), ("/api/v1/investments/connections/", "inv_connection"),
-            ("/api/v1/investments/transactions/", "inv_transaction"), ("/api/v1/investments/securities/", "security")]
+            ("/api/v1/investments/transactions/", "inv_transaction"), ("/api/v1/investments/securities/", "security"),
+            ("/api/v1/health/connections/", "connection"), ("/api/v1/notifications/", "notification")]
 # Bodies a random string never hits (a registered provider's slug): one known-good case each,
 # besides the fuzzed ones, so the happy path is reached and checked against the schema too.
 KNOWN_GOOD_BODIES = {"POST /api/v1/connections/": {"provider": "truelayer"},
