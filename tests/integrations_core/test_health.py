@@ -4,8 +4,7 @@ with the number of connections."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -20,7 +19,7 @@ from integrations_core.health.selectors import (
 )
 from integrations_core.models import BreakerState, ConnectionStatus, ProviderSetting, SyncOutcome, SyncRun
 
-NOW = datetime(2026, 4, 5, 23, 30, tzinfo=dt_timezone.utc)  # a tax-year end, in BST
+NOW = datetime(2026, 4, 5, 23, 30, tzinfo=UTC)  # a tax-year end, in BST
 
 
 def inputs(**kw) -> ScoreInputs:

@@ -17,7 +17,14 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from integrations_core.models import AuditEvent, Notification, OAuthState, StatementImport, SyncOutcome, SyncRun
+from integrations_core.models import (
+    AuditEvent,
+    Notification,
+    OAuthState,
+    StatementImport,
+    SyncOutcome,
+    SyncRun,
+)
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction
 from transactions.models import Budget, BudgetAlert, CategoryRule, RecurringPayment
 
