@@ -53,7 +53,8 @@ def test_consecutive_failures_alert_the_person_and_operators_once(connection, fa
     assert [m.to for m in mail.outbox] == [["alice@example.com"], ["ops@example.com"], ["ops@example.com"]]
     assert "circuit breaker" in mail.outbox[2].subject
     assert not any("access-token" in m.body for m in mail.outbox)
-    connection_sync(connection, trigger="manual")  # recovers
+    breaker_record_success("fakebank")  # an operator resumes the provider
+    connection_sync(connection, trigger="manual")  # and the connection recovers
     assert not Alert.objects.filter(kind="failing", resolved_at__isnull=True).exists()
 
 
