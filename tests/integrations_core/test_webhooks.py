@@ -218,3 +218,40 @@ def test_the_default_verifier_is_hmac_only_when_a_secret_is_declared(fake_provid
 def test_redaction_reaches_every_depth():
     assert webhook_services.payload_redact({"a": {"Secret": 1, "b": [{"token": 2}, 3]}}) == \
         {"a": {"Secret": "[redacted]", "b": [{"token": "[redacted]"}, 3]}}
+
+
+def test_debounced_sync_queues_once_per_window(connection, monkeypatch):
+    from integrations_core.services import sync_queue
+    from integrations_core.services.sync_queue import connection_sync_debounced
+
+    queued = []
+    monkeypatch.setattr(sync_queue, "connection_sync_enqueue", lambda c, trigger: queued.append((c.pk, trigger)))
+    cache.clear()
+    assert connection_sync_debounced(connection, seconds=60) is True
+    assert connection_sync_debounced(connection, seconds=60) is False
+    assert queued == [(connection.pk, "webhook")]
+    cache.delete(f"sync-debounce:{connection.pk}")  # the window passes
+    assert connection_sync_debounced(connection, seconds=60) is True and len(queued) == 2
+    connection.status = "reauth_required"
+    cache.clear()
+    assert connection_sync_debounced(connection) is False and len(queued) == 2
+
+
+def test_debounce_with_the_cache_down_falls_back_to_the_queued_mark(connection, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations_core.cache import CacheUnavailable
+    from integrations_core.services import sync_queue
+
+    def down(*args, **kwargs):
+        raise CacheUnavailable()
+
+    queued = []
+    monkeypatch.setattr("integrations_core.cache.cache_add_strict", down)
+    monkeypatch.setattr(sync_queue, "connection_sync_enqueue", lambda c, trigger: queued.append(c.pk))
+    type(connection).objects.filter(pk=connection.pk).update(sync_queued_until=timezone.now() + timedelta(minutes=5))
+    assert sync_queue.connection_sync_debounced(connection) is False
+    type(connection).objects.filter(pk=connection.pk).update(sync_queued_until=None)
+    assert sync_queue.connection_sync_debounced(connection) is True and queued == [connection.pk]
