@@ -78,7 +78,7 @@ def measure(deliveries: int, connections: int) -> dict:
             ts = int(time.time())
             runs_before = SyncRun.objects.count() if n < connections else None
             t0 = time.perf_counter()
-            response = client.post(f"/integrations/{provider.slug}/webhook/", body, content_type="application/json",
+            response = client.post(f"/integrations/{provider.slug}/webhook/", body, content_type="application/json", secure=True,
                                    HTTP_X_WEBHOOK_ID=f"bench-{n}",
                                    HTTP_X_WEBHOOK_SIGNATURE=f"t={ts},v1={sign(SECRET, ts, body)}")
             elapsed = time.perf_counter() - t0
@@ -86,7 +86,7 @@ def measure(deliveries: int, connections: int) -> dict:
             if runs_before is not None and SyncRun.objects.count() > runs_before:
                 to_synced.append(elapsed)  # the sync ran inside this delivery's processing
         total = time.perf_counter() - started
-        replay = client.post(f"/integrations/{provider.slug}/webhook/", body, content_type="application/json",
+        replay = client.post(f"/integrations/{provider.slug}/webhook/", body, content_type="application/json", secure=True,
                              HTTP_X_WEBHOOK_ID=f"bench-{deliveries - 1}",
                              HTTP_X_WEBHOOK_SIGNATURE=f"t={ts},v1={sign(SECRET, ts, body)}")
         processed = WebhookEvent.objects.filter(provider=provider.slug, status=WebhookStatus.PROCESSED).count()
