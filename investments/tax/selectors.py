@@ -1,0 +1,71 @@
+"""The queries behind the tax reports: a person's investment transactions, split into taxable
+accounts and the accounts left out (and why); and the same shape from one parsed activities
+file, for `manage.py cgt_report --file`. Every query starts from the person, so nobody sees
+another person's trades."""
+
+from __future__ import annotations
+
+from integrations_core.providers.sources import ParsedStatement
+from investments.models import InvestmentAccount, InvestmentTransaction
+from investments.prices.base import FxSource
+from investments.prices.registry import fx_source
+
+from .income import IncomeReport, income_report
+from .reports import CgtReport, ExcludedAccount, cgt_report, wrapper_exclusion
+from .rules import TaxYear
+from .sources import INCOME_TYPES, KIND_OF, Located
+
+TAX_TYPES = tuple(KIND_OF) + INCOME_TYPES + ("tax",)
+
+
+def _accounts(user) -> tuple[list[InvestmentAccount], list[InvestmentAccount], list[ExcludedAccount]]:
+    taxable, exempt, excluded = [], [], []
+    for account in InvestmentAccount.objects.filter(connection__user=user).order_by("name", "pk"):
+        reason = wrapper_exclusion(account.name, account.wrapper)
+        if reason is None:
+            taxable.append(account)
+        else:
+            excluded.append(reason)
+            exempt.append(account)
+    return taxable, exempt, excluded
+
+
+def _located(accounts: list[InvestmentAccount], types: tuple[str, ...]) -> list[Located]:
+    rows = (InvestmentTransaction.objects.filter(account__in=accounts, type__in=types)
+            .select_related("security", "account").order_by("booked_date", "external_id"))
+    return [Located(row=row, security=str(row.security_id or ""), label=row.security.name if row.security else "",
+                    account=row.account.name, reference=row.external_id) for row in rows]
+
+
+def cgt_report_for_user(user, year: TaxYear, fx: FxSource | None = None) -> CgtReport:
+    taxable, _exempt, excluded = _accounts(user)
+    return cgt_report(_located(taxable, tuple(KIND_OF)), year, fx or fx_source(),
+                      accounts=[a.name for a in taxable], excluded=excluded)
+
+
+def income_report_for_user(user, year: TaxYear, fx: FxSource | None = None) -> IncomeReport:
+    taxable, exempt, excluded = _accounts(user)
+    types = INCOME_TYPES + ("tax",)
+    return income_report(_located(taxable, types), year, fx or fx_source(), exempt=_located(exempt, types),
+                         excluded=excluded)
+
+
+def located_from_statement(parsed: ParsedStatement) -> tuple[list[Located], list[ExcludedAccount]]:
+    """One file is one account: taxable unless the file names a tax-free wrapper. A file that
+    names none is taken as a GIA (the command says so), since it was given for a CGT report."""
+    names = {security.external_id: security.name for security in parsed.securities}
+    wrapper = str(parsed.account.extra.get("wrapper") or "gia").lower()
+    reason = wrapper_exclusion(parsed.account.name, wrapper)
+    if reason is not None:
+        return [], [reason]
+    located = [Located(row=record, security=record.security_external_id,
+                       label=names.get(record.security_external_id, record.security_external_id),
+                       account=parsed.account.name, reference=record.external_id or "")
+               for record in parsed.transactions]
+    return located, []
+
+
+def cgt_report_for_statement(parsed: ParsedStatement, year: TaxYear, fx: FxSource | None = None) -> CgtReport:
+    located, excluded = located_from_statement(parsed)
+    return cgt_report(located, year, fx or fx_source(), accounts=[] if excluded else [parsed.account.name],
+                      excluded=excluded)
