@@ -75,8 +75,8 @@ class TaxYear:
             raise TaxYearError(f"{value!r} is not a tax year: write 2024 or 2024-25 (the year from 6 April 2024)")
         start = int(found.group(1))
         if found.group(2):
-            end = int(found.group(2))
-            if (end if end >= 100 else (start + 1) % 100) not in (start + 1, (start + 1) % 100):
+            end, expected = int(found.group(2)), start + 1
+            if end != (expected if len(found.group(2)) == 4 else expected % 100):
                 raise TaxYearError(f"{value!r}: a tax year ends the year after it starts ({start}-{(start + 1) % 100:02d})")
         if start < FIRST_SUPPORTED_YEAR or start > 2100:
             raise TaxYearError(f"{value!r}: only tax years from {FIRST_SUPPORTED_YEAR}-{(FIRST_SUPPORTED_YEAR + 1) % 100:02d} "
