@@ -27,7 +27,14 @@ from decimal import Decimal
 from investments.prices.base import FxSource
 
 from .reports import ExcludedAccount, pence
-from .rules import PERSONAL_SAVINGS_ALLOWANCE, PSA_FIRST_YEAR, PSA_SOURCE, Allowance, TaxYear, dividend_allowance
+from .rules import (
+    PERSONAL_SAVINGS_ALLOWANCE,
+    PSA_FIRST_YEAR,
+    PSA_SOURCE,
+    Allowance,
+    TaxYear,
+    dividend_allowance,
+)
 from .sources import Located, Sterling
 
 ZERO = Decimal(0)

@@ -69,3 +69,11 @@ def cgt_report_for_statement(parsed: ParsedStatement, year: TaxYear, fx: FxSourc
     located, excluded = located_from_statement(parsed)
     return cgt_report(located, year, fx or fx_source(), accounts=[] if excluded else [parsed.account.name],
                       excluded=excluded)
+
+
+def tax_years_with_activity(user) -> list[TaxYear]:
+    """The tax years in which the person's taxable accounts sold something or received income."""
+    taxable, _exempt, _excluded = _accounts(user)
+    days = (InvestmentTransaction.objects.filter(account__in=taxable, type__in=("sell",) + INCOME_TYPES)
+            .values_list("booked_date", flat=True).distinct())
+    return sorted({TaxYear.of(day) for day in days})
