@@ -33,6 +33,7 @@ def history(disposals: int, seed: int = 13) -> list[dict]:
     """Trades (dicts) with exactly `disposals` sells; about 1.3 buys per sell."""
     rng = random.Random(seed)
     held = [Decimal(0)] * SECURITIES
+    pending: list[list[tuple[date, Decimal]]] = [[] for _ in range(SECURITIES)]  # buybacks not yet made
     out: list[dict] = []
     sells = 0
     step = DAYS / (disposals * 2.4)
@@ -42,6 +43,9 @@ def history(disposals: int, seed: int = 13) -> list[dict]:
         day = START + timedelta(days=min(int(day_float), DAYS))
         security = rng.randrange(SECURITIES)
         account = security % 3
+        for due in [p for p in pending[security] if p[0] <= day]:
+            pending[security].remove(due)
+            held[security] += due[1]
         price = Decimal(rng.randrange(100, 20000)) / 100
         if held[security] >= 2 and rng.random() < 0.45:
             quantity = Decimal(rng.randrange(1, int(held[security]) + 1))
@@ -53,7 +57,7 @@ def history(disposals: int, seed: int = 13) -> list[dict]:
                 back = day + timedelta(days=rng.randrange(0, 31))
                 out.append({"type": "buy", "day": back, "security": security, "account": (account + 1) % 3,
                             "quantity": quantity, "amount": -(quantity * price), "fees": Decimal(0)})
-                held[security] += quantity
+                pending[security].append((back, quantity))
         else:
             quantity = Decimal(rng.randrange(1, 60))
             held[security] += quantity

@@ -4,8 +4,9 @@ A tax year runs from 6 April to 5 April (ITA 2007 s4); "2024" means the year tha
 6 April 2024, written 2024-25. The day of a trade is its booked (trade) date, which the
 platforms give in UK terms already; no time-of-day arithmetic is needed here.
 
-The tables stop at the last year the law has fixed; a later year answers with the last known
-figure and says so (`known=False`), rather than guessing a change.
+The tables end with the figure the law sets "for 2024-25 and subsequent tax years"; a later year
+gets that figure (it stands until an Act changes it). `known=False` is kept for a table whose
+last figure is only for its own year.
 """
 
 from __future__ import annotations
@@ -114,7 +115,9 @@ def _lookup(table: dict[int, Decimal], year: TaxYear, source: str) -> Allowance:
         return Allowance(table[year.start_year], True, source)
     last = max(table)
     if year.start_year > last:
-        return Allowance(table[last], False, f"{source} (no figure set for {year.label}: the {last} figure is shown)")
+        # Both Acts set the last figure "for the tax year 2024-25 and subsequent tax years": it
+        # stands until a later Act changes it (update the table then).
+        return Allowance(table[last], True, source)
     return Allowance(None, True, source)
 
 

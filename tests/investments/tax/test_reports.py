@@ -38,7 +38,7 @@ def test_allowances_by_year_with_their_sources():
     assert [dividend_allowance(TaxYear(y)).amount for y in (2018, 2022, 2023, 2024)] == [
         D(2000), D(2000), D(1000), D(500)]
     future = annual_exempt_amount(TaxYear(2031))
-    assert future.amount == D(3000) and not future.known
+    assert future.amount == D(3000) and future.known  # FA 2023 s8(5): 2024-25 and subsequent years
 
 
 def test_pools_across_accounts_and_platforms_and_leaves_out_wrappers(accounts, security, user, fx):
