@@ -66,13 +66,17 @@ class Sterling:
 
     def __init__(self, fx: FxSource) -> None:
         self.fx = fx
+        self._rates: dict[tuple[str, date], tuple[Decimal, date] | None] = {}  # one look-up per currency and day
 
     def convert(self, amount: Decimal, currency: str, day: date) -> tuple[Decimal | None, str]:
         """(GBP amount or None, a note: which rate, or why there is none)."""
         value, major = quote_to_major(amount, currency or GBP)
         if major.upper() == GBP:
             return value, ""
-        found = fx_fixing(self.fx, major.upper(), GBP, day)
+        key = (major.upper(), day)
+        if key not in self._rates:
+            self._rates[key] = fx_fixing(self.fx, major.upper(), GBP, day)
+        found = self._rates[key]
         if found is None:
             return None, no_rate_reason(self.fx, major.upper(), GBP, day)
         rate, fixing_date = found
