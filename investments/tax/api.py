@@ -5,6 +5,7 @@ the one asking (nobody else's trades can be reached)."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -17,12 +18,13 @@ from .income import IncomeLine, IncomeReport
 from .rules import PSA_SOURCE, TaxYear, TaxYearError
 from .selectors import cgt_report_for_user, income_report_for_user
 
-TAX_YEAR = OpenApiParameter("tax_year", str, required=True,
-                            description="2024 or 2024-25: the UK tax year from 6 April 2024 to 5 April 2025.")
+TAX_YEAR = OpenApiParameter("tax_year", str, required=False,
+                            description="2024 or 2024-25: the UK tax year from 6 April 2024 to 5 April 2025. "
+                                        "Default: the current tax year.")
 
 
 class TaxYearQuerySerializer(serializers.Serializer):
-    tax_year = serializers.CharField()
+    tax_year = serializers.CharField(required=False)
 
     def validate_tax_year(self, value: str) -> TaxYear:
         try:
@@ -164,7 +166,7 @@ def income_dict(report: IncomeReport) -> dict:
 def _tax_year(request) -> TaxYear:
     query = TaxYearQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return query.validated_data["tax_year"]
+    return query.validated_data.get("tax_year") or TaxYear.of(timezone.localdate())
 
 
 class CgtReportView(APIView):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import time_machine
+
 from .conftest import trade
 
 
@@ -26,8 +28,10 @@ def test_cgt_report_json(api_client, accounts, security, fx, monkeypatch):
     assert {a["name"] for a in body["excluded_accounts"]} == {"Broker One ISA", "Broker Two unknown"}
 
 
-def test_a_bad_or_missing_tax_year_is_a_400_with_the_field(api_client):
-    for query in ({"tax_year": "twenty"}, {"tax_year": "2024-27"}, {}):
+def test_a_bad_tax_year_is_a_400_with_the_field_and_none_is_this_year(api_client):
+    with time_machine.travel("2025-04-05 23:30:00+01:00", tick=False):  # still 2024-25 in London
+        assert api_client.get("/api/v1/investments/tax/cgt/").json()["tax_year"] == "2024-25"
+    for query in ({"tax_year": "twenty"}, {"tax_year": "2024-27"}, {"tax_year": "2024-25x"}):
         response = api_client.get("/api/v1/investments/tax/cgt/", query)
         assert response.status_code == 400
         assert "tax_year" in response.json()["error"]["fields"]
