@@ -88,15 +88,25 @@ class CgtReport:
         return not any(problem.fatal for problem in self.problems)
 
 
-def cgt_report(located: list[Located], year: TaxYear, fx: FxSource, *, accounts: list[str] | None = None,
-               excluded: list[ExcludedAccount] | None = None) -> CgtReport:
-    """The report for `year` from every taxable transaction (any year) in `located`."""
+def cgt_match(located: list[Located], fx: FxSource) -> tuple[CgtResult, list[CgtProblem]]:
+    """Every disposal of the whole history matched, and the securities refused before matching."""
     trades, problems = cgt_trades(located, fx)
-    result: CgtResult = match_disposals(trades)
+    return match_disposals(trades), problems
+
+
+def cgt_report_from(matched: tuple[CgtResult, list[CgtProblem]], year: TaxYear, *, accounts: list[str] | None = None,
+                    excluded: list[ExcludedAccount] | None = None) -> CgtReport:
+    result, problems = matched
     in_year = [d for d in result.disposals if d.day in year]
     return CgtReport(tax_year=year, disposals=in_year, totals=_totals(in_year, year), pools=result.pools,
                      problems=problems + result.problems, excluded_accounts=excluded or [],
                      accounts=accounts or [])
+
+
+def cgt_report(located: list[Located], year: TaxYear, fx: FxSource, *, accounts: list[str] | None = None,
+               excluded: list[ExcludedAccount] | None = None) -> CgtReport:
+    """The report for `year` from every taxable transaction (any year) in `located`."""
+    return cgt_report_from(cgt_match(located, fx), year, accounts=accounts, excluded=excluded)
 
 
 def _totals(disposals: list[Disposal], year: TaxYear) -> CgtTotals:

@@ -62,3 +62,12 @@ def trade(account, type_, day, *, security=None, quantity=None, amount="0", fees
         description=type_, security=security, quantity=None if quantity is None else Decimal(quantity),
         fees=Decimal(fees), taxes=Decimal(taxes), price=None if price is None else Decimal(price),
         price_currency=price_currency)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

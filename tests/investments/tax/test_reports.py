@@ -169,3 +169,30 @@ def test_command_refuses_a_bad_tax_year_and_a_missing_user(db):
         call_command("cgt_report", "--tax-year", "soon", "--file", str(HS284))
     with pytest.raises(CommandError, match="no such user"):
         call_command("cgt_report", "--tax-year", "2024", "--user", "nobody@example.com")
+
+
+def test_the_matching_is_cached_until_the_history_changes(accounts, security, user, fx, monkeypatch,
+                                                          django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from investments.tax import selectors
+
+    monkeypatch.setattr(selectors, "fx_source", lambda: fx)
+    calls = []
+    real = selectors.cgt_match
+    monkeypatch.setattr(selectors, "cgt_match", lambda *a: calls.append(1) or real(*a))
+    trade(accounts["gia"], "buy", date(2024, 5, 1), security=security, quantity="10", amount="-100")
+    trade(accounts["gia"], "sell", date(2024, 6, 1), security=security, quantity="4", amount="60")
+    first = cgt_report_for_user(user, Y2024)
+    with django_assert_max_num_queries(3):  # the accounts and the version: the trades are not read again
+        again = cgt_report_for_user(user, TaxYear(2023))
+    assert len(calls) == 1 and again.disposals == [] and first.totals.net == D(20)
+    trade(accounts["gia"], "sell", date(2024, 7, 1), security=security, quantity="1", amount="20")  # a new trade
+    assert cgt_report_for_user(user, Y2024).totals.disposals == 2 and len(calls) == 2
+    accounts["usd"].connection.last_synced_at = timezone.now()  # a sync finished
+    accounts["usd"].connection.save()
+    cgt_report_for_user(user, Y2024)
+    assert len(calls) == 3
+    accounts["gia"].wrapper = "isa"  # the person says it is an ISA after all
+    accounts["gia"].save()
+    assert cgt_report_for_user(user, Y2024).disposals == [] and len(calls) == 4
