@@ -24,7 +24,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from integrations_core.money import to_minor
 from investments.prices.base import FxSource
 
-from .cgt import CgtProblem, CgtResult, Disposal, PoolLine, match_disposals
+from .cgt import CgtProblem, CgtResult, Disposal, match_disposals
 from .rules import RATE_CHANGE_2024, Allowance, TaxYear, annual_exempt_amount
 from .sources import Located, cgt_trades
 
@@ -77,7 +77,6 @@ class CgtReport:
     tax_year: TaxYear
     disposals: list[Disposal]
     totals: CgtTotals
-    pools: dict[str, list[PoolLine]] = field(default_factory=dict)  # the full history, every year
     problems: list[CgtProblem] = field(default_factory=list)
     excluded_accounts: list[ExcludedAccount] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)  # the taxable accounts counted
@@ -98,7 +97,7 @@ def cgt_report_from(matched: tuple[CgtResult, list[CgtProblem]], year: TaxYear, 
                     excluded: list[ExcludedAccount] | None = None) -> CgtReport:
     result, problems = matched
     in_year = [d for d in result.disposals if d.day in year]
-    return CgtReport(tax_year=year, disposals=in_year, totals=_totals(in_year, year), pools=result.pools,
+    return CgtReport(tax_year=year, disposals=in_year, totals=_totals(in_year, year),
                      problems=problems + result.problems, excluded_accounts=excluded or [],
                      accounts=accounts or [])
 

@@ -18,6 +18,7 @@ from investments.models import InvestmentAccount, InvestmentConnection, Investme
 from investments.prices.base import FxSource
 from investments.prices.registry import fx_source
 
+from .cgt import CgtResult
 from .income import IncomeReport, income_report
 from .reports import CgtReport, ExcludedAccount, cgt_match, cgt_report, cgt_report_from, wrapper_exclusion
 from .rules import TaxYear
@@ -85,21 +86,31 @@ def _history_version(user, taxable: list[InvestmentAccount]) -> str:
 
 
 def cgt_report_for_user(user, year: TaxYear, fx: FxSource | None = None) -> CgtReport:
-    """The report for `year`. The matching of the person's whole history is what costs (about a
-    second for 10,000 disposals): with the configured FX source it is cached under a version of
-    the history, so every tax year's page after the first answers from the cache until a sync,
-    an import or a wrapper change gives a new version."""
+    """The report for `year`. Matching the person's whole history is what costs (seconds for
+    10,000 disposals), and any year needs all of it: with the configured FX source, the first
+    view matches once and caches *every* year's report under a version of the history, so each
+    later view (any year) reads one small entry, until a sync, an import or a wrapper change
+    gives a new version. With an explicit `fx` nothing is cached."""
     taxable, _exempt, excluded = _accounts(user)
     accounts = [a.name for a in taxable]
     if fx is not None:
         return cgt_report_from(cgt_match(_located(taxable, tuple(KIND_OF)), fx), year, accounts=accounts,
                                excluded=excluded)
-    key = f"tax:cgt:{user.pk}:{_history_version(user, taxable)}"
-    matched = cache.get(key)
-    if matched is None:
-        matched = cgt_match(_located(taxable, tuple(KIND_OF)), fx_source())
-        cache.set(key, matched, timeout=CACHE_SECONDS)
-    return cgt_report_from(matched, year, accounts=accounts, excluded=excluded)
+    prefix = f"tax:cgt:{user.pk}:{_history_version(user, taxable)}"
+    found = cache.get_many([f"{prefix}:{year.start_year}", f"{prefix}:matched"])
+    if f"{prefix}:{year.start_year}" in found:
+        return found[f"{prefix}:{year.start_year}"]
+    if f"{prefix}:matched" in found:  # this version is matched and the year has no disposal
+        result_problems, source_problems = found[f"{prefix}:matched"]
+        return cgt_report_from((CgtResult(problems=result_problems), source_problems), year, accounts=accounts,
+                               excluded=excluded)
+    matched = cgt_match(_located(taxable, tuple(KIND_OF)), fx_source())
+    years = {TaxYear.of(d.day) for d in matched[0].disposals} | {year}
+    reports = {y: cgt_report_from(matched, y, accounts=accounts, excluded=excluded) for y in years}
+    entries = {f"{prefix}:{y.start_year}": r for y, r in reports.items()}
+    entries[f"{prefix}:matched"] = (matched[0].problems, matched[1])
+    cache.set_many(entries, timeout=CACHE_SECONDS)
+    return reports[year]
 
 
 def income_report_for_user(user, year: TaxYear, fx: FxSource | None = None) -> IncomeReport:
