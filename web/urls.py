@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from . import views
 from . import views_portfolio as portfolio
+from . import views_tax as tax
 
 app_name = "web"
 
@@ -29,6 +30,9 @@ urlpatterns = [
     path("budgets/", views.budgets, name="budgets"),
     path("budgets/set/", views.budget_set, name="budget-set"),
     path("portfolio/", portfolio.portfolio, name="portfolio"),
+    path("portfolio/capital-gains/", tax.cgt_report_page, name="cgt-report"),
+    path("portfolio/capital-gains.csv", tax.cgt_report_csv, name="cgt-report-csv"),
+    path("portfolio/income/", tax.income_report_page, name="income-report"),
     path("portfolio/connect/", portfolio.platform_connect, name="platform-connect"),
     path("portfolio/connect/<slug:slug>/", portfolio.platform_connect_key, name="platform-connect-key"),
     path("portfolio/statements/", portfolio.statement_upload, name="statement-upload"),

@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from investments.tax.api import CgtReportView, IncomeReportView
+
 from .views import (
     HoldingListView,
     InvestmentAccountViewSet,
@@ -20,5 +22,7 @@ router.register("securities", SecurityViewSet, basename="investment-security")
 urlpatterns = [
     path("platforms/", PlatformListView.as_view(), name="investment-platform-list"),
     path("holdings/", HoldingListView.as_view(), name="investment-holding-list"),
+    path("tax/cgt/", CgtReportView.as_view(), name="investment-tax-cgt"),
+    path("tax/income/", IncomeReportView.as_view(), name="investment-tax-income"),
     *router.urls,
 ]
