@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
+from integrations_core.person_cache import person_data_changed
 from integrations_core.models import PROVIDER_DOWN_CODES, Connection, ConnectionStatus, SyncOutcome, SyncRun
 from integrations_core.providers.base import Provider
 from integrations_core.providers.errors import (
@@ -159,6 +160,9 @@ def connection_sync(connection: Connection, *, trigger: str = "scheduled", run_i
     finally:
         lease.stop_heartbeat()
         connection_lock_release(connection, token)
+        # Whatever this sync wrote, the person's cached figures are stale now (returns,
+        # allocation, net-worth history: integrations_core/person_cache.py).
+        person_data_changed(connection.user_id)
     return run
 
 

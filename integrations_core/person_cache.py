@@ -1,0 +1,48 @@
+"""Per-person cache of expensive figures (returns, allocation, net-worth history), dropped
+whenever that person's data changes.
+
+Every entry's key carries the person's data version; `person_data_changed` bumps the version,
+so every figure cached for them is stale at once (no key listing, no pattern delete: the old
+entries simply expire). The core calls it when a sync finishes having written anything and
+when a connection is revoked; a family calls it from the services that write without a sync
+(a statement confirmed, a manual holding set)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+T = TypeVar("T")
+_VERSION = "person-data:v:{user_id}"
+
+
+def _timeout() -> int:
+    return int(getattr(settings, "PERSON_CACHE_SECONDS", 24 * 3600))
+
+
+def person_data_version(user_id) -> int:
+    return cache.get(_VERSION.format(user_id=user_id)) or 0
+
+
+def person_data_changed(user_id) -> None:
+    """Forget every figure cached for this person (their next page view recomputes)."""
+    key = _VERSION.format(user_id=user_id)
+    if not cache.add(key, 1, None):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, None)
+
+
+def person_cached(user_id, name: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per person, `name` and data version."""
+    key = f"person-data:{user_id}:{person_data_version(user_id)}:{name}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    value = compute()
+    cache.set(key, value, _timeout())
+    return value
