@@ -9,6 +9,7 @@ when a connection is revoked; a family calls it from the services that write wit
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -23,18 +24,21 @@ def _timeout() -> int:
     return int(getattr(settings, "PERSON_CACHE_SECONDS", 24 * 3600))
 
 
-def person_data_version(user_id) -> int:
-    return cache.get(_VERSION.format(user_id=user_id)) or 0
+def person_data_version(user_id) -> str:
+    """A token that changes whenever the person's data does. Random, not a counter: after the
+    cache is flushed a new token cannot repeat an old one (an in-process copy keyed by it
+    would otherwise come back to life)."""
+    key = _VERSION.format(user_id=user_id)
+    found = cache.get(key)
+    if found is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        found = cache.get(key) or "uncached"
+    return found
 
 
 def person_data_changed(user_id) -> None:
     """Forget every figure cached for this person (their next page view recomputes)."""
-    key = _VERSION.format(user_id=user_id)
-    if not cache.add(key, 1, None):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, None)
+    cache.set(_VERSION.format(user_id=user_id), uuid.uuid4().hex, None)
 
 
 def person_cached(user_id, name: str, compute: Callable[[], T]) -> T:

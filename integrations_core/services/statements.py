@@ -16,8 +16,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations_core.person_cache import person_data_changed
 from integrations_core.models import Connection, ConnectionStatus, StatementImport, StatementImportStatus
+from integrations_core.person_cache import person_data_changed
 from integrations_core.providers.base import Provider
 from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.providers.sources import ParsedStatement, StatementParser

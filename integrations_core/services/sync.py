@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
-from integrations_core.person_cache import person_data_changed
 from integrations_core.models import PROVIDER_DOWN_CODES, Connection, ConnectionStatus, SyncOutcome, SyncRun
+from integrations_core.person_cache import person_data_changed
 from integrations_core.providers.base import Provider
 from integrations_core.providers.errors import (
     ConsentExpired,

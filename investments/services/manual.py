@@ -20,8 +20,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from integrations_core.person_cache import person_data_changed
 from integrations_core.models import ConnectionStatus, RecordSource
+from integrations_core.person_cache import person_data_changed
 from integrations_core.records import (
     BalanceRecord,
     HoldingRecord,
