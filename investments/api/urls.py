@@ -9,6 +9,7 @@ from .views import (
     PlatformListView,
     SecurityViewSet,
 )
+from .views_performance import AllocationView, ReturnsView, ValueHistoryView
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -20,5 +21,8 @@ router.register("securities", SecurityViewSet, basename="investment-security")
 urlpatterns = [
     path("platforms/", PlatformListView.as_view(), name="investment-platform-list"),
     path("holdings/", HoldingListView.as_view(), name="investment-holding-list"),
+    path("returns/", ReturnsView.as_view(), name="investment-returns"),
+    path("returns/history/", ValueHistoryView.as_view(), name="investment-value-history"),
+    path("allocation/", AllocationView.as_view(), name="investment-allocation"),
     *router.urls,
 ]
