@@ -45,7 +45,7 @@ def seed(username: str, *, years: int, securities: int, accounts: int = 3) -> ob
             day = start + timedelta(days=m)
             rows.append(InvestmentTransaction(account=account, type="deposit", booked_date=day, amount=D(500) * len(held),
                                               currency="GBP"))
-            for n, s in enumerate(held):
+            for s in held:
                 price = D(1000 + secs.index(s) * 10) + D(m) / 10
                 rows.append(InvestmentTransaction(account=account, type="buy", booked_date=day, security=s,
                                                   quantity=D(10), price=price, price_currency="GBX",
