@@ -55,3 +55,10 @@ def test_history_carries_the_last_known_balance_forward(banks, user):
     assert [d.total for d in history.days] == [D("900.00"), D("650.00"), D("750.00"), D("750.00")]
     assert [d.accounts_known for d in history.days] == [1, 2, 2, 2]
     assert history.by_institution == {"Monzo": D("1000.00"), "Amex": D("-250.00")}
+
+
+def test_the_budgets_page_shows_the_same_net_worth(banks, user, client):
+    client.force_login(user)
+    page = client.get("/budgets/").content.decode()
+    section = page[page.index("net-worth-summary"):][:300]
+    assert "Net worth:</strong> 750.00 GBP" in section, section
