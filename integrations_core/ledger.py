@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
@@ -38,14 +38,52 @@ class AccountValue:
     currency: str
     value: Decimal | None
     as_of: datetime | None
+    institution: str = ""  # the bank or platform, as the person knows it
+
+
+@dataclass(frozen=True)
+class AccountHistory:
+    """What one counted account was worth day by day, in its own currency: `values` has the days
+    a value is known (a balance snapshot, a valuation); a day between two keeps the earlier one."""
+
+    id: object
+    family: str
+    name: str
+    institution: str
+    currency: str
+    values: dict[date, Decimal]
+
+
+def institution_of(connection) -> str:
+    return connection.institution_name or connection.provider.replace("_", " ").title()
 
 
 def balances_as_values(ledger: CashLedger, user) -> list[AccountValue]:
-    """The default worth of a ledger's accounts: their current balance."""
+    """The default worth of a ledger's accounts: their current balance (negative = owed, so a
+    credit card subtracts)."""
     return [AccountValue(id=a.pk, family=str(ledger.family), name=a.name, currency=a.currency,
-                         value=a.current_balance, as_of=a.balance_updated_at)
-            for a in ledger.counted_accounts(user).only("id", "name", "currency", "current_balance",
-                                                        "balance_updated_at")]
+                         value=a.current_balance, as_of=a.balance_updated_at, institution=institution_of(a.connection))
+            for a in ledger.counted_accounts(user).select_related("connection").only(
+                "id", "name", "currency", "current_balance", "balance_updated_at", "connection__institution_name",
+                "connection__provider")]
+
+
+def balances_as_history(ledger: CashLedger, user, date_from: date, date_to: date) -> list[AccountHistory]:
+    """The default history of a ledger's accounts: the daily balance snapshots the core writes
+    (Account.snapshot_model), the last one before `date_from` included so the first day is known."""
+    accounts = list(ledger.counted_accounts(user).select_related("connection").only(
+        "id", "name", "currency", "connection__institution_name", "connection__provider"))
+    snapshots = ledger.accounts.snapshot_model
+    values: dict = {a.pk: {} for a in accounts}
+    if snapshots is not None and accounts:
+        rows = snapshots.objects.filter(account__in=accounts, date__lte=date_to, current__isnull=False)
+        for account_id, day, current in rows.order_by("date").values_list("account_id", "date", "current"):
+            if day < date_from:
+                values[account_id] = {date_from: current}
+            else:
+                values[account_id][day] = current
+    return [AccountHistory(id=a.pk, family=str(ledger.family), name=a.name, institution=institution_of(a.connection),
+                           currency=a.currency, values=values[a.pk]) for a in accounts]
 
 
 @dataclass(frozen=True)
@@ -58,9 +96,16 @@ class CashLedger:
     counted_movements: Callable[..., QuerySet]  # (user) -> the transactions that count in totals
     # (user) -> list[AccountValue] for net worth; None: each counted account's current balance.
     account_values: Callable[..., list[AccountValue]] | None = None
+    # (user, date_from, date_to) -> list[AccountHistory]; None: the daily balance snapshots.
+    account_history: Callable[..., list[AccountHistory]] | None = None
 
     def values_for(self, user) -> list[AccountValue]:
         return self.account_values(user) if self.account_values is not None else balances_as_values(self, user)
+
+    def history_for(self, user, date_from: date, date_to: date) -> list[AccountHistory]:
+        if self.account_history is not None:
+            return self.account_history(user, date_from, date_to)
+        return balances_as_history(self, user, date_from, date_to)
 
     @property
     def accounts(self) -> type[Model]:

@@ -104,6 +104,8 @@ class SecurityRecord:
     country: str = ""
     sector: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    asset_subclass: str = ""
+    region: str = ""
 
 
 @dataclass(frozen=True)

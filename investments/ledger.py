@@ -11,9 +11,11 @@ An account is worth its cash plus its current holdings' value (selectors.account
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import QuerySet
 
-from integrations_core.ledger import AccountValue, CashLedger
+from integrations_core.ledger import AccountHistory, AccountValue, CashLedger, institution_of
 from integrations_core.models import ConnectionStatus
 from integrations_core.providers.base import Family
 
@@ -50,8 +52,38 @@ def investment_account_values(user) -> list[AccountValue]:
     return [AccountValue(id=s.account.pk, family=str(Family.INVESTMENTS), name=s.account.name,
                          currency=s.account.currency, value=s.figures.value,
                          as_of=(s.account.current_snapshot.as_of if s.account.current_snapshot else
-                                s.account.balance_updated_at))
+                                s.account.balance_updated_at), institution=institution_of(s.account.connection))
             for s in account_summaries(user) if s.account.connection.status != ConnectionStatus.REVOKED]
+
+
+def investment_account_history(user, date_from, date_to) -> list[AccountHistory]:
+    """Each counted account's daily value: rebuilt from its trades and prices in GBP
+    (performance.py; a day without a price or rate is left unknown), else the valuations
+    stored for it (a manual account, a platform without a trade history), in its currency."""
+    from .models import AccountValuation
+    from .performance import BASE_CURRENCY, portfolio_series_cached
+
+    accounts = list(investment_accounts_counted(user).select_related("connection"))
+    built = portfolio_series_cached(user, date_to)
+    out = []
+    for account in accounts:
+        measured = built.find("account", str(account.pk))
+        values: dict = {}
+        currency = account.currency
+        if measured is not None:
+            currency = BASE_CURRENCY
+            series = measured.base
+            for i, value in enumerate(series.values):
+                day = series.day(i)
+                if value is not None and date_from <= day <= date_to:
+                    values[day] = value.quantize(Decimal("0.01"))
+        else:
+            for day, value in (AccountValuation.objects.filter(account=account, date__lte=date_to, value__isnull=False)
+                               .order_by("date").values_list("date", "value")):
+                values[max(day, date_from)] = value
+        out.append(AccountHistory(id=account.pk, family=str(Family.INVESTMENTS), name=account.name,
+                                  institution=institution_of(account.connection), currency=currency, values=values))
+    return out
 
 
 investment_ledger = CashLedger(
@@ -62,4 +94,5 @@ investment_ledger = CashLedger(
     counted_accounts=investment_accounts_counted,
     counted_movements=investment_cash_movements_counted,
     account_values=investment_account_values,
+    account_history=investment_account_history,
 )

@@ -103,6 +103,9 @@ class Security(UUIDTimestampedModel):
     type = models.CharField(max_length=20, choices=SecurityType.choices, default=SecurityType.OTHER)
     quote_currency = models.CharField(max_length=3, blank=True, default="", help_text="ISO 4217, or GBX (pence).")
     asset_class = models.CharField(max_length=30, blank=True, default="")
+    # What the allocation's second level groups by ("Large cap", "Government bonds"...); blank =
+    # not known (shown as Unknown: no platform API in use documents it).
+    asset_subclass = models.CharField(max_length=40, blank=True, default="")
     country = models.CharField(max_length=2, blank=True, default="")
     region = models.CharField(max_length=40, blank=True, default="")
     sector = models.CharField(max_length=80, blank=True, default="")

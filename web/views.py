@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations_core.api.throttles import ConnectionCreateThrottle, SyncRequestThrottle
+from integrations_core.networth import net_worth_summary
 from integrations_core.services.connections import SyncNotPossible, connection_sync_now
 from integrations_core.services.sync import SyncQueueUnavailable
 from open_banking import services as bank_services
@@ -333,6 +334,8 @@ def budgets(request):
     spending = spending_summary(request.user, date_from=month, date_to=month_end(month), currency=currency,
                                 group_by="category")
     return render(request, "web/budgets.html", {
+        # The same family-agnostic selector as the API's /net-worth/ (cached per person).
+        "net_worth": net_worth_summary(request.user).now,
         "month": month, "previous_month": add_months(month, -1),
         "next_month": add_months(month, 1) if month < this_month else None,
         "budgets": budget_rows(budget_summary(user=request.user, month=month)["budgets"]),

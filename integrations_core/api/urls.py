@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views, views_connect
+from . import views, views_connect, views_networth
 
 urlpatterns = [
     path("providers/", views.ProviderListView.as_view(), name="provider-list"),
+    path("net-worth/", views_networth.NetWorthView.as_view(), name="net-worth"),
     path("connections/", views_connect.ConnectionCreateView.as_view(), name="connection-create"),
     path("statement-imports/", views_connect.StatementImportCreateView.as_view(), name="statement-import-create"),
     path("statement-imports/<uuid:pk>/", views_connect.StatementImportDetailView.as_view(),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations_core.models import Connection, ConnectionStatus
+from integrations_core.person_cache import person_data_changed
 from integrations_core.providers.errors import ProviderError
 from integrations_core.providers.registry import registry
 from integrations_core.selectors import connection_model_get, connection_models, provider_is_enabled
@@ -98,6 +99,7 @@ def connection_revoke(connection: Connection, *, actor=None, delete_data: bool =
         audit_record("connection.revoked", connection=connection, actor=actor,
                      details={"provider_revoked": provider_revoked, "data_deleted": delete_data,
                               "rows_deleted": deleted})
+    person_data_changed(connection.user_id)  # a revoked connection no longer counts
     return connection
 
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations_core.models import Connection, ConnectionStatus, StatementImport, StatementImportStatus
+from integrations_core.person_cache import person_data_changed
 from integrations_core.providers.base import Provider
 from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.providers.sources import ParsedStatement, StatementParser
@@ -134,6 +135,7 @@ def statement_confirm(statement_import: StatementImport, *, connection: Connecti
             except IntegrityError:  # the same file confirmed at the same moment elsewhere
                 raise StatementError("already_imported", "This file has already been imported.",
                                      status=409) from None
+            person_data_changed(current.user_id)
             audit_record("statement.imported", connection=target, actor=current.user,
                          details={"statement_import": str(current.pk), "rows": current.rows,
                                   "added": current.added, "unchanged": current.unchanged})

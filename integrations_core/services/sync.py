@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from integrations_core import metrics
 from integrations_core.models import PROVIDER_DOWN_CODES, Connection, ConnectionStatus, SyncOutcome, SyncRun
+from integrations_core.person_cache import person_data_changed
 from integrations_core.providers.base import Provider
 from integrations_core.providers.errors import (
     ConsentExpired,
@@ -162,6 +163,9 @@ def connection_sync(connection: Connection, *, trigger: str = "scheduled", run_i
         lease.stop_heartbeat()
         connection_lock_release(connection, token)
         _after_run(connection, run)
+        # Whatever this sync wrote, the person's cached figures are stale now (returns,
+        # allocation, net-worth history: integrations_core/person_cache.py).
+        person_data_changed(connection.user_id)
     return run
 
 

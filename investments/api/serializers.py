@@ -150,8 +150,8 @@ class AccountUpdateSerializer(serializers.Serializer):
 class SecuritySerializer(serializers.ModelSerializer):
     class Meta:
         model = Security
-        fields = ["id", "name", "isin", "ticker", "mic", "type", "quote_currency", "asset_class", "country", "region",
-                  "sector"]
+        fields = ["id", "name", "isin", "ticker", "mic", "type", "quote_currency", "asset_class", "asset_subclass",
+                  "country", "region", "sector"]
         read_only_fields = fields
 
 

@@ -11,6 +11,7 @@ from .views import (
     PlatformListView,
     SecurityViewSet,
 )
+from .views_performance import AllocationView, ReturnsView, ValueHistoryView
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -24,5 +25,8 @@ urlpatterns = [
     path("holdings/", HoldingListView.as_view(), name="investment-holding-list"),
     path("tax/cgt/", CgtReportView.as_view(), name="investment-tax-cgt"),
     path("tax/income/", IncomeReportView.as_view(), name="investment-tax-income"),
+    path("returns/", ReturnsView.as_view(), name="investment-returns"),
+    path("returns/history/", ValueHistoryView.as_view(), name="investment-value-history"),
+    path("allocation/", AllocationView.as_view(), name="investment-allocation"),
     *router.urls,
 ]

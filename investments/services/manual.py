@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations_core.models import ConnectionStatus, RecordSource
+from integrations_core.person_cache import person_data_changed
 from integrations_core.records import (
     BalanceRecord,
     HoldingRecord,
@@ -70,6 +71,7 @@ def manual_account_create(user, name: str, wrapper: str, currency: str, *,
             balance_updated_at=timezone.now() if cash is not None else None)
         audit_record("account.manual_created", connection=connection, actor=user,
                      details={"account_id": str(account.pk), "wrapper": wrapper})
+    person_data_changed(user.pk)
     return account
 
 
@@ -124,6 +126,7 @@ def manual_holding_set(account: InvestmentAccount, *, isin: str = "", ticker: st
         snapshot = HoldingSnapshotRecord(as_of=now, holdings=holdings, cash=cash)
         holding_snapshot_import(account, snapshot, securities, source=RecordSource.MANUAL)
         account.refresh_from_db(fields=["current_snapshot"])
+        person_data_changed(account.connection.user_id)
         return Holding.objects.filter(snapshot_id=account.current_snapshot_id, security=security) \
             .select_related("security").first()
 
@@ -132,8 +135,10 @@ def manual_valuation_set(account: InvestmentAccount, day: date, value: Decimal) 
     """Record the manual account's total value on a day (its value history); the day's latest
     entry wins. True when a row was written."""
     _check_manual(account)
-    return valuation_upsert(account, ValuationRecord(as_of=day, value=value, currency=account.currency,
-                                                     source=RecordSource.MANUAL))
+    written = valuation_upsert(account, ValuationRecord(as_of=day, value=value, currency=account.currency,
+                                                        source=RecordSource.MANUAL))
+    person_data_changed(account.connection.user_id)
+    return written
 
 
 def investment_account_wrapper_set(account: InvestmentAccount, wrapper: str) -> InvestmentAccount:
@@ -143,4 +148,5 @@ def investment_account_wrapper_set(account: InvestmentAccount, wrapper: str) -> 
         raise ValueError(f"unknown wrapper {wrapper!r}")
     account.wrapper, account.wrapper_set_by_person = wrapper, True
     account.save(update_fields=["wrapper", "wrapper_set_by_person", "updated_at"])
+    person_data_changed(account.connection.user_id)  # returns and allocation group by wrapper
     return account

@@ -83,3 +83,15 @@ def test_t212_fleet_first_and_daily_sync_stay_within_the_limits(t212):
     assert {name for name, use in daily_use.items() if use.calls} == set(sandbox_limits()) - {
         "cash", "info", "portfolio", "instruments"}
     assert HoldingSnapshot.objects.filter(account__connection_id__in=ids).count() == 4  # yesterday's and today's
+
+
+@pytest.mark.django_db
+def test_returns_bench_measures_every_scope():
+    from bench import returns
+
+    cache.clear()
+    found = returns.measure(years=1, securities=3, username="bench-returns-smoke")
+    # 3 holdings + 3 accounts + 1 platform + 3 wrappers + overall
+    assert found["scopes"] == 11
+    assert found["twr_all"] is not None and found["twr_all"] > 0
+    assert found["mwr_all"] is not None

@@ -13,7 +13,8 @@ from integrations_core.records import SecurityRecord
 _ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
 # Filled on an existing security only when blank there: a security is shared between providers,
 # and letting each overwrite the other's name or sector would rewrite it on every sync.
-_FILLABLE = ("isin", "ticker", "mic", "name", "quote_currency", "asset_class", "country", "sector")
+_FILLABLE = ("isin", "ticker", "mic", "name", "quote_currency", "asset_class", "asset_subclass", "country", "region",
+             "sector")
 
 
 def _isin(value: str) -> str:
@@ -37,6 +38,7 @@ def _security_values(model: type, record: SecurityRecord) -> dict:
         "type": record.type if record.type in types else "other",
         "quote_currency": _quote_currency(record.quote_currency), "asset_class": (record.asset_class or "")[:30],
         "country": (record.country or "").strip().upper()[:2], "sector": (record.sector or "")[:80],
+        "asset_subclass": (record.asset_subclass or "")[:40], "region": (record.region or "")[:40],
         "raw": record.raw,
     }
 
