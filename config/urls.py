@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("integrations_core.api.urls")),
     path("open-banking/", include("open_banking.api.urls")),
     path("investments/", include("investments.api.urls")),
+    path("pensions/", include("pensions.register.urls")),  # the finder: register/ and requests/
     path("", include("transactions.api.urls")),
 ]
 
