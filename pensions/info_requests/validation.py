@@ -24,11 +24,11 @@ def ni_number_normalise(value: str) -> str:
 
 
 def ni_number_validate(value: str) -> str:
-    """The NI number in canonical form (QQ123456C), or ValidationError saying which rule failed."""
+    """The NI number in canonical form (AB123456C), or ValidationError saying which rule failed."""
     number = ni_number_normalise(value)
     match = _NINO.match(number)
     if not match:
-        raise ValidationError("Enter a National Insurance number like QQ 12 34 56 C: two letters, six digits "
+        raise ValidationError("Enter a National Insurance number like AB 12 34 56 C: two letters, six digits "
                               "and a letter A, B, C or D.", code="ni_format")
     prefix, suffix = match["prefix"], match["suffix"]
     if _NOT_EITHER_PREFIX_LETTER & set(prefix):

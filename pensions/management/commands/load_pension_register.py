@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...feeds import register_feed_slugs
-from ...loader import RegisterInvalid, register_parse
-from ...services import register_refresh, register_upsert
+from ...register.feeds import register_feed_slugs
+from ...register.loader import RegisterInvalid, register_parse
+from ...register.services import register_refresh, register_upsert
 
 
 class Command(BaseCommand):
