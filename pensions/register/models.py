@@ -47,3 +47,7 @@ class PensionScheme(UUIDTimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def postal_address_or_none(self) -> dict | None:
+        return self.postal_address or None

@@ -31,7 +31,7 @@ class PostalAddressSerializer(serializers.Serializer):
 
 class SchemeSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="register_id")
-    postal_address = PostalAddressSerializer(allow_null=True)
+    postal_address = PostalAddressSerializer(allow_null=True, source="postal_address_or_none")
     sources = SourceSerializer(many=True)
     former_names = serializers.ListField(child=serializers.CharField())
     brands = serializers.ListField(child=serializers.CharField())
@@ -41,11 +41,6 @@ class SchemeSerializer(serializers.ModelSerializer):
         model = PensionScheme
         fields = ["id", "name", "kind", "former_names", "brands", "employers", "administrator", "website",
                   "phone", "email", "postal_address", "notes", "sources", "updated_at"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["postal_address"] = instance.postal_address or None
-        return data
 
 
 class SchemeMatchSerializer(serializers.Serializer):
