@@ -52,6 +52,12 @@ def test_finds_the_scheme_and_says_why(register, query, scheme, field):
     assert match.matched_name in match.why and f"{match.score}%" in match.why
 
 
+def test_an_employer_with_several_schemes_lists_them_all(register):
+    ids = {m.scheme.register_id for m in find_pensions("Shell UK Limited").matches}
+    assert {"shell-contributory-pension-fund", "shell-overseas-contributory-pension-fund",
+            "shell-international-pension-fund"} <= ids
+
+
 def test_exact_names_outrank_fuzzy_ones(register):
     result = find_pensions("Royal Mail Pension Plan")
     assert result.matches[0].scheme.register_id == "royal-mail-pension-plan"
