@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import setup_django, throwaway_database  # noqa: E402
 
 SLOW = {"t212_fleet"}
-BENCHES = ["ingest", "api", "fleet", "categoriser", "portfolio_import", "t212_fleet"]
+BENCHES = ["ingest", "api", "fleet", "categoriser", "portfolio_import", "t212_fleet", "pension_finder"]
 
 
 def main() -> int:
