@@ -95,8 +95,13 @@ def pension_request_new(request, register_id):
             messages.success(request, f"Your letter to {scheme.name} is ready to send.")
             return redirect("web:pension-request", pk=created.pk)
     else:
-        form = InformationRequestForm(initial={"employer_name": request.GET.get("employer", "")[:200],
-                                               "email": request.user.email})
+        # The person's own details from their last request, so a second scheme is one click away
+        # (the employer and dates are per job, so they start empty).
+        latest = request_selectors.information_request_list(request.user).order_by("-created_at").first()
+        remembered = {k: v for k, v in (latest.person_details if latest else {}).items()
+                      if k not in ("employer_name", "employment_start", "employment_end") and v}
+        form = InformationRequestForm(initial={"email": request.user.email, **remembered,
+                                               "employer_name": request.GET.get("employer", "")[:200]})
     return render(request, "web/pensions/finder_request.html", {"scheme": scheme, "form": form},
                   status=400 if form.is_bound else 200)
 

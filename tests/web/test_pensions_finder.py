@@ -8,6 +8,7 @@ import json
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from pensions.models import PensionInformationRequest, PensionScheme
@@ -68,6 +69,16 @@ def test_request_letter_and_tracking(signed_in, register):
     signed_in.post(reverse("web:pension-request-answered", args=[request.pk]), {"notes": "Pot found"})
     request.refresh_from_db()
     assert request.status == "answered" and request.reply_notes == "Pot found"
+
+
+def test_a_second_request_starts_from_the_persons_own_details(signed_in, register, other_user):
+    signed_in.post(reverse("web:pension-request-new", args=["aviva"]), FORM)
+    page = signed_in.get(reverse("web:pension-request-new", args=["nest"]), {"employer": "Acme"}).content.decode()
+    assert 'value="Ada Lovelace"' in page and 'value="AB123456C"' in page and 'value="Acme"' in page
+    assert 'value="2001-04-06"' not in page  # dates belong to the other job
+    other = Client()
+    other.force_login(other_user)
+    assert "Ada Lovelace" not in other.get(reverse("web:pension-request-new", args=["nest"])).content.decode()
 
 
 @pytest.mark.parametrize("change, message", [
