@@ -422,7 +422,11 @@ EXTRA_PERIODIC_TASKS: list[dict] = [
      "crontab": {"minute": "30", "hour": "6"}},
     {"name": "refresh-institutions", "task": "open_banking.tasks.refresh_institutions",
      "crontab": {"minute": "30", "hour": "3", "day_of_week": "1"}},
+    {"name": "pension-requests-remind", "task": "pensions.info_requests.tasks.information_requests_remind",
+     "crontab": {"minute": "0", "hour": "8"}},
 ]
+# Which pension register feed `load_pension_register` and the admin refresh read by default.
+PENSION_REGISTER_FEED = env.str("PENSION_REGISTER_FEED", default="shipped")
 # How long a disconnected connection's accounts and transactions are kept (for the person to
 # export or reconnect) before the daily purge deletes them. 0 = purge at the next run.
 REVOKED_DATA_RETENTION_DAYS = env.int("REVOKED_DATA_RETENTION_DAYS", default=30)

@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import views
+from . import views_pensions_finder as pension_finder
 from . import views_portfolio as portfolio
 from . import views_tax as tax
 
@@ -48,4 +49,12 @@ urlpatterns = [
          name="portfolio-account-wrapper"),
     path("portfolio/accounts/<uuid:account_pk>/securities/<uuid:security_pk>/", portfolio.holding_trades,
          name="holding-trades"),
+    path("pensions/find/", pension_finder.pension_finder, name="pension-finder"),
+    path("pensions/find/<slug:register_id>/request/", pension_finder.pension_request_new, name="pension-request-new"),
+    path("pensions/requests/", pension_finder.pension_requests, name="pension-requests"),
+    path("pensions/requests/<uuid:pk>/", pension_finder.pension_request, name="pension-request"),
+    path("pensions/requests/<uuid:pk>/sent/", pension_finder.pension_request_sent, name="pension-request-sent"),
+    path("pensions/requests/<uuid:pk>/answered/", pension_finder.pension_request_answered,
+         name="pension-request-answered"),
+    path("pensions/requests/<uuid:pk>/delete/", pension_finder.pension_request_delete, name="pension-request-delete"),
 ]

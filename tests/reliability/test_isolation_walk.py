@@ -66,17 +66,24 @@ OBJECT_ROUTES: dict[str, dict] = {
     "/api/v1/investments/transactions/{id}/": {"object": "inv_transaction"},
     "/api/v1/health/connections/{id}/": {"object": "connection"},
     "/api/v1/notifications/{id}/read/": {"object": "notification", "post": {}},
+    "/api/v1/pensions/requests/{id}/": {"object": "pension_request"},
+    "/api/v1/pensions/requests/{id}/letter/": {"object": "pension_request"},
+    "/api/v1/pensions/requests/{id}/sent/": {"object": "pension_request", "post": {}},
+    "/api/v1/pensions/requests/{id}/answered/": {"object": "pension_request", "post": {"notes": "mine now"}},
 }
 # Routes with a parameter that is not another person's data: the shared category taxonomy.
-SHARED_ROUTES = {"/api/v1/categories/{code}/": "FOOD_AND_DRINK"}
+SHARED_ROUTES = {"/api/v1/categories/{code}/": "FOOD_AND_DRINK",
+                 # the pension register is public reference data, the same for everyone
+                 "/api/v1/pensions/register/schemes/{id}/": "shared-scheme"}
 # POSTs without an id act on the caller's own data only; each is checked in test_own_only_posts.
 OWN_ONLY_POSTS = {"/api/v1/budgets/", "/api/v1/budgets/alerts/read/", "/api/v1/open-banking/connections/",
                   "/api/v1/connections/", "/api/v1/statement-imports/",
                   "/api/v1/recurring/refresh/", "/api/v1/rules/", "/api/v1/rules/preview/",
-                  "/api/v1/investments/accounts/"}
+                  "/api/v1/investments/accounts/", "/api/v1/pensions/requests/"}
 # Extra query strings so lists reach back far enough to include A's data if it leaked.
 LIST_QUERIES = {"/api/v1/spending/summary/": {"from": (timezone.localdate() - timedelta(days=1000)).isoformat(),
-                                               "group_by": "merchant"}}
+                                               "group_by": "merchant"},
+                "/api/v1/pensions/register/search/": {"q": "Shared Scheme"}}  # echoes q, so not the marker
 
 
 @pytest.fixture
@@ -115,10 +122,21 @@ def alice(user, bank_data):
         user=user, provider="truelayer", filename=f"{MARKER}.csv", sha256="0" * 64, size=10,
         expires_at=timezone.now() + timedelta(days=1), records={"marker": MARKER})
     notification = Notification.objects.create(user=user, kind="failing", title=f"{MARKER} ALERT")
-    objects = {**_alice_investments(user), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
+    objects = {**_alice_investments(user), **_alice_pensions(user), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
                "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
                "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
     return objects
+
+
+def _alice_pensions(user) -> dict:
+    """An information request of A's (their details carry the marker) to a shared register scheme."""
+    from pensions.info_requests.services import information_request_create
+    from pensions.models import PensionScheme
+
+    scheme = PensionScheme.objects.create(register_id="shared-scheme", name="Shared Scheme", kind="occupational",
+                                          sources=[{"url": "https://example.org", "retrieved_on": "2026-01-01"}])
+    return {"pension_request": information_request_create(
+        user=user, scheme=scheme, details={"full_name": f"{MARKER} PERSON", "ni_number": "AB123456C"})}
 
 
 def _alice_investments(user) -> dict:
@@ -153,12 +171,18 @@ def alice_state(user) -> list:
                          (BankTransaction, "account__connection__user"), (BalanceSnapshot, "account__connection__user"),
                          (Budget, "user"), (BudgetAlert, "user"), (CategoryRule, "user"),
                          (RecurringPayment, "user"), (SyncRun, "user"), (OAuthState, "user"),
-                         (StatementImport, "user"), (Notification, "user"), *_investment_tables()):
+                         (StatementImport, "user"), (Notification, "user"), *_investment_tables(), *_pension_tables()):
         for obj in model.objects.filter(**{owner: user}).order_by("pk"):
             rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),
                          getattr(obj, "updated_at", None)))
     rows.append(("audit", AuditEvent.objects.filter(user=user).count()))
     return rows
+
+
+def _pension_tables():
+    from pensions.models import PensionInformationRequest
+
+    return ((PensionInformationRequest, "user"),)
 
 
 def _investment_tables():
@@ -279,4 +303,12 @@ def test_own_only_posts_cannot_reach_another_users_data(alice, bob, other_user):
     # A statement upload is a preview of the caller's own.
     uploaded = bob.post("/api/v1/statement-imports/", {"provider": "truelayer", "file": ""}, format="multipart")
     assert uploaded.status_code == 400 and MARKER not in uploaded.content.decode()
+    # A pension information request is the caller's own, to the same shared scheme A wrote to.
+    from pensions.models import PensionInformationRequest
+
+    asked = bob.post("/api/v1/pensions/requests/", {
+        "scheme": "shared-scheme", "full_name": "Bob", "date_of_birth": "1980-01-01", "ni_number": "AB123456C",
+        "current_address": "1 Street", "employer_name": "Acme", "employment_start": "2001-01-01"}, format="json")
+    assert asked.status_code == 201 and MARKER not in asked.content.decode()
+    assert PensionInformationRequest.objects.get(pk=asked.json()["id"]).user == other_user
     assert alice_state(alice["connection"].user) == before

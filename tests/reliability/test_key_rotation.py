@@ -22,6 +22,7 @@ from integrations_core.models import OAuthState, StatementImport
 from investments.models import InvestmentConnection
 from open_banking.models import BankConnection
 from open_banking.providers.gocardless.models import ServerToken
+from pensions.models import PensionInformationRequest, PensionScheme
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,8 @@ ENCRYPTED = {"integrations_core.OAuthState": ["code_verifier"],
              "integrations_core.StatementImport": ["records"],
              "open_banking.BankConnection": ["access_token", "refresh_token", "credentials"],
              "gocardless.ServerToken": ["access_token", "refresh_token"],
-             "investments.InvestmentConnection": ["access_token", "refresh_token", "credentials"]}
+             "investments.InvestmentConnection": ["access_token", "refresh_token", "credentials"],
+             "pensions.PensionInformationRequest": ["person_details"]}
 
 
 def secrets_in_db() -> dict:
@@ -64,6 +66,9 @@ def make_rows(user, tag: str) -> None:
                               code_verifier=f"verifier-{tag}", expires_at=timezone.now() + timedelta(minutes=5))
     StatementImport.objects.create(user=user, provider="truelayer", filename=f"{tag}.csv", sha256=tag, size=1,
                                    records={"rows": f"records-{tag}"}, expires_at=timezone.now() + timedelta(days=1))
+    scheme, _ = PensionScheme.objects.get_or_create(register_id="rotation-scheme", defaults={
+        "name": "Rotation Scheme", "kind": "occupational", "sources": [{"url": "https://example.org", "retrieved_on": "2026-01-01"}]})
+    PensionInformationRequest.objects.create(user=user, scheme=scheme, person_details={"ni_number": f"ni-{tag}"})
 
 
 def test_every_encrypted_column_is_listed():

@@ -88,6 +88,7 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
         "notification": Notification.objects.create(user=user, kind="failing", title="Bank is not updating"),
     }
     objects.update(_investments(user))
+    objects.update(_pensions(user))
     # Throttling has its own tests (test_throttling.py); here a limit of 10 connects an hour
     # would answer 429 to half the examples and hide whether the happy path works.
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
@@ -100,6 +101,17 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
                                 format="json")
     assert response.status_code == 200
     return {"token": response.json()["meta"]["session_token"], **objects}
+
+
+def _pensions(user) -> dict:
+    """A register scheme and an information request to it (the finder's routes)."""
+    from pensions.info_requests.services import information_request_create
+    from pensions.models import PensionScheme
+
+    scheme = PensionScheme.objects.create(register_id="fuzz-scheme", name="Fuzz Scheme", kind="occupational",
+                                          sources=[{"url": "https://example.org", "retrieved_on": "2026-01-01"}])
+    return {"pension_scheme": scheme,
+            "pension_request": information_request_create(user=user, scheme=scheme, details={"full_name": "Ada"})}
 
 
 def _investments(user) -> dict:
@@ -125,11 +137,16 @@ REAL_IDS = [("/api/v1/budgets/", "budget"), ("/api/v1/rules/", "rule"), ("/api/v
             ("/api/v1/connections/", "connection"), ("/api/v1/statement-imports/", "statement_import"),
             ("/api/v1/investments/accounts/", "inv_account"), ("/api/v1/investments/connections/", "inv_connection"),
             ("/api/v1/investments/transactions/", "inv_transaction"), ("/api/v1/investments/securities/", "security"),
-            ("/api/v1/health/connections/", "connection"), ("/api/v1/notifications/", "notification")]
+            ("/api/v1/health/connections/", "connection"), ("/api/v1/notifications/", "notification"),
+            ("/api/v1/pensions/register/schemes/", "pension_scheme"), ("/api/v1/pensions/requests/", "pension_request")]
 # Bodies a random string never hits (a registered provider's slug): one known-good case each,
 # besides the fuzzed ones, so the happy path is reached and checked against the schema too.
 KNOWN_GOOD_BODIES = {"POST /api/v1/connections/": {"provider": "truelayer"},
-                     "POST /api/v1/open-banking/connections/": {"provider": "truelayer"}}
+                     "POST /api/v1/open-banking/connections/": {"provider": "truelayer"},
+                     "POST /api/v1/pensions/requests/": {
+                         "scheme": "fuzz-scheme", "full_name": "Ada Lovelace", "date_of_birth": "1980-02-29",
+                         "ni_number": "AB123456C", "current_address": "1 High Street", "employer_name": "Acme",
+                         "employment_start": "2001-04-06"}}
 # Operations that cannot answer 2xx for this person whatever the input, and why; the happy-path
 # threshold below counts the others only.
 CANNOT_SUCCEED = {
@@ -147,7 +164,8 @@ def real_path_parameters(path: str, person: dict) -> dict | None:
         return {"code": "FOOD_AND_DRINK"}
     key = next((k for prefix, k in REAL_IDS if path.startswith(prefix)), None)
     assert key is not None, f"map {path} to one of the person's objects in REAL_IDS"
-    return {names[0]: str(person[key].pk)}
+    obj = person[key]
+    return {names[0]: str(getattr(obj, "register_id", obj.pk))}  # a register scheme is addressed by its id
 
 
 @pytest.mark.parametrize("label", operation_labels())
