@@ -16,7 +16,7 @@ share exactly this code. Categorise in bulk with `categorise_many`: the model ru
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,7 +29,9 @@ from .answers import (
     SOURCE_MERCHANT,
     SOURCE_MODEL,
     SOURCE_PROVIDER,
+    SOURCE_REFUND,
     SOURCE_RULE,
+    SOURCE_WORDS,
     Answer,
     Categorisation,
     TxInput,
@@ -40,6 +42,19 @@ from .model import TextModel, model_text
 from .normalise import Normalised, normalise
 from .provider import provider_answers
 from .rule_regex import RulePatternError, compile_rule_pattern
+from .trade_words import (
+    EATING_OUT,
+    FEE_CONFIDENCE,
+    HEAD_CONFIDENCE,
+    OUTLET_CONFIDENCE,
+    PAYOUT_CONFIDENCE,
+    TRADE_CONFIDENCE,
+    TRADE_PHRASES,
+    TradeMatch,
+    fee_answer,
+    payout_answer,
+    trade_match,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +64,11 @@ DEFAULT_CONFIDENCE = 0.1
 PREPARED_CACHE_SIZE = 200_000
 RULE_CONFIDENCE = 1.0
 LEARNED_CONFIDENCE = 0.97
+LEARNED_VARIANT_CONFIDENCE = 0.9  # the same merchant spelled differently (truncated, another town)
+REFUND_CONFIDENCE = 0.9
+UNKNOWN_REFUND_CONFIDENCE = 0.3
+MIN_VARIANT_CHARS = 5
+_NOT_A_REFUND = frozenset({"INCOME", "TRANSFER_IN", "LOAN_DISBURSEMENTS"})  # a shorter key is too vague to stand for a merchant it is a prefix of
 
 
 @dataclass(frozen=True)
@@ -119,9 +139,53 @@ class RuleSpec:
 @dataclass(slots=True)
 class Prepared:
     norm: Normalised
-    matches: tuple[MerchantEntry, ...]
+    matches: tuple[MerchantEntry, ...]  # the counterparty name's matches and the description's, best first
     merchant: str  # display name of the first named dictionary match
     by_sign: dict  # sign -> the merchant step's answer, filled on first use
+    trade: TradeMatch | None = None  # the head trade phrase of the counterparty name, else the description
+    head: Answer | None = None  # a trade word that overrides the dictionary match (ASDA CAFE)
+    fee: Answer | None = None  # the bank's fee wording
+    payout: Answer | None = None  # money in from a platform would be a payout
+    refund: bool = False  # the line says refund or chargeback
+
+
+def _size(entry: MerchantEntry) -> int:
+    return entry.phrase.count(" ") + 1
+
+
+def _position(tokens: tuple[str, ...], phrase: str) -> int:
+    words = tuple(phrase.split())
+    size = len(words)
+    for i in range(len(tokens) - size + 1):
+        if tokens[i:i + size] == words:
+            return i
+    return -1
+
+
+def _head_override(tokens: tuple[str, ...], entry: MerchantEntry, trade: TradeMatch | None) -> Answer | None:
+    """A trade word after the dictionary's match that is the real head of the name: the dictionary's
+    word is generic (SCHOOL OF ROCK THEATRE), or in the middle of the name (THE RUSTIC LOAF BAKERY),
+    or the trade word is a retailer's outlet (ASDA CAFE, COSTCO FUEL, SHELL ENERGY BROADBAND)."""
+    if trade is None:
+        return None
+    start = _position(tokens, entry.phrase)
+    if start < 0:
+        return None
+    end = start + _size(entry) - 1
+    covers = trade.start <= start and trade.end >= end and trade.size > _size(entry)  # NAIL BAR over BAR
+    if not covers and trade.end <= end:
+        return None
+    code = entry.code_out or entry.code_in
+    if code in EATING_OUT and trade.code in EATING_OUT:
+        return None  # a restaurant chain's RESTAURANT describes itself, not an outlet
+    if covers or entry.phrase in TRADE_PHRASES or start > 0:
+        return Answer(trade.code, HEAD_CONFIDENCE, SOURCE_WORDS,
+                      f"{trade.reason()} (the name's last word of trade, after “{entry.phrase}”)")
+    if trade.outlet:
+        label = entry.name or entry.phrase.title()
+        return Answer(trade.code, OUTLET_CONFIDENCE, SOURCE_WORDS,
+                      f"{label}'s {trade.phrase.lower()}, not its main trade: {trade.reason()}")
+    return None
 
 
 def _better(a: Answer | None, b: Answer | None) -> Answer | None:
@@ -135,9 +199,21 @@ def _better(a: Answer | None, b: Answer | None) -> Answer | None:
 class Categoriser:
     def __init__(self, *, rules: Iterable[RuleSpec] = (), corrections: dict[str, str] | None = None,
                  model: TextModel | None = None, model_threshold: float = MODEL_MIN_CONFIDENCE,
-                 accept: float = ACCEPT_CONFIDENCE, dictionary: MerchantDictionary | None = None):
+                 accept: float = ACCEPT_CONFIDENCE, dictionary: MerchantDictionary | None = None,
+                 refund_lookup: Callable[[str], str | None] | None = None):
+        """`refund_lookup(merchant_key)`: the category of the person's latest earlier payment to that
+        merchant, or None (services/refunds.py builds one from the database); asked only for money
+        in that says refund or chargeback."""
         self.rules = sorted(rules, key=lambda r: (r.priority, str(r.id)))
         self.corrections = corrections or {}
+        # Corrections by the first three letters of their key, to find the same merchant spelled
+        # another way (a truncated name, a town or a store number the key kept).
+        self._variants: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
+        for key, code in self.corrections.items():
+            if key:
+                self._variants.setdefault(key[:3], []).append((key, tuple(key.split()), code))
+        self.refund_lookup = refund_lookup
+        self._refunds: dict[str, str | None] = {}
         self.model = model
         self.model_threshold = model_threshold
         self.accept = accept
@@ -152,13 +228,38 @@ class Categoriser:
         key = (description, merchant_name)
         prepared = self._prepared.get(key)
         if prepared is None:
-            norm = normalise(description, merchant_name)
-            matches = self.dictionary.lookup(norm.tokens) if norm.tokens else ()
-            prepared = Prepared(norm, matches, next((m.name for m in matches if m.name), ""), {})
+            prepared = self._prepare_new(description, merchant_name)
             if len(self._prepared) >= PREPARED_CACHE_SIZE:
                 self._prepared.clear()
             self._prepared[key] = prepared
         return prepared
+
+    def _prepare_new(self, description: str, merchant_name: str) -> Prepared:
+        norm = normalise(description, merchant_name)
+        tokens = norm.tokens
+        lookup = self.dictionary.lookup
+        matches = lookup(tokens) if tokens else ()
+        trade = trade_match(tokens) if tokens else None
+        head = None
+        counterparty: tuple[str, ...] = ()
+        if merchant_name:
+            # The creditor's or debtor's name says who the money went to: consulted first, and a
+            # longer phrase in the description ("TESCO PFS" beside "Tesco") still wins.
+            counterparty = normalise(merchant_name).tokens
+            named = lookup(counterparty) if counterparty else ()
+            if named and (not matches or _size(named[0]) >= _size(matches[0])):
+                matches = named + matches
+            elif named:
+                matches = matches + named
+            trade = (trade_match(counterparty) if counterparty else None) or trade
+        if matches and trade and _position(tokens, matches[0].phrase) >= 0:
+            head = _head_override(tokens, matches[0], trade)
+        fee = fee_answer(tokens, norm.markers)
+        payout = payout_answer((counterparty, tokens), norm.markers)
+        return Prepared(norm, matches, next((m.name for m in matches if m.name), ""), {}, trade, head,
+                        Answer(fee[0], FEE_CONFIDENCE, SOURCE_WORDS, fee[1]) if fee else None,
+                        Answer(payout[0], PAYOUT_CONFIDENCE, SOURCE_WORDS, payout[1]) if payout else None,
+                        "REFUND" in norm.markers)
 
     def _rule_answer(self, item: TxInput, prepared: Prepared) -> Answer | None:
         for rule in self.rules:
@@ -170,17 +271,85 @@ class Categoriser:
 
     def _learned_answer(self, item: TxInput, prepared: Prepared) -> Answer | None:
         key = prepared.norm.key
-        learned = self.corrections.get(key) if key else None
-        code = orient(learned, item.amount) if learned else None
+        if not key:
+            return None
+        learned = self.corrections.get(key)
+        if learned is None:
+            return self._learned_variant(item, key)
+        code = orient(learned, item.amount)
         if not code:
             return None
         return Answer(code, LEARNED_CONFIDENCE, SOURCE_LEARNED, f"You categorised {key.title()} like this before")
 
+    def _learned_variant(self, item: TxInput, key: str) -> Answer | None:
+        """A correction for the same merchant as the bank spells it another time: one key's words
+        start the other's (a town or branch word kept at the end), the last compared word may be cut
+        short (truncation), and the shorter key is specific enough to stand for a merchant."""
+        words = key.split()
+        best = None
+        for other, other_words, code in self._variants.get(key[:3], ()):
+            shorter, longer = (words, other_words) if len(key) <= len(other) else (other_words, words)
+            n = len(shorter)
+            if n > len(longer) or len(" ".join(shorter)) < MIN_VARIANT_CHARS:
+                continue
+            if tuple(shorter[:n - 1]) != tuple(longer[:n - 1]):
+                continue
+            last, against = shorter[n - 1], longer[n - 1]
+            if last != against and not (len(last) >= 3 and against.startswith(last)):
+                continue
+            if best is None or len(other) > len(best[0]):
+                best = (other, code)
+        if best is None:
+            return None
+        code = orient(best[1], item.amount)
+        if not code:
+            return None
+        return Answer(code, LEARNED_VARIANT_CONFIDENCE, SOURCE_LEARNED,
+                      f"You categorised {best[0].title()} like this before (here spelled {key.title()})")
+
+    def _refund_answer(self, item: TxInput, prepared: Prepared) -> Answer | None:
+        """A refund or chargeback takes the category of the payment it gives back."""
+        key = prepared.norm.key
+        if not key:
+            return None
+        if key not in self._refunds:
+            self._refunds[key] = self.refund_lookup(key)  # type: ignore[misc]
+        code = self._refunds[key]
+        code = orient(code, item.amount) if code else None
+        if not code:
+            return None
+        return Answer(code, REFUND_CONFIDENCE, SOURCE_REFUND,
+                      f"A refund of your earlier payment to {key.title()}, so the same category")
+
     def _merchant_step(self, prepared: Prepared, amount: Decimal) -> Answer | None:
         sign = (amount > 0) - (amount < 0)
         if sign not in prepared.by_sign:
-            prepared.by_sign[sign] = self._merchant_answer(prepared.matches, amount)
+            answer = None
+            if prepared.head is not None:
+                code = orient(prepared.head.code, amount)
+                if code:
+                    head = prepared.head
+                    answer = Answer(code, head.confidence, head.source, head.reason)
+            prepared.by_sign[sign] = answer or self._merchant_answer(prepared.matches, amount)
         return prepared.by_sign[sign]
+
+    @staticmethod
+    def _words_first(item: TxInput, prepared: Prepared) -> Answer | None:
+        """Wording that decides before any name: a fee charged on a cash withdrawal is a fee; money
+        in from a marketplace or platform is a payout."""
+        if item.amount < 0:
+            return prepared.fee
+        if item.amount > 0:
+            return prepared.payout
+        return None
+
+    @staticmethod
+    def _trade_answer(item: TxInput, prepared: Prepared) -> Answer | None:
+        trade = prepared.trade
+        if trade is None:
+            return None
+        code = orient(trade.code, item.amount)
+        return Answer(code, TRADE_CONFIDENCE, SOURCE_WORDS, trade.reason()) if code else None
 
     @staticmethod
     def _merchant_answer(matches: Sequence[MerchantEntry], amount: Decimal) -> Answer | None:
@@ -225,9 +394,13 @@ class Categoriser:
         """Each of steps 1-5's answer (or None), lazily, in pipeline order."""
         yield self._rule_answer(item, prepared) if self.rules else None
         yield self._learned_answer(item, prepared) if self.corrections else None
+        refund = prepared.refund and item.amount > 0
+        yield self._refund_answer(item, prepared) if refund and self.refund_lookup else None
+        yield self._words_first(item, prepared) if (prepared.fee or prepared.payout) else None
         yield self._merchant_step(prepared, item.amount)
         yield self._mcc_answer(item) if item.mcc else None
         yield self._provider_answer(item, prepared)
+        yield self._trade_answer(item, prepared) if prepared.trade else None
 
     def _decide(self, item: TxInput) -> tuple[Prepared, Answer | None, Answer | None]:
         """(prepared text, the first confident answer or None, the best unsure answer or None)."""
@@ -244,6 +417,11 @@ class Categoriser:
     @staticmethod
     def _result(answer: Answer, item: TxInput, prepared: Prepared) -> Categorisation:
         code = answer.code
+        if prepared.refund and item.amount > 0 and primary_of(code) in _NOT_A_REFUND and code != "INCOME_TAX_REFUND":
+            # A refund is never income or a transfer in: what it refunds is unknown, so ask.
+            answer = Answer(UNCATEGORISED, UNKNOWN_REFUND_CONFIDENCE, answer.source,
+                            "A refund, but nothing says what it refunds: pick the category of the purchase")
+            code = answer.code
         return Categorisation(code, primary_of(code) or code, answer.confidence, answer.source, answer.reason,
                               prepared.merchant, prepared.norm.key, is_refund(code, item.amount))
 
@@ -296,13 +474,15 @@ class Categoriser:
         """What every step thought, for the UI's "why this category?"."""
         prepared = self._prepare(item.description, item.merchant_name)
         steps = [*self._answers(item, prepared), self._model_answers([(item, prepared)])[0]]
-        names = (SOURCE_RULE, SOURCE_LEARNED, SOURCE_MERCHANT, SOURCE_MCC, SOURCE_PROVIDER, SOURCE_MODEL)
+        names = (SOURCE_RULE, SOURCE_LEARNED, SOURCE_REFUND, SOURCE_WORDS, SOURCE_MERCHANT, SOURCE_MCC,
+                 SOURCE_PROVIDER, SOURCE_WORDS, SOURCE_MODEL)
         chosen = self.categorise(item)
         out = []
         for name, answer in zip(names, steps, strict=True):
             out.append({"step": name, "category": answer.code if answer else None,
                         "confidence": answer.confidence if answer else None,
-                        "reason": answer.reason if answer else "", "chosen": chosen.source == name})
+                        "reason": answer.reason if answer else "",
+                        "chosen": chosen.source == name and answer is not None and answer.reason == chosen.reason})
         out.append({"step": SOURCE_DEFAULT, "category": UNCATEGORISED, "confidence": DEFAULT_CONFIDENCE,
                     "reason": "", "chosen": chosen.source == SOURCE_DEFAULT})
         return out
