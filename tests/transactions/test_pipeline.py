@@ -6,6 +6,7 @@ import pytest
 
 from transactions.categoriser.answers import TxInput
 from transactions.categoriser.merchants import DuplicatePhrase, MerchantDictionary
+from transactions.categoriser.merchants_eu import MERCHANTS_EU
 from transactions.categoriser.merchants_finance import MERCHANTS_FINANCE
 from transactions.categoriser.merchants_uk import MERCHANTS_UK
 from transactions.categoriser.merchants_us import MERCHANTS_US
@@ -99,7 +100,7 @@ def test_merchant_dictionary(description, amount, category):
 
 
 def test_dictionary_has_no_duplicate_phrases():
-    MerchantDictionary([*MERCHANTS_FINANCE, *MERCHANTS_UK, *MERCHANTS_US], strict=True)
+    MerchantDictionary([*MERCHANTS_FINANCE, *MERCHANTS_UK, *MERCHANTS_US, *MERCHANTS_EU], strict=True)
 
 
 def test_dictionary_rejects_unknown_categories():
