@@ -223,9 +223,10 @@ def test_money_out_is_never_income():
 
 def test_explain_lists_every_step():
     steps = Categoriser().explain(tx("TESCO STORES 1", mcc="5411"))
-    assert [s["step"] for s in steps] == ["rule", "learned", "merchant", "mcc", "provider", "model", "default"]
+    assert [s["step"] for s in steps] == ["rule", "learned", "refund", "words", "merchant", "mcc", "provider", "words",
+                                          "model", "default"]
     assert [s["step"] for s in steps if s["chosen"]] == ["merchant"]
-    assert steps[3]["category"] == "FOOD_AND_DRINK_GROCERIES"
+    assert steps[5]["category"] == "FOOD_AND_DRINK_GROCERIES"
 
 
 def test_categorise_many_keeps_order():

@@ -251,8 +251,14 @@ class Categoriser:
                 matches = named + matches
             elif named:
                 matches = matches + named
-            trade = (trade_match(counterparty) if counterparty else None) or trade
-        if matches and trade and _position(tokens, matches[0].phrase) >= 0:
+            named_trade = trade_match(counterparty) if counterparty else None
+            if named_trade and not named:
+                # The counterparty's own trade words beat whatever the description's free text
+                # happens to contain (SPARKLE CLEANING paid by "MOBILE PYMT" is not a phone bill).
+                head = Answer(named_trade.code, HEAD_CONFIDENCE, SOURCE_WORDS,
+                              f"{named_trade.reason()} (the payee's name)")
+            trade = named_trade or trade
+        if head is None and matches and trade and _position(tokens, matches[0].phrase) >= 0:
             head = _head_override(tokens, matches[0], trade)
         fee = fee_answer(tokens, norm.markers)
         payout = payout_answer((counterparty, tokens), norm.markers)
@@ -324,13 +330,15 @@ class Categoriser:
     def _merchant_step(self, prepared: Prepared, amount: Decimal) -> Answer | None:
         sign = (amount > 0) - (amount < 0)
         if sign not in prepared.by_sign:
-            answer = None
-            if prepared.head is not None:
-                code = orient(prepared.head.code, amount)
+            answer = named = self._merchant_answer(prepared.matches, amount)
+            head = prepared.head
+            # For money in, a word that names income (WAGES from a grocer) beats a trade word that
+            # could only make it a refund.
+            if head is not None and not (named and amount > 0 and not is_refund(named.code, amount)):
+                code = orient(head.code, amount)
                 if code:
-                    head = prepared.head
                     answer = Answer(code, head.confidence, head.source, head.reason)
-            prepared.by_sign[sign] = answer or self._merchant_answer(prepared.matches, amount)
+            prepared.by_sign[sign] = answer
         return prepared.by_sign[sign]
 
     @staticmethod
