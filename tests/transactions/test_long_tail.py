@@ -12,6 +12,9 @@ import pytest
 from transactions.categoriser.answers import SOURCE_LEARNED, SOURCE_REFUND, SOURCE_WORDS, TxInput
 from transactions.categoriser.pipeline import Categoriser
 from transactions.categoriser.trade_words import trade_match
+from transactions.services.refunds import refund_lookup_for_user
+
+from .conftest import BankTransaction, rec, sync
 
 
 def tx(description, amount="-10.00", **kw):
@@ -192,12 +195,7 @@ def test_every_answer_on_the_long_tail_set_keeps_source_confidence_and_reason():
 # --- the refund tie-up against stored transactions -------------------------------------------------
 @pytest.mark.django_db
 def test_a_synced_refund_takes_the_category_of_the_earlier_payment(account, user):
-    from transactions.services.refunds import refund_lookup_for_user
-    from tests.transactions.conftest import rec, sync
-
     sync(account, [rec("SQ *GLOW UP 0331 LEEDS", "-40.00", ext_id="paid", day=date(2026, 3, 1))])
-    from open_banking.models import BankTransaction
-
     paid = BankTransaction.objects.get(external_id="paid")
     paid.category, paid.category_source = "PERSONAL_CARE_HAIR_AND_BEAUTY", "user"
     paid.save()

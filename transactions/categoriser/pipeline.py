@@ -1,8 +1,12 @@
 """The categoriser: a pipeline where the first confident answer wins.
 
-1. the user's rules  2. the user's past corrections for the same merchant  3. the merchant
-dictionary  4. the ISO 18245 merchant category code  5. the provider's category or transaction
-type  6. the statistical model (only above its threshold)  7. OTHER, flagged for review.
+1. the user's rules  2. the user's past corrections for the same merchant (or the same merchant
+spelled another way)  3. a refund takes the category of the earlier payment it gives back
+4. fee and payout wording  5. the merchant dictionary, on the counterparty's name first (a trade
+word that is the head of the name, or a retailer's outlet, overrides it)  6. the ISO 18245 merchant
+category code  7. the provider's category or transaction type (a payment method alone is a weak
+hint, below the acceptance line)  8. trade words in the name  9. the statistical model (only above
+its threshold)  10. OTHER, flagged for review. docs/categorisation.md says why in this order.
 
 Every answer passes through `taxonomy.orient` first, so money out is never income and money in is
 never spending (a credit from a shop is a refund in the shop's category). Steps that are not sure
@@ -36,6 +40,7 @@ from .answers import (
     Categorisation,
     TxInput,
 )
+from .heads import head_override, phrase_position, phrase_size
 from .mcc import mcc_category
 from .merchants import MerchantDictionary, MerchantEntry, default_dictionary
 from .model import TextModel, model_text
@@ -43,13 +48,10 @@ from .normalise import Normalised, normalise
 from .provider import provider_answers
 from .rule_regex import RulePatternError, compile_rule_pattern
 from .trade_words import (
-    EATING_OUT,
     FEE_CONFIDENCE,
     HEAD_CONFIDENCE,
-    OUTLET_CONFIDENCE,
     PAYOUT_CONFIDENCE,
     TRADE_CONFIDENCE,
-    TRADE_PHRASES,
     TradeMatch,
     fee_answer,
     payout_answer,
@@ -149,45 +151,6 @@ class Prepared:
     refund: bool = False  # the line says refund or chargeback
 
 
-def _size(entry: MerchantEntry) -> int:
-    return entry.phrase.count(" ") + 1
-
-
-def _position(tokens: tuple[str, ...], phrase: str) -> int:
-    words = tuple(phrase.split())
-    size = len(words)
-    for i in range(len(tokens) - size + 1):
-        if tokens[i:i + size] == words:
-            return i
-    return -1
-
-
-def _head_override(tokens: tuple[str, ...], entry: MerchantEntry, trade: TradeMatch | None) -> Answer | None:
-    """A trade word after the dictionary's match that is the real head of the name: the dictionary's
-    word is generic (SCHOOL OF ROCK THEATRE), or in the middle of the name (THE RUSTIC LOAF BAKERY),
-    or the trade word is a retailer's outlet (ASDA CAFE, COSTCO FUEL, SHELL ENERGY BROADBAND)."""
-    if trade is None:
-        return None
-    start = _position(tokens, entry.phrase)
-    if start < 0:
-        return None
-    end = start + _size(entry) - 1
-    covers = trade.start <= start and trade.end >= end and trade.size > _size(entry)  # NAIL BAR over BAR
-    if not covers and trade.end <= end:
-        return None
-    code = entry.code_out or entry.code_in
-    if code in EATING_OUT and trade.code in EATING_OUT:
-        return None  # a restaurant chain's RESTAURANT describes itself, not an outlet
-    if covers or entry.phrase in TRADE_PHRASES or start > 0:
-        return Answer(trade.code, HEAD_CONFIDENCE, SOURCE_WORDS,
-                      f"{trade.reason()} (the name's last word of trade, after “{entry.phrase}”)")
-    if trade.outlet:
-        label = entry.name or entry.phrase.title()
-        return Answer(trade.code, OUTLET_CONFIDENCE, SOURCE_WORDS,
-                      f"{label}'s {trade.phrase.lower()}, not its main trade: {trade.reason()}")
-    return None
-
-
 def _better(a: Answer | None, b: Answer | None) -> Answer | None:
     if a is None:
         return b
@@ -247,7 +210,7 @@ class Categoriser:
             # longer phrase in the description ("TESCO PFS" beside "Tesco") still wins.
             counterparty = normalise(merchant_name).tokens
             named = lookup(counterparty) if counterparty else ()
-            if named and (not matches or _size(named[0]) >= _size(matches[0])):
+            if named and (not matches or phrase_size(named[0]) >= phrase_size(matches[0])):
                 matches = named + matches
             elif named:
                 matches = matches + named
@@ -258,8 +221,8 @@ class Categoriser:
                 head = Answer(named_trade.code, HEAD_CONFIDENCE, SOURCE_WORDS,
                               f"{named_trade.reason()} (the payee's name)")
             trade = named_trade or trade
-        if head is None and matches and trade and _position(tokens, matches[0].phrase) >= 0:
-            head = _head_override(tokens, matches[0], trade)
+        if head is None and matches and trade and phrase_position(tokens, matches[0].phrase) >= 0:
+            head = head_override(tokens, matches[0], trade)
         fee = fee_answer(tokens, norm.markers)
         payout = payout_answer((counterparty, tokens), norm.markers)
         return Prepared(norm, matches, next((m.name for m in matches if m.name), ""), {}, trade, head,
