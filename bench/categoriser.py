@@ -2,7 +2,9 @@
 (bench/categoriser_bench.py, kept by that app's owners; run it directly for the full report,
 including what categorising adds to a sync). If it is missing, this times the app's bulk entry
 point (Categoriser.categorise_many) itself. What categorising adds to the sync is measured on
-the same run by the ingest table ("import + categorise hook")."""
+the same run by the ingest table ("import + categorise hook"). Then the accuracy tables: the
+common-merchant set and the long tail per group (bench/categoriser_eval.py and
+bench/categoriser_longtail.py print the full reports)."""
 
 from __future__ import annotations
 
@@ -52,3 +54,20 @@ def run(quick: bool) -> None:
         rows, source = (_quick_rows(n) if quick else pipeline_table(n)), "bench/categoriser_bench.py"
     print_table(f"Categoriser: transactions per second in bulk, {n:,} transactions ({source})",
                 ["workload", "processes", "rows", "seconds", "rows/s"], rows)
+    accuracy_tables()
+
+
+def accuracy_tables(split: str = "test") -> None:
+    """Accuracy on the two held-back sets, no model: the common merchants (labelled.jsonl, whose
+    figure must not drop) and the long tail per group (longtail.jsonl). Pure Python, ~2 s."""
+    from bench.categoriser_eval import load, score, to_input
+    from bench.categoriser_longtail import evaluate, group_table
+    from transactions.categoriser.pipeline import Categoriser
+
+    common = load(split)
+    s = score(common, Categoriser().categorise_many([to_input(r) for r in common]))
+    print_table(f"Categoriser accuracy on the common-merchant set (labelled.jsonl, split {split}, no model)",
+                ["rows", "primary %", "detailed %"], [[s["rows"], s["primary"] * 100, s["detailed"] * 100]])
+    rows, results = evaluate(split)
+    print_table(f"Categoriser accuracy on the long tail per group (longtail.jsonl, split {split}, no model)",
+                ["group", "rows", "primary %", "detailed %"], group_table(rows, results))

@@ -86,8 +86,11 @@ def test_apply_to_similar_recategorises_my_matching_past_transactions(api_client
     tx = BankTransaction.objects.get(external_id="a")
     response = api_client.patch(f"/api/v1/transactions/{tx.pk}/?apply_to_similar=true",
                                 {"category": "FOOD_AND_DRINK_RESTAURANT"})
-    assert response.json()["similar_updated"] == 0  # "JOES CAFE REFUND" is another key; "b" is locked
+    # "JOES CAFE REFUND" is Joe's Cafe giving money back: it follows the correction, as a refund
+    # (money in under a spending category); "b" is locked.
+    assert response.json()["similar_updated"] == 1
     categories = dict(BankTransaction.objects.values_list("external_id", "category"))
+    assert categories["r"] == "FOOD_AND_DRINK_RESTAURANT"
     assert categories["b"] == "TRAVEL_OTHER_TRAVEL"
     assert categories["x"] == "FOOD_AND_DRINK_COFFEE"  # never another user's
     assert categories["c"] == "FOOD_AND_DRINK_GROCERIES"

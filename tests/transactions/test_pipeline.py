@@ -6,6 +6,7 @@ import pytest
 
 from transactions.categoriser.answers import TxInput
 from transactions.categoriser.merchants import DuplicatePhrase, MerchantDictionary
+from transactions.categoriser.merchants_eu import MERCHANTS_EU
 from transactions.categoriser.merchants_finance import MERCHANTS_FINANCE
 from transactions.categoriser.merchants_uk import MERCHANTS_UK
 from transactions.categoriser.merchants_us import MERCHANTS_US
@@ -99,7 +100,7 @@ def test_merchant_dictionary(description, amount, category):
 
 
 def test_dictionary_has_no_duplicate_phrases():
-    MerchantDictionary([*MERCHANTS_FINANCE, *MERCHANTS_UK, *MERCHANTS_US], strict=True)
+    MerchantDictionary([*MERCHANTS_FINANCE, *MERCHANTS_UK, *MERCHANTS_US, *MERCHANTS_EU], strict=True)
 
 
 def test_dictionary_rejects_unknown_categories():
@@ -222,9 +223,10 @@ def test_money_out_is_never_income():
 
 def test_explain_lists_every_step():
     steps = Categoriser().explain(tx("TESCO STORES 1", mcc="5411"))
-    assert [s["step"] for s in steps] == ["rule", "learned", "merchant", "mcc", "provider", "model", "default"]
+    assert [s["step"] for s in steps] == ["rule", "learned", "refund", "words", "merchant", "mcc", "provider", "words",
+                                          "model", "default"]
     assert [s["step"] for s in steps if s["chosen"]] == ["merchant"]
-    assert steps[3]["category"] == "FOOD_AND_DRINK_GROCERIES"
+    assert steps[5]["category"] == "FOOD_AND_DRINK_GROCERIES"
 
 
 def test_categorise_many_keeps_order():

@@ -25,7 +25,7 @@ def fresh_model_cache():
 def teach(account, user):
     """Users labelled two unknown merchants by hand many times."""
     branches = [f"K{a}{b}Q" for a in "ABCDEFGH" for b in "NOPQR"]  # 40 distinct branch names
-    rows = [rec(f"QQ BAKEHOUSE {b} LTD", "-4.20", day=date(2026, 1, 1 + i % 28)) for i, b in enumerate(branches)]
+    rows = [rec(f"QQ NIBBLEWORTH {b} LTD", "-4.20", day=date(2026, 1, 1 + i % 28)) for i, b in enumerate(branches)]
     rows += [rec(f"ZX MOTOR WORKS {b}", "-80", day=date(2026, 2, 1 + i % 28)) for i, b in enumerate(branches)]
     sync(account, rows)
     BankTransaction.objects.filter(description__startswith="QQ").update(
@@ -45,7 +45,7 @@ def test_retrain_task_stores_a_model_the_next_sync_uses(account, user, make_acco
     stored = CategoriserModel.objects.get(pk=model_id)
     assert stored.classes == 2 and stored.trained_on > 30
     other = make_account()
-    sync(other, [rec("QQ BAKEHOUSE HIGH STREET", "-3.10", ext_id="new")])
+    sync(other, [rec("QQ NIBBLEWORTH HIGH STREET", "-3.10", ext_id="new")])
     tx = BankTransaction.objects.get(external_id="new")
     assert (tx.category, tx.category_source) == ("FOOD_AND_DRINK_OTHER_FOOD_AND_DRINK", "model")
 

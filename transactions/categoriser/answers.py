@@ -10,6 +10,8 @@ from decimal import Decimal
 SOURCE_USER = "user"  # the person picked it; locked
 SOURCE_RULE = "rule"
 SOURCE_LEARNED = "learned"  # a past correction for the same merchant
+SOURCE_REFUND = "refund"  # a refund takes the category of the earlier payment it gives back
+SOURCE_WORDS = "words"  # what the line's own words say: trade words, fee and payout wording
 SOURCE_MERCHANT = "merchant"
 SOURCE_MCC = "mcc"
 SOURCE_PROVIDER = "provider"
@@ -17,15 +19,17 @@ SOURCE_MODEL = "model"
 SOURCE_TRANSFER = "transfer"  # matched with the opposite leg in another of the user's accounts
 SOURCE_DEFAULT = "default"
 
-PIPELINE_ORDER = (SOURCE_RULE, SOURCE_LEARNED, SOURCE_MERCHANT, SOURCE_MCC, SOURCE_PROVIDER, SOURCE_MODEL,
-                  SOURCE_DEFAULT)
+# `words` answers twice: fee and payout wording before the dictionary, trade words after the
+# provider's data (docs/categorisation.md says why).
+PIPELINE_ORDER = (SOURCE_RULE, SOURCE_LEARNED, SOURCE_REFUND, SOURCE_WORDS, SOURCE_MERCHANT, SOURCE_MCC,
+                  SOURCE_PROVIDER, SOURCE_MODEL, SOURCE_DEFAULT)
 # Answers the pipeline never overwrites: the person's own choice, and a matched transfer pair
 # (pairing is decided across accounts, which the pipeline cannot see). Rule answers are re-run so a
 # deleted or edited rule stops applying.
 PROTECTED_SOURCES = frozenset({SOURCE_USER, SOURCE_TRANSFER})
 # Answers the statistical model may learn from (never its own guesses or the fallback).
 TRAINABLE_SOURCES = frozenset({SOURCE_USER, SOURCE_RULE, SOURCE_LEARNED, SOURCE_MERCHANT, SOURCE_MCC,
-                               SOURCE_PROVIDER})
+                               SOURCE_PROVIDER, SOURCE_REFUND, SOURCE_WORDS})
 
 
 # Plain (not frozen) slotted dataclasses: frozen ones cost a microsecond more to build, and the

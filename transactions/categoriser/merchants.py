@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from transactions.taxonomy import is_refund, is_valid, orient
 
+from .merchants_eu import MERCHANTS_EU
 from .merchants_finance import MERCHANTS_FINANCE
 from .merchants_uk import MERCHANTS_UK
 from .merchants_us import MERCHANTS_US
@@ -129,4 +130,4 @@ class MerchantDictionary:
 
 @lru_cache(maxsize=1)
 def default_dictionary() -> MerchantDictionary:
-    return MerchantDictionary([*MERCHANTS_FINANCE, *MERCHANTS_UK, *MERCHANTS_US])
+    return MerchantDictionary([*MERCHANTS_FINANCE, *MERCHANTS_UK, *MERCHANTS_US, *MERCHANTS_EU])

@@ -40,10 +40,15 @@ _START_MARKERS = [
     ("CASH MACHINE WITHDRAWAL", "CASH"), ("CASH WITHDRAWAL", "CASH"), ("ATM WITHDRAWAL", "CASH"),
     ("CPT", "CASH"), ("ATM", "CASH"), ("LNK", "CASH"), ("LINK", "CASH"),
     ("CHQ", "CHQ"), ("CHEQUE", "CHQ"), ("DEP", "DEP"), ("CHG", "FEE"), ("FEE", "FEE"),
+    # Refunds and chargebacks: the rest of the line names the shop, which decides the category.
+    ("REFUND FROM", "REFUND"), ("REFUND", "REFUND"), ("CARD REFUND", "REFUND"), ("CHARGEBACK", "REFUND"),
+    ("CHBK", "REFUND"), ("DISPUTE CREDIT", "REFUND"), ("REVERSAL", "REFUND"), ("PAYMENT REVERSAL", "REFUND"),
+    ("MOBILE PYMT TO", "FPO"), ("BANK TRANSFER TO", "FPO"), ("PAYMENT TO", "FPO"),
 ]
 _END_MARKERS = {"DEB": "CARD", "DD": "DD", "SO": "SO", "STO": "SO", "FPI": "FPI", "FPO": "FPO", "BGC": "BGC",
                 "CPT": "CASH", "TFR": "TFR", "CHG": "FEE", "CHQ": "CHQ", "DEP": "DEP", "VIS": "CARD", "POS": "CARD",
-                "CLP": "CARD", "CR": "CR", "DR": "DR"}
+                "CLP": "CARD", "CR": "CR", "DR": "DR", "REFUND": "REFUND", "REFUNDED": "REFUND",
+                "CHARGEBACK": "REFUND", "REVERSAL": "REFUND"}
 _START_RE = re.compile(
     r"^(?P<m>" + "|".join(re.escape(m) for m, _ in sorted(_START_MARKERS, key=lambda m: -len(m[0]))) + r")\b[\s:-]*"
 )

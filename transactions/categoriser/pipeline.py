@@ -1,8 +1,12 @@
 """The categoriser: a pipeline where the first confident answer wins.
 
-1. the user's rules  2. the user's past corrections for the same merchant  3. the merchant
-dictionary  4. the ISO 18245 merchant category code  5. the provider's category or transaction
-type  6. the statistical model (only above its threshold)  7. OTHER, flagged for review.
+1. the user's rules  2. the user's past corrections for the same merchant (or the same merchant
+spelled another way)  3. a refund takes the category of the earlier payment it gives back
+4. fee and payout wording  5. the merchant dictionary, on the counterparty's name first (a trade
+word that is the head of the name, or a retailer's outlet, overrides it)  6. the ISO 18245 merchant
+category code  7. the provider's category or transaction type (a payment method alone is a weak
+hint, below the acceptance line)  8. trade words in the name  9. the statistical model (only above
+its threshold)  10. OTHER, flagged for review. docs/categorisation.md says why in this order.
 
 Every answer passes through `taxonomy.orient` first, so money out is never income and money in is
 never spending (a credit from a shop is a refund in the shop's category). Steps that are not sure
@@ -16,7 +20,7 @@ share exactly this code. Categorise in bulk with `categorise_many`: the model ru
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,17 +33,30 @@ from .answers import (
     SOURCE_MERCHANT,
     SOURCE_MODEL,
     SOURCE_PROVIDER,
+    SOURCE_REFUND,
     SOURCE_RULE,
+    SOURCE_WORDS,
     Answer,
     Categorisation,
     TxInput,
 )
+from .heads import head_override, phrase_position, phrase_size
 from .mcc import mcc_category
 from .merchants import MerchantDictionary, MerchantEntry, default_dictionary
 from .model import TextModel, model_text
 from .normalise import Normalised, normalise
 from .provider import provider_answers
 from .rule_regex import RulePatternError, compile_rule_pattern
+from .trade_words import (
+    FEE_CONFIDENCE,
+    HEAD_CONFIDENCE,
+    PAYOUT_CONFIDENCE,
+    TRADE_CONFIDENCE,
+    TradeMatch,
+    fee_answer,
+    payout_answer,
+    trade_match,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +66,11 @@ DEFAULT_CONFIDENCE = 0.1
 PREPARED_CACHE_SIZE = 200_000
 RULE_CONFIDENCE = 1.0
 LEARNED_CONFIDENCE = 0.97
+LEARNED_VARIANT_CONFIDENCE = 0.9  # the same merchant spelled differently (truncated, another town)
+REFUND_CONFIDENCE = 0.9
+UNKNOWN_REFUND_CONFIDENCE = 0.3
+MIN_VARIANT_CHARS = 5
+_NOT_A_REFUND = frozenset({"INCOME", "TRANSFER_IN", "LOAN_DISBURSEMENTS"})  # a shorter key is too vague to stand for a merchant it is a prefix of
 
 
 @dataclass(frozen=True)
@@ -119,9 +141,14 @@ class RuleSpec:
 @dataclass(slots=True)
 class Prepared:
     norm: Normalised
-    matches: tuple[MerchantEntry, ...]
+    matches: tuple[MerchantEntry, ...]  # the counterparty name's matches and the description's, best first
     merchant: str  # display name of the first named dictionary match
     by_sign: dict  # sign -> the merchant step's answer, filled on first use
+    trade: TradeMatch | None = None  # the head trade phrase of the counterparty name, else the description
+    head: Answer | None = None  # a trade word that overrides the dictionary match (ASDA CAFE)
+    fee: Answer | None = None  # the bank's fee wording
+    payout: Answer | None = None  # money in from a platform would be a payout
+    refund: bool = False  # the line says refund or chargeback
 
 
 def _better(a: Answer | None, b: Answer | None) -> Answer | None:
@@ -135,9 +162,21 @@ def _better(a: Answer | None, b: Answer | None) -> Answer | None:
 class Categoriser:
     def __init__(self, *, rules: Iterable[RuleSpec] = (), corrections: dict[str, str] | None = None,
                  model: TextModel | None = None, model_threshold: float = MODEL_MIN_CONFIDENCE,
-                 accept: float = ACCEPT_CONFIDENCE, dictionary: MerchantDictionary | None = None):
+                 accept: float = ACCEPT_CONFIDENCE, dictionary: MerchantDictionary | None = None,
+                 refund_lookup: Callable[[str], str | None] | None = None):
+        """`refund_lookup(merchant_key)`: the category of the person's latest earlier payment to that
+        merchant, or None (services/refunds.py builds one from the database); asked only for money
+        in that says refund or chargeback."""
         self.rules = sorted(rules, key=lambda r: (r.priority, str(r.id)))
         self.corrections = corrections or {}
+        # Corrections by the first three letters of their key, to find the same merchant spelled
+        # another way (a truncated name, a town or a store number the key kept).
+        self._variants: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
+        for key, code in self.corrections.items():
+            if key:
+                self._variants.setdefault(key[:3], []).append((key, tuple(key.split()), code))
+        self.refund_lookup = refund_lookup
+        self._refunds: dict[str, str | None] = {}
         self.model = model
         self.model_threshold = model_threshold
         self.accept = accept
@@ -152,13 +191,44 @@ class Categoriser:
         key = (description, merchant_name)
         prepared = self._prepared.get(key)
         if prepared is None:
-            norm = normalise(description, merchant_name)
-            matches = self.dictionary.lookup(norm.tokens) if norm.tokens else ()
-            prepared = Prepared(norm, matches, next((m.name for m in matches if m.name), ""), {})
+            prepared = self._prepare_new(description, merchant_name)
             if len(self._prepared) >= PREPARED_CACHE_SIZE:
                 self._prepared.clear()
             self._prepared[key] = prepared
         return prepared
+
+    def _prepare_new(self, description: str, merchant_name: str) -> Prepared:
+        norm = normalise(description, merchant_name)
+        tokens = norm.tokens
+        lookup = self.dictionary.lookup
+        matches = lookup(tokens) if tokens else ()
+        trade = trade_match(tokens) if tokens else None
+        head = None
+        counterparty: tuple[str, ...] = ()
+        if merchant_name:
+            # The creditor's or debtor's name says who the money went to: consulted first, and a
+            # longer phrase in the description ("TESCO PFS" beside "Tesco") still wins.
+            counterparty = normalise(merchant_name).tokens
+            named = lookup(counterparty) if counterparty else ()
+            if named and (not matches or phrase_size(named[0]) >= phrase_size(matches[0])):
+                matches = named + matches
+            elif named:
+                matches = matches + named
+            named_trade = trade_match(counterparty) if counterparty else None
+            if named_trade and not named:
+                # The counterparty's own trade words beat whatever the description's free text
+                # happens to contain (SPARKLE CLEANING paid by "MOBILE PYMT" is not a phone bill).
+                head = Answer(named_trade.code, HEAD_CONFIDENCE, SOURCE_WORDS,
+                              f"{named_trade.reason()} (the payee's name)")
+            trade = named_trade or trade
+        if head is None and matches and trade and phrase_position(tokens, matches[0].phrase) >= 0:
+            head = head_override(tokens, matches[0], trade)
+        fee = fee_answer(tokens, norm.markers)
+        payout = payout_answer((counterparty, tokens), norm.markers)
+        return Prepared(norm, matches, next((m.name for m in matches if m.name), ""), {}, trade, head,
+                        Answer(fee[0], FEE_CONFIDENCE, SOURCE_WORDS, fee[1]) if fee else None,
+                        Answer(payout[0], PAYOUT_CONFIDENCE, SOURCE_WORDS, payout[1]) if payout else None,
+                        "REFUND" in norm.markers)
 
     def _rule_answer(self, item: TxInput, prepared: Prepared) -> Answer | None:
         for rule in self.rules:
@@ -170,17 +240,87 @@ class Categoriser:
 
     def _learned_answer(self, item: TxInput, prepared: Prepared) -> Answer | None:
         key = prepared.norm.key
-        learned = self.corrections.get(key) if key else None
-        code = orient(learned, item.amount) if learned else None
+        if not key:
+            return None
+        learned = self.corrections.get(key)
+        if learned is None:
+            return self._learned_variant(item, key)
+        code = orient(learned, item.amount)
         if not code:
             return None
         return Answer(code, LEARNED_CONFIDENCE, SOURCE_LEARNED, f"You categorised {key.title()} like this before")
 
+    def _learned_variant(self, item: TxInput, key: str) -> Answer | None:
+        """A correction for the same merchant as the bank spells it another time: one key's words
+        start the other's (a town or branch word kept at the end), the last compared word may be cut
+        short (truncation), and the shorter key is specific enough to stand for a merchant."""
+        words = key.split()
+        best = None
+        for other, other_words, code in self._variants.get(key[:3], ()):
+            shorter, longer = (words, other_words) if len(key) <= len(other) else (other_words, words)
+            n = len(shorter)
+            if n > len(longer) or len(" ".join(shorter)) < MIN_VARIANT_CHARS:
+                continue
+            if tuple(shorter[:n - 1]) != tuple(longer[:n - 1]):
+                continue
+            last, against = shorter[n - 1], longer[n - 1]
+            if last != against and not (len(last) >= 3 and against.startswith(last)):
+                continue
+            if best is None or len(other) > len(best[0]):
+                best = (other, code)
+        if best is None:
+            return None
+        code = orient(best[1], item.amount)
+        if not code:
+            return None
+        return Answer(code, LEARNED_VARIANT_CONFIDENCE, SOURCE_LEARNED,
+                      f"You categorised {best[0].title()} like this before (here spelled {key.title()})")
+
+    def _refund_answer(self, item: TxInput, prepared: Prepared) -> Answer | None:
+        """A refund or chargeback takes the category of the payment it gives back."""
+        key = prepared.norm.key
+        if not key:
+            return None
+        if key not in self._refunds:
+            self._refunds[key] = self.refund_lookup(key)  # type: ignore[misc]
+        code = self._refunds[key]
+        code = orient(code, item.amount) if code else None
+        if not code:
+            return None
+        return Answer(code, REFUND_CONFIDENCE, SOURCE_REFUND,
+                      f"A refund of your earlier payment to {key.title()}, so the same category")
+
     def _merchant_step(self, prepared: Prepared, amount: Decimal) -> Answer | None:
         sign = (amount > 0) - (amount < 0)
         if sign not in prepared.by_sign:
-            prepared.by_sign[sign] = self._merchant_answer(prepared.matches, amount)
+            answer = named = self._merchant_answer(prepared.matches, amount)
+            head = prepared.head
+            # For money in, a word that names income (WAGES from a grocer) beats a trade word that
+            # could only make it a refund.
+            if head is not None and not (named and amount > 0 and not is_refund(named.code, amount)):
+                code = orient(head.code, amount)
+                if code:
+                    answer = Answer(code, head.confidence, head.source, head.reason)
+            prepared.by_sign[sign] = answer
         return prepared.by_sign[sign]
+
+    @staticmethod
+    def _words_first(item: TxInput, prepared: Prepared) -> Answer | None:
+        """Wording that decides before any name: a fee charged on a cash withdrawal is a fee; money
+        in from a marketplace or platform is a payout."""
+        if item.amount < 0:
+            return prepared.fee
+        if item.amount > 0:
+            return prepared.payout
+        return None
+
+    @staticmethod
+    def _trade_answer(item: TxInput, prepared: Prepared) -> Answer | None:
+        trade = prepared.trade
+        if trade is None:
+            return None
+        code = orient(trade.code, item.amount)
+        return Answer(code, TRADE_CONFIDENCE, SOURCE_WORDS, trade.reason()) if code else None
 
     @staticmethod
     def _merchant_answer(matches: Sequence[MerchantEntry], amount: Decimal) -> Answer | None:
@@ -225,9 +365,13 @@ class Categoriser:
         """Each of steps 1-5's answer (or None), lazily, in pipeline order."""
         yield self._rule_answer(item, prepared) if self.rules else None
         yield self._learned_answer(item, prepared) if self.corrections else None
+        refund = prepared.refund and item.amount > 0
+        yield self._refund_answer(item, prepared) if refund and self.refund_lookup else None
+        yield self._words_first(item, prepared) if (prepared.fee or prepared.payout) else None
         yield self._merchant_step(prepared, item.amount)
         yield self._mcc_answer(item) if item.mcc else None
         yield self._provider_answer(item, prepared)
+        yield self._trade_answer(item, prepared) if prepared.trade else None
 
     def _decide(self, item: TxInput) -> tuple[Prepared, Answer | None, Answer | None]:
         """(prepared text, the first confident answer or None, the best unsure answer or None)."""
@@ -244,6 +388,11 @@ class Categoriser:
     @staticmethod
     def _result(answer: Answer, item: TxInput, prepared: Prepared) -> Categorisation:
         code = answer.code
+        if prepared.refund and item.amount > 0 and primary_of(code) in _NOT_A_REFUND and code != "INCOME_TAX_REFUND":
+            # A refund is never income or a transfer in: what it refunds is unknown, so ask.
+            answer = Answer(UNCATEGORISED, UNKNOWN_REFUND_CONFIDENCE, answer.source,
+                            "A refund, but nothing says what it refunds: pick the category of the purchase")
+            code = answer.code
         return Categorisation(code, primary_of(code) or code, answer.confidence, answer.source, answer.reason,
                               prepared.merchant, prepared.norm.key, is_refund(code, item.amount))
 
@@ -296,13 +445,15 @@ class Categoriser:
         """What every step thought, for the UI's "why this category?"."""
         prepared = self._prepare(item.description, item.merchant_name)
         steps = [*self._answers(item, prepared), self._model_answers([(item, prepared)])[0]]
-        names = (SOURCE_RULE, SOURCE_LEARNED, SOURCE_MERCHANT, SOURCE_MCC, SOURCE_PROVIDER, SOURCE_MODEL)
+        names = (SOURCE_RULE, SOURCE_LEARNED, SOURCE_REFUND, SOURCE_WORDS, SOURCE_MERCHANT, SOURCE_MCC,
+                 SOURCE_PROVIDER, SOURCE_WORDS, SOURCE_MODEL)
         chosen = self.categorise(item)
         out = []
         for name, answer in zip(names, steps, strict=True):
             out.append({"step": name, "category": answer.code if answer else None,
                         "confidence": answer.confidence if answer else None,
-                        "reason": answer.reason if answer else "", "chosen": chosen.source == name})
+                        "reason": answer.reason if answer else "",
+                        "chosen": chosen.source == name and answer is not None and answer.reason == chosen.reason})
         out.append({"step": SOURCE_DEFAULT, "category": UNCATEGORISED, "confidence": DEFAULT_CONFIDENCE,
                     "reason": "", "chosen": chosen.source == SOURCE_DEFAULT})
         return out

@@ -171,3 +171,19 @@ def training_rows(sources, limit: int) -> QuerySet:
     return (transaction_model().objects.filter(category_source__in=sources).exclude(category="")
             .order_by("-booked_date").values_list("description", "merchant_name", "amount", "category",
                                                   "category_source")[:limit])
+
+
+REFUND_ORIGIN_SCAN = 200  # newest payments looked at when tying a refund to what it refunds
+
+
+def payments_mentioning(user, word: str) -> list[tuple[str, str, str]]:
+    """(description, merchant name, category) of the user's categorised payments out whose text
+    contains `word`, newest first: the candidates for what a refund from that merchant gives back."""
+    return list(
+        bank_transactions_for_user(user)
+        .filter(amount__lt=0)
+        .filter(Q(description__icontains=word) | Q(merchant_name__icontains=word))
+        .exclude(category__in=("", "OTHER", "OTHER_OTHER"))
+        .order_by("-booked_date", "-created_at")
+        .values_list("description", "merchant_name", "category")[:REFUND_ORIGIN_SCAN]
+    )

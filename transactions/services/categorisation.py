@@ -29,6 +29,8 @@ from transactions.selectors.transactions import (
     transactions_needing_categorisation,
 )
 
+from .refunds import refund_lookup_for_user
+
 logger = logging.getLogger(__name__)
 
 UPDATE_CHUNK = 500
@@ -66,6 +68,7 @@ def categoriser_for_user(user, *, extra_rules=()) -> Categoriser:
         model=categoriser_model_current(),
         model_threshold=float(getattr(settings, "TRANSACTIONS_MODEL_MIN_CONFIDENCE", MODEL_MIN_CONFIDENCE)),
         accept=float(getattr(settings, "TRANSACTIONS_ACCEPT_CONFIDENCE", ACCEPT_CONFIDENCE)),
+        refund_lookup=refund_lookup_for_user(user),
     )
 
 
