@@ -298,6 +298,7 @@ SYNC_RETRY_JITTER_SECONDS = env.int("SYNC_RETRY_JITTER_SECONDS", default=60)
 SYNC_BACKOFF_BASE_SECONDS = env.int("SYNC_BACKOFF_BASE_SECONDS", default=15 * 60)
 SYNC_BACKOFF_MAX_SECONDS = env.int("SYNC_BACKOFF_MAX_SECONDS", default=24 * 3600)
 SYNC_MAX_RETRY_AFTER_SECONDS = env.int("SYNC_MAX_RETRY_AFTER_SECONDS", default=24 * 3600)  # cap on a provider's wait
+SYNC_NOT_READY_RETRY_SECONDS = env.int("SYNC_NOT_READY_RETRY_SECONDS", default=300)  # data still being prepared
 SYNC_FAILURES_BEFORE_ERROR = env.int("SYNC_FAILURES_BEFORE_ERROR", default=4)  # then the connection shows "error"
 # The longest a sync task waits in the broker (countdowns, retries); kept below half the Redis
 # visibility timeout, after which an unacknowledged message is handed to a second worker.

@@ -71,12 +71,16 @@ def provider_webhook(request: HttpRequest, provider: str):
         descriptor = registry.get(provider)
     except UnknownProvider:
         return JsonResponse({"error": {"code": "not_found", "message": "No such provider.", "fields": {}}}, status=404)
+    verifier = descriptor.webhook_verifier()
     secret = descriptor.webhook_secret()
-    if not secret:
+    if verifier is None and not secret:
         return JsonResponse({"error": {"code": "not_found", "message": "This provider sends no webhooks.",
                                        "fields": {}}}, status=404)
     try:
-        payload = webhook_verify(secret, request)
+        if verifier is not None:
+            payload = verifier.verify(request, now=time.time()).payload
+        else:
+            payload = webhook_verify(secret, request)
     except WebhookRejected as exc:
         logger.warning("webhook rejected provider=%s reason=%s", provider, exc.code)
         return JsonResponse({"error": {"code": exc.code, "message": "Webhook rejected.", "fields": {}}},
