@@ -321,11 +321,12 @@ def _record_failure(connection: Connection, run: SyncRun, exc: ProviderError, in
     run.error = "Something went wrong on our side. We will try again." if internal else exc.user_message
     run.finished_at = timezone.now()
     if isinstance(exc, ConsentExpired | ProviderAuthError):
+        from .connections import connection_reauth_required
+
         run.next_action = "reconnect"
-        connection.status = ConnectionStatus.REAUTH_REQUIRED
-        connection.last_error, connection.last_error_code = ConsentExpired.user_message, ConsentExpired.code
-        connection.save(update_fields=["status", "last_error", "last_error_code", "updated_at"])
-        audit_record("connection.reauth_required", connection=connection, details={"code": exc.code})
+        if not connection_reauth_required(connection, code=exc.code):
+            connection.last_error, connection.last_error_code = ConsentExpired.user_message, ConsentExpired.code
+            connection.save(update_fields=["last_error", "last_error_code", "updated_at"])
     elif isinstance(exc, ProviderConfigurationError):
         run.next_action = "contact_support"
     elif isinstance(exc, DataNotReady):
