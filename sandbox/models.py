@@ -219,6 +219,9 @@ class PlaidToken(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"plaid {self.kind} token"
+
 
 class PlaidSyncView(models.Model):
     """What one /transactions/sync cursor stands for: the digest of every transaction the
@@ -228,3 +231,6 @@ class PlaidSyncView(models.Model):
     item = models.ForeignKey(PlaidItem, on_delete=models.CASCADE, related_name="views")
     digests = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"sync view {self.pk}"

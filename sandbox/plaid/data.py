@@ -55,7 +55,7 @@ def account_json(item, institution: Institution, snapshot) -> dict[str, Any]:
     available = snapshot.available if not account.is_card else snapshot.available
     return {"account_id": plaid_id("account", item.item_id, account.key), "mask": account.last4,
             "name": account.display_name, "official_name": f"{institution.name} {account.display_name}",
-            "type": kind, "subtype": subtype, "persistent_account_id": None, "holder_category": "personal",
+            "type": kind, "subtype": subtype, "holder_category": "personal",
             "balances": {"available": number(available), "current": number(current),
                          "limit": number(account.credit_limit), "iso_currency_code": account.currency,
                          "unofficial_currency_code": None, "last_updated_datetime": None}}
@@ -73,7 +73,8 @@ def _transaction_json(item, account_id: str, txn, *, pending: bool, pending_id: 
         "name": txn.description, "merchant_name": txn.merchant_name or None, "merchant_entity_id": None,
         "pending": pending, "pending_transaction_id": pending_id, "account_owner": None,
         "payment_channel": "in store" if txn.merchant_category_code else "other",
-        "personal_finance_category": category, "personal_finance_category_icon_url": None,
+        "personal_finance_category": category,
+        "personal_finance_category_icon_url": f"https://plaid-category-icons.plaid.com/PFC_{category['primary']}.png",
         "category": None, "category_id": None, "check_number": None, "counterparties": [],
         "location": {"address": None, "city": None, "region": None, "postal_code": None, "country": None,
                      "lat": None, "lon": None, "store_number": None},
