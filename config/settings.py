@@ -270,6 +270,7 @@ INTEGRATION_PROVIDERS = env.list(
     default=[
         "open_banking.providers.truelayer.provider.TrueLayerProvider",
         "open_banking.providers.gocardless.provider.GoCardlessProvider",
+        "open_banking.providers.plaid.provider.PlaidProvider",
         "investments.providers.trading212.provider.Trading212Provider",
         "investments.providers.ibkr_flex.provider.IbkrFlexProvider",
         # Platforms without an API: a person uploads the statement file (never in the daily sync).
@@ -289,6 +290,7 @@ CONNECT_FLOWS = env.dict("CONNECT_FLOWS", default={
     "redirect": "integrations_core.connect.redirect.RedirectFlow",
     "api_key": "integrations_core.connect.api_key.ApiKeyFlow",
     "file_upload": "integrations_core.connect.file_upload.FileUploadFlow",
+    "token_exchange": "integrations_core.connect.token_exchange.TokenExchangeFlow",
 })
 # The format `manage.py import_activities` reads unless --provider names another importer.
 IMPORT_ACTIVITIES_PROVIDER = env.str("IMPORT_ACTIVITIES_PROVIDER", default="activities")
@@ -306,6 +308,7 @@ SYNC_RETRY_JITTER_SECONDS = env.int("SYNC_RETRY_JITTER_SECONDS", default=60)
 SYNC_BACKOFF_BASE_SECONDS = env.int("SYNC_BACKOFF_BASE_SECONDS", default=15 * 60)
 SYNC_BACKOFF_MAX_SECONDS = env.int("SYNC_BACKOFF_MAX_SECONDS", default=24 * 3600)
 SYNC_MAX_RETRY_AFTER_SECONDS = env.int("SYNC_MAX_RETRY_AFTER_SECONDS", default=24 * 3600)  # cap on a provider's wait
+SYNC_NOT_READY_RETRY_SECONDS = env.int("SYNC_NOT_READY_RETRY_SECONDS", default=300)  # data still being prepared
 SYNC_FAILURES_BEFORE_ERROR = env.int("SYNC_FAILURES_BEFORE_ERROR", default=4)  # then the connection shows "error"
 # The longest a sync task waits in the broker (countdowns, retries); kept below half the Redis
 # visibility timeout, after which an unacknowledged message is handed to a second worker.
@@ -384,6 +387,18 @@ TRADING212_LIVE_URL = env.str("TRADING212_LIVE_URL", default="https://live.tradi
 # Seconds a spent per-endpoint quota may be waited out inside a sync (5 s covers the account
 # summary's one call per 5 s right after the connect check); longer waits are rescheduled.
 TRADING212_MAX_INLINE_WAIT = env.float("TRADING212_MAX_INLINE_WAIT", default=5.0)
+# Plaid (open_banking/providers/plaid/): the API host, the Link page browsers are sent to
+# (`make run` and the tests point both at the sandbox's mock Plaid), and the operator's keys.
+PLAID_URL = env.str("PLAID_URL", default="https://production.plaid.com")
+PLAID_LINK_URL = env.str("PLAID_LINK_URL", default="")
+PLAID_CLIENT_ID = env.str("PLAID_CLIENT_ID", default="")
+PLAID_SECRET = env.str("PLAID_SECRET", default="")
+PLAID_CLIENT_NAME = env.str("PLAID_CLIENT_NAME", default="Finance Platform")
+PLAID_COUNTRY_CODES = env.list("PLAID_COUNTRY_CODES", default=["US"])
+PLAID_DAYS_REQUESTED = env.int("PLAID_DAYS_REQUESTED", default=730)
+PLAID_SYNC_PAGE_SIZE = env.int("PLAID_SYNC_PAGE_SIZE", default=500)  # /transactions/sync `count` (max 500)
+PLAID_WEBHOOK_URL = env.str("PLAID_WEBHOOK_URL", default="")  # default: SITE_URL + the webhook route
+PLAID_WEBHOOK_DEBOUNCE_SECONDS = env.int("PLAID_WEBHOOK_DEBOUNCE_SECONDS", default=60)
 IBKR_FLEX_URL = env.str("IBKR_FLEX_URL",
                         default="https://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService")
 

@@ -64,6 +64,9 @@ class TransactionRecord:
     # The provider's own id as it sent it, when that differs from the stable key (TrueLayer's
     # transaction_id can change between requests; its normalised id is the key).
     provider_transaction_id: str = ""
+    # The pending row this booked one replaces, when the provider links them (Plaid's
+    # pending_transaction_id): it claims exactly that row, before any guessing by amount and date.
+    replaces_external_id: str = ""
 
 
 @dataclass
@@ -223,3 +226,6 @@ class ChangeSet:
     removed: list[RemovedRecord]
     next_cursor: str
     has_more: bool
+    # Balances the page reports, by account external_id (Plaid's /transactions/sync carries the
+    # accounts with their balances); the last page's win. Written in the same block as the rows.
+    balances: dict[str, BalanceRecord] = field(default_factory=dict)

@@ -10,7 +10,8 @@ from .providers.registry import UnknownProvider, registry
 from .selectors import sync_runs_for_connection
 from .services.oauth import AuthorizationError, authorization_complete
 
-CALLBACK_PARAMS = ("code", "state", "error", "error_description", "ref")
+# public_token: what a token-exchange provider's widget hands back (Plaid Link's onSuccess).
+CALLBACK_PARAMS = ("code", "state", "error", "error_description", "ref", "public_token")
 
 
 @login_required

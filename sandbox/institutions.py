@@ -41,8 +41,15 @@ class Institution:
 
     def provider_ids(self) -> dict[str, str]:
         """Provider slug -> this institution's id in that provider's style."""
-        return {"truelayer": self.truelayer_id, "gocardless": self.gocardless_id}
+        ids = {"truelayer": self.truelayer_id, "gocardless": self.gocardless_id}
+        if self.slug in PLAID_IDS:  # the US banks are reached through Plaid
+            ids["plaid"] = PLAID_IDS[self.slug]
+        return ids
 
+
+# The real Plaid institution ids of the seeds' US banks.
+PLAID_IDS = {"amex": "ins_10", "chase": "ins_56", "bank-of-america": "ins_127989",
+             "wells-fargo": "ins_127991", "capital-one": "ins_128026"}
 
 _ALL = (Product.CURRENT, Product.SAVINGS, Product.CREDIT_CARD)
 _BANK = (Product.CURRENT, Product.SAVINGS)

@@ -177,3 +177,60 @@ class GoCardlessQuotaCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} call on {self.account_id}"
+
+
+class PlaidItem(models.Model):
+    """One mock Plaid Item: a person's login at one institution, reached with one access token.
+    `mutations` holds what the sandbox operator changed by hand (modified amounts and names,
+    removed transactions), on top of the generated book; `faults` what the next calls will meet
+    (ITEM_LOGIN_REQUIRED, a rate limit, a mutation during pagination)."""
+
+    item_id = models.CharField(max_length=64, primary_key=True)
+    institution_slug = models.CharField(max_length=50)
+    username = models.CharField(max_length=150)
+    access_token_hash = models.CharField(max_length=64, unique=True)
+    webhook = models.URLField(max_length=2000, blank=True, default="")
+    created_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+    login_required = models.BooleanField(default=False)
+    mutations = models.JSONField(default=dict, blank=True)
+    faults = models.JSONField(default=dict, blank=True)
+    # Pending transactions rendered so far, by what identifies the payment: the posted one that
+    # replaces it names it in pending_transaction_id.
+    pending_seen = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"plaid item {self.item_id} ({self.institution_slug}:{self.username})"
+
+
+class PlaidToken(models.Model):
+    """A link token or a public token (by digest), and what it leads to."""
+
+    class Kind(models.TextChoices):
+        LINK = "link", "Link token"
+        PUBLIC = "public", "Public token"
+
+    token_hash = models.CharField(max_length=64, primary_key=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    item = models.ForeignKey(PlaidItem, null=True, blank=True, on_delete=models.CASCADE)
+    webhook = models.URLField(max_length=2000, blank=True, default="")
+    institution_slug = models.CharField(max_length=50, blank=True, default="")
+    username = models.CharField(max_length=150, blank=True, default="")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"plaid {self.kind} token"
+
+
+class PlaidSyncView(models.Model):
+    """What one /transactions/sync cursor stands for: the digest of every transaction the
+    client had seen when it got the cursor."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    item = models.ForeignKey(PlaidItem, on_delete=models.CASCADE, related_name="views")
+    digests = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"sync view {self.pk}"

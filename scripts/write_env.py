@@ -62,6 +62,10 @@ def main() -> int:
         "GOCARDLESS_API_URL": f"{site}/sandbox/gocardless/api/v2",
         "GOCARDLESS_SECRET_ID": "sandbox-client",
         "GOCARDLESS_SECRET_KEY": sandbox_secret,
+        "PLAID_URL": f"{site}/sandbox/plaid/api",
+        "PLAID_LINK_URL": f"{site}/sandbox/plaid/link/",
+        "PLAID_CLIENT_ID": "sandbox-client",
+        "PLAID_SECRET": sandbox_secret,
         **PROVIDER_HOSTS,
         "DEMO_PASSWORD": secrets.token_urlsafe(9),
         # The sandbox is served over plain http on localhost; oauthlib refuses http otherwise.

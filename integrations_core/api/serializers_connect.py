@@ -67,6 +67,11 @@ class ConnectStepSerializer(serializers.Serializer):
     connection = ConnectionSummarySerializer(allow_null=True)
     authorization_url = serializers.CharField(allow_blank=True)
     upload_url = serializers.CharField(allow_blank=True)
+    client_token = serializers.CharField(
+        allow_blank=True, help_text="Token-exchange providers (Plaid): the token a mobile SDK opens the provider's "
+                                    "widget with. Send the public token it returns to /connections/{id}/complete/ "
+                                    "as `code`, with `state`.")
+    state = serializers.CharField(allow_blank=True, help_text="Token-exchange providers: the state to complete with.")
     fields = CredentialFieldSerializer(many=True)
     statement_import = StatementImportSerializer(allow_null=True)
 

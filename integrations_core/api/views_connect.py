@@ -55,6 +55,8 @@ def step_data(step: ConnectStep | None, connection=None, *, request=None) -> dic
         "connection": ConnectionSummarySerializer(connection).data if connection is not None else None,
         "authorization_url": step.url if step is not None and step.kind == "redirect" else "",
         "upload_url": step.url if step is not None and step.kind == "upload" else "",
+        "client_token": step.client_token if step is not None else "",
+        "state": step.state if step is not None else "",
         "fields": [asdict(field) for field in step.fields] if step is not None else [],
         "statement_import": (StatementImportSerializer(step.statement_import).data
                              if step is not None and step.statement_import is not None else None),

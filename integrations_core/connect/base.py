@@ -26,6 +26,10 @@ class ConnectStep:
     url: str = ""
     fields: tuple[CredentialField, ...] = ()
     statement_import: StatementImport | None = field(default=None, compare=False)
+    # Token-exchange flows: what a mobile SDK opens the provider's widget with, and the state
+    # to send back with the public token it returns.
+    client_token: str = ""
+    state: str = ""
 
 
 class ConnectError(Exception):

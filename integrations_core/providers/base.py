@@ -18,6 +18,9 @@ class AuthType(StrEnum):
     REDIRECT = "redirect"  # browser redirect to a consent link, no token exchange (GoCardless)
     API_KEY = "api_key"  # the person pastes a key (Trading 212)
     FILE_UPLOAD = "file_upload"  # the person uploads a statement file (Hargreaves Lansdown CSV)
+    # The provider's own widget (Plaid Link) hands back a public token we exchange for an access
+    # token; web browsers reach the widget through a redirect, mobile SDKs post the token.
+    TOKEN_EXCHANGE = "token_exchange"
     NONE = "none"  # nothing to authorise (manual accounts, CSV imports)
 
 
@@ -71,6 +74,17 @@ class AuthorizationRequest:
 
     url: str
     external_id: str = ""  # e.g. a GoCardless requisition id, stored on the connection
+    # A short-lived token a mobile SDK opens the provider's widget with (Plaid's link_token).
+    client_token: str = ""
+
+
+@dataclass(frozen=True)
+class VerifiedWebhook:
+    """A webhook whose signature checked out: a stable id for the delivery (replays are told
+    apart by it) and the parsed body."""
+
+    delivery_id: str
+    payload: dict[str, Any]
 
 
 class Provider:

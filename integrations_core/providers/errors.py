@@ -42,6 +42,28 @@ class RateLimited(ProviderError):
         self.retry_after = retry_after
 
 
+class ProviderRateLimited(RateLimited):
+    """A limit on our client as a whole, not on this connection (Plaid's per-client limits): it
+    is retried with backoff like any 429, and it counts towards the provider's circuit breaker,
+    since every other connection would meet it too."""
+
+    provider_wide = True
+
+
+class DataNotReady(ProviderError):
+    """The provider is still preparing this connection's data (Plaid's PRODUCT_NOT_READY just
+    after linking): not a failure. The sync is retried after `retry_after` seconds without
+    counting towards the connection's failures."""
+
+    code = "not_ready"
+    transient = True
+    user_message = "The provider is still preparing your data. We will fetch it shortly."
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
 class ProviderUnavailable(ProviderError):
     code = "provider_down"
     transient = True

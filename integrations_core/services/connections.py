@@ -139,3 +139,33 @@ def connection_reconnect_required(connection: Connection, *, code: str = "consen
         audit_record("connection.reauth_required", connection=connection, details={"code": code, "via": "webhook"})
     connection_alerts_evaluate(connection)
     return changed
+
+
+def connection_reauth_required(connection: Connection, *, code: str = "consent_expired", message: str = "") -> bool:
+    """The provider says the person must reconnect (a refused consent, or a provider's own
+    notice such as Plaid's ITEM_LOGIN_REQUIRED webhook). Returns False when nothing changed (the
+    connection was already waiting, or is revoked): alerting reacts only to a real change."""
+    from integrations_core.providers.errors import ConsentExpired
+
+    if connection.status in (ConnectionStatus.REAUTH_REQUIRED, ConnectionStatus.REVOKED, ConnectionStatus.PENDING):
+        return False
+    connection.status = ConnectionStatus.REAUTH_REQUIRED
+    connection.last_error, connection.last_error_code = message or ConsentExpired.user_message, ConsentExpired.code
+    connection.save(update_fields=["status", "last_error", "last_error_code", "updated_at"])
+    audit_record("connection.reauth_required", connection=connection, details={"code": code})
+    from .alerts import connection_alerts_evaluate
+
+    connection_alerts_evaluate(connection)  # deduplicated by cause: the person hears once
+    return True
+
+
+def connection_consent_expiring(connection: Connection, *, expires_at, code: str = "") -> bool:
+    """The provider announced when the consent ends (Plaid's PENDING_EXPIRATION): record it, so
+    the person is asked to reconnect in time. False when it was already known."""
+    if expires_at is None or connection.consent_expires_at == expires_at:
+        return False
+    connection.consent_expires_at = expires_at
+    connection.save(update_fields=["consent_expires_at", "updated_at"])
+    audit_record("connection.consent_expiring", connection=connection,
+                 details={"code": code, "expires_at": expires_at.isoformat()})
+    return True

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from integrations_core.connect.registry import UnknownFlow, flow_for
 from integrations_core.models import Connection, ConnectionStatus, OAuthState
-from integrations_core.providers.base import Capability
+from integrations_core.providers.base import AuthorizationRequest, Capability
 from integrations_core.providers.errors import ProviderError
 from integrations_core.providers.oauth import pkce_pair
 from integrations_core.providers.registry import registry
@@ -43,6 +43,12 @@ def redirect_uri_for(provider_slug: str) -> str:
 
 def authorization_start(connection: Connection) -> str:
     """Create a state for this connection and return the URL to send the person to."""
+    return authorization_begin(connection)[0].url
+
+
+def authorization_begin(connection: Connection) -> tuple[AuthorizationRequest, str]:
+    """As authorization_start, with the whole request (a widget's client token too) and the
+    state, for clients that finish through the API instead of the browser callback."""
     provider = registry.get(connection.provider)
     try:
         redirects = flow_for(provider).kind == "redirect"
@@ -67,7 +73,7 @@ def authorization_start(connection: Connection) -> str:
     if request.external_id:
         connection.external_id = request.external_id
         connection.save(update_fields=["external_id", "updated_at"])
-    return request.url
+    return request, state.state
 
 
 def authorization_complete(*, user, provider_slug: str, state: str, code: str = "",

@@ -25,6 +25,7 @@ from integrations_core.person_cache import person_data_changed
 from integrations_core.providers.base import Provider
 from integrations_core.providers.errors import (
     ConsentExpired,
+    DataNotReady,
     ProviderAuthError,
     ProviderConfigurationError,
     ProviderError,
@@ -339,13 +340,20 @@ def _record_failure(connection: Connection, run: SyncRun, exc: ProviderError, in
     run.error = "Something went wrong on our side. We will try again." if internal else exc.user_message
     run.finished_at = timezone.now()
     if isinstance(exc, ConsentExpired | ProviderAuthError):
+        from .connections import connection_reauth_required
+
         run.next_action = "reconnect"
-        connection.status = ConnectionStatus.REAUTH_REQUIRED
-        connection.last_error, connection.last_error_code = ConsentExpired.user_message, ConsentExpired.code
-        connection.save(update_fields=["status", "last_error", "last_error_code", "updated_at"])
-        audit_record("connection.reauth_required", connection=connection, details={"code": exc.code})
+        if not connection_reauth_required(connection, code=exc.code):
+            connection.last_error, connection.last_error_code = ConsentExpired.user_message, ConsentExpired.code
+            connection.save(update_fields=["last_error", "last_error_code", "updated_at"])
     elif isinstance(exc, ProviderConfigurationError):
         run.next_action = "contact_support"
+    elif isinstance(exc, DataNotReady):
+        # Not a failure: the data is being prepared. Try again soon, count nothing against it.
+        run.outcome, run.next_action = SyncOutcome.SKIPPED, "retry_later"
+        wait = exc.retry_after or settings.SYNC_NOT_READY_RETRY_SECONDS
+        connection.next_sync_at = timezone.now() + timedelta(seconds=wait)
+        connection.save(update_fields=["next_sync_at", "updated_at"])
     else:
         run.next_action = "retry_later"
         retry_after = None
@@ -353,7 +361,7 @@ def _record_failure(connection: Connection, run: SyncRun, exc: ProviderError, in
             # A 429 without Retry-After still means "wait": the provider's declared default.
             retry_after = exc.retry_after or _default_retry_after(_provider_of(connection))
         _bump_failures(connection, run.error_code, run.error, retry_after)
-        if run.error_code in PROVIDER_WIDE_CODES:
+        if run.error_code in PROVIDER_WIDE_CODES or getattr(exc, "provider_wide", False):
             breaker_record_failure(connection.provider, run.error_code)
     run.save()
     logger.info("sync failed provider=%s connection=%s code=%s", connection.provider, connection.pk, run.error_code)

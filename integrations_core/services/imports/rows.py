@@ -161,8 +161,14 @@ def transaction_rows_write(account: Account, keyed: list[tuple], *, removals: Re
         # Pending rows the provider no longer reports under their own key may be claimed by a
         # booked twin with a new key. A pending row whose key comes back booked is updated below.
         open_pending = [row for row in stored if row.status == TransactionStatus.PENDING and row.pk not in answered]
-        claims = pending_claims(open_pending, [(k, r) for k, _, r in keyed if k not in existing],
-                                settlement_max_days)
+        # A provider that names the pending row a booked one replaces is taken at its word.
+        by_id = {row.external_id: row for row in open_pending}
+        claims = {k: by_id[r.replaces_external_id] for k, _, r in keyed
+                  if k not in existing and getattr(r, "replaces_external_id", "") in by_id}
+        linked = {row.pk for row in claims.values()}
+        claims.update(pending_claims([row for row in open_pending if row.pk not in linked],
+                                     [(k, r) for k, _, r in keyed if k not in existing and k not in claims],
+                                     settlement_max_days))
 
     to_create: list[dict] = []
     to_update: dict = {}

@@ -11,10 +11,17 @@ from django.db import transaction
 
 from integrations_core.models import TransactionStatus
 from integrations_core.providers.errors import CursorRestart
-from integrations_core.records import AccountData, AccountRecord, ChangeSet
+from integrations_core.records import AccountData, AccountRecord, BalanceRecord, ChangeSet
 
 from ..account_sync import AccountSyncOutcome
-from ..imports import account_upsert, explicit_removals, keyed_records, transaction_rows_write
+from ..imports import (
+    account_upsert,
+    balance_fields_set,
+    balance_snapshot_record,
+    explicit_removals,
+    keyed_records,
+    transaction_rows_write,
+)
 from .context import RunContext
 
 
@@ -45,10 +52,12 @@ def cursor_run(ctx: RunContext) -> dict[str, dict]:
     pages, cursor = changes_fetch(ctx, start)
 
     accounts: dict[str, AccountRecord] = {}
+    balances: dict[str, BalanceRecord] = {}
     changed: dict[str, list] = defaultdict(list)
     removed: dict[str, list[str]] = defaultdict(list)
     for page in pages:
         accounts.update({a.external_id: a for a in page.accounts})
+        balances.update(page.balances)
         for key, records in [*page.added.items(), *page.modified.items()]:
             changed[key].extend(records)
         for gone in page.removed:
@@ -57,14 +66,14 @@ def cursor_run(ctx: RunContext) -> dict[str, dict]:
     stored = ctx.stored_accounts()
     results: dict[str, dict] = {}
     with transaction.atomic():
-        for external_id in [*accounts, *(k for k in [*changed, *removed] if k not in accounts)]:
+        for external_id in dict.fromkeys([*accounts, *changed, *removed, *balances]):
             record = accounts.get(external_id)
             account = (account_upsert(connection, record, known=stored.get(external_id)) if record is not None
                        else stored.get(external_id))
             if account is None:
                 continue  # changes for an account the source never described: nothing to attach them to
             result = _account_changes_write(ctx, account, record, changed.get(external_id, []),
-                                            removed.get(external_id, []))
+                                            removed.get(external_id, []), balances.get(external_id))
             results[external_id] = AccountSyncOutcome(account.name, "ok", result=result).as_dict()
             ctx.count(result)
         connection.sync_state = {**(connection.sync_state or {}), "cursor": cursor}
@@ -72,16 +81,22 @@ def cursor_run(ctx: RunContext) -> dict[str, dict]:
     return results
 
 
-def _account_changes_write(ctx: RunContext, account, record, records: list, removed_ids: list[str]):
+def _account_changes_write(ctx: RunContext, account, record, records: list, removed_ids: list[str],
+                           balance: BalanceRecord | None = None):
     spec = account.transactions.model.row_spec
+    # The balance is saved with the account's last_synced_at, its snapshot in the same block.
+    balance_fields = balance_fields_set(account, balance) if balance is not None else []
     # Later pages win: a row added and then modified in one read is written once, as modified.
     latest = list({r.external_id or id(r): r for r in records}.values())
     booked = [r for r in latest if r.status != TransactionStatus.PENDING]
     pending = [r for r in latest if r.status == TransactionStatus.PENDING]
     result = transaction_rows_write(account, keyed_records(booked, spec.fingerprint_fields),
                                     pending=keyed_records(pending, spec.fingerprint_fields), spec=spec,
-                                    removals=explicit_removals(account, removed_ids))
-    data = AccountData(account=record, booked=booked, pending=pending)
+                                    removals=explicit_removals(account, removed_ids),
+                                    also_save=tuple(balance_fields))
+    if balance is not None:
+        balance_snapshot_record(account, balance)
+    data = AccountData(account=record, balance=balance, booked=booked, pending=pending)
     for hook in ctx.hooks:
         hook(account=account, data=data, result=result)
     return result
