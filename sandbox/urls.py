@@ -16,4 +16,5 @@ urlpatterns = [
     path("gocardless/", include("sandbox.gocardless.urls")),
     path("trading212/", include("sandbox.trading212.urls")),
     path("ibkr/", include("sandbox.ibkr.urls")),
+    path("pensions/", include("sandbox.pensions.urls")),
 ]

@@ -18,6 +18,9 @@ class AuthType(StrEnum):
     API_KEY = "api_key"  # the person pastes a key (Trading 212)
     FILE_UPLOAD = "file_upload"  # the person uploads a statement file (Hargreaves Lansdown CSV)
     NONE = "none"  # nothing to authorise (manual accounts, CSV imports)
+    # The person gives identity data and consent; a find request matches them at the provider
+    # (the UK pensions dashboards model). No token exchange; the flow belongs to the family.
+    FIND_REQUEST = "find_request"
 
 
 class Family(StrEnum):
