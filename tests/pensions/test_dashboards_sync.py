@@ -13,7 +13,13 @@ from django.utils import timezone
 from integrations_core.connect.base import ConnectError
 from integrations_core.models import ConnectionStatus, SyncOutcome
 from integrations_core.networth import net_worth
-from pensions.models import PensionAccount, PensionConnection, PensionConsent, PensionIdentity, PensionValuation
+from pensions.models import (
+    PensionAccount,
+    PensionConnection,
+    PensionConsent,
+    PensionIdentity,
+    PensionValuation,
+)
 from pensions.services.pots import request_pension_statement
 from sandbox import clock
 
