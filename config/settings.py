@@ -281,6 +281,7 @@ INTEGRATION_PROVIDERS = env.list(
         "investments.providers.freetrade.provider.FreetradeProvider",
         "investments.providers.investengine.provider.InvestEngineProvider",
         "investments.providers.activities.provider.ActivitiesProvider",
+        "pensions.providers.sandbox_dashboards.provider.SandboxDashboardsProvider",
     ],
 )
 # How a person connects, per provider auth type (integrations_core/connect/): a new way of
@@ -291,6 +292,7 @@ CONNECT_FLOWS = env.dict("CONNECT_FLOWS", default={
     "api_key": "integrations_core.connect.api_key.ApiKeyFlow",
     "file_upload": "integrations_core.connect.file_upload.FileUploadFlow",
     "token_exchange": "integrations_core.connect.token_exchange.TokenExchangeFlow",
+    "find_request": "pensions.connect.FindRequestFlow",
 })
 # The format `manage.py import_activities` reads unless --provider names another importer.
 IMPORT_ACTIVITIES_PROVIDER = env.str("IMPORT_ACTIVITIES_PROVIDER", default="activities")
@@ -410,7 +412,8 @@ SYNC_PRE_INSERT_HOOKS = env.list("SYNC_PRE_INSERT_HOOKS", default=["transactions
 BOOK_COST_FROM_TRADES = "investments.services.book_cost.positions_from_trades"
 # Where each family keeps the money moving in and out of accounts (integrations_core/ledger.py).
 # Exactly one is categorised by the transactions app, whose tables point at its models.
-CASH_LEDGERS = ["open_banking.ledger.bank_ledger", "investments.ledger.investment_ledger"]
+CASH_LEDGERS = ["open_banking.ledger.bank_ledger", "investments.ledger.investment_ledger",
+                "pensions.ledger.pension_ledger"]
 CATEGORISED_ACCOUNT_MODEL = "open_banking.BankAccount"
 CATEGORISED_TRANSACTION_MODEL = "open_banking.BankTransaction"
 

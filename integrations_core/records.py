@@ -174,6 +174,9 @@ class ValuationRecord:
     currency: str
     source: str = "synced"  # synced | statement | manual
     raw: dict[str, Any] = field(default_factory=dict)
+    # Family-specific columns of the valuation model (as AccountRecord.extra): a pension's
+    # illustrated income beside its pot value. Keys the model lacks are ignored.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,19 @@ class PortfolioData:
     # seconds until the source can go on (its quota resets).
     resume: dict | None = None
     resume_after: float | None = None
+
+
+@dataclass(frozen=True)
+class ValuationData:
+    """Everything fetched for one valued account (a pension, a property) in one sync: its
+    valuations (each on its own day, e.g. a statement's illustration date) and, when the
+    provider cannot give a value now, why (`value_pending`: a code such as a pension's "being
+    calculated"), which is shown beside the last value and is not a failure."""
+
+    account: AccountRecord
+    valuations: list[ValuationRecord] = field(default_factory=list)
+    value_pending: str = ""
+    value_pending_message: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("trading212/", include("sandbox.trading212.urls")),
     path("ibkr/", include("sandbox.ibkr.urls")),
     path("plaid/", include("sandbox.plaid.urls")),
+    path("pensions/", include("sandbox.pensions.urls")),
 ]

@@ -22,6 +22,9 @@ class AuthType(StrEnum):
     # token; web browsers reach the widget through a redirect, mobile SDKs post the token.
     TOKEN_EXCHANGE = "token_exchange"
     NONE = "none"  # nothing to authorise (manual accounts, CSV imports)
+    # The person gives identity data and consent; a find request matches them at the provider
+    # (the UK pensions dashboards model). No token exchange; the flow belongs to the family.
+    FIND_REQUEST = "find_request"
 
 
 class Family(StrEnum):

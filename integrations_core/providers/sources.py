@@ -14,6 +14,7 @@ from integrations_core.records import (
     InvestmentTransactionRecord,
     PortfolioData,
     SecurityRecord,
+    ValuationData,
 )
 
 
@@ -61,6 +62,20 @@ class SnapshotSource(Protocol):
         not finish) and answers with the window it re-read (None: nothing to remove). The core
         passes `resume` only when it has one, so sources that never return one need not take it."""
         ...
+
+
+@runtime_checkable
+class ValuationSource(Protocol):
+    """Providers that report what each account is worth and nothing else (pensions on the
+    dashboards model: a find, then view data per pension). `fetch_valuations` answers every
+    valuation the provider currently shows (each dated by the provider, e.g. an illustration
+    date), or says the value is pending (`ValuationData.value_pending`)."""
+
+    calls: int
+
+    def list_valuation_accounts(self) -> list[AccountRecord]: ...
+
+    def fetch_valuations(self, account: AccountRecord) -> ValuationData: ...
 
 
 @runtime_checkable

@@ -32,7 +32,8 @@ ENCRYPTED = {"integrations_core.OAuthState": ["code_verifier"],
              "open_banking.BankConnection": ["access_token", "refresh_token", "credentials"],
              "gocardless.ServerToken": ["access_token", "refresh_token"],
              "investments.InvestmentConnection": ["access_token", "refresh_token", "credentials"],
-             "pensions.PensionInformationRequest": ["person_details"]}
+             "pensions.PensionInformationRequest": ["person_details"],
+             "pensions.PensionIdentity": ["data"]}
 
 
 def secrets_in_db() -> dict:

@@ -123,6 +123,7 @@ def valuation_upsert(account: Account, record: ValuationRecord) -> bool:
     names = {f.name for f in model._meta.get_fields()}
     values.update({k: getattr(record, k) for k in ("contributions", "employer_contributions")
                    if k in names and hasattr(record, k)})
+    values.update({k: v for k, v in getattr(record, "extra", {}).items() if k in names})
     row = model.objects.filter(account=account, date=record.as_of).first()
     if row is None:
         model.objects.create(account=account, date=record.as_of, **values)

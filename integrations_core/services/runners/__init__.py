@@ -6,16 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from integrations_core.providers.errors import ProviderConfigurationError
-from integrations_core.providers.sources import CursorSource, PerAccountSource, SnapshotSource
+from integrations_core.providers.sources import (
+    CursorSource,
+    PerAccountSource,
+    SnapshotSource,
+    ValuationSource,
+)
 
 from .context import RunContext
 from .cursor import cursor_run
 from .per_account import per_account_run
 from .snapshot import snapshot_run
+from .valuation import valuation_run
 
 # The first kind a source satisfies wins: a snapshot source also lists accounts, as banks do.
 SOURCE_RUNNERS: list[tuple[type, Callable[[RunContext], dict]]] = [
     (SnapshotSource, snapshot_run),
+    (ValuationSource, valuation_run),
     (CursorSource, cursor_run),
     (PerAccountSource, per_account_run),
 ]
@@ -28,4 +35,4 @@ def runner_for(source) -> Callable[[RunContext], dict]:
     raise ProviderConfigurationError("This provider cannot be synced")
 
 
-__all__ = ["SOURCE_RUNNERS", "RunContext", "cursor_run", "per_account_run", "runner_for", "snapshot_run"]
+__all__ = ["SOURCE_RUNNERS", "RunContext", "cursor_run", "per_account_run", "runner_for", "snapshot_run", "valuation_run"]

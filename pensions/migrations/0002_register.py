@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("pensions", "0001_initial"),
     ]
 
     operations = [
