@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab  # noqa: F401  (kept for operators who extend CELERY_BEAT_SCHEDULE)
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,7 +43,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The operators' console is admin.site, made an OperatorAdminSite (two-factor required).
+    "security.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,10 +54,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from our static, not a CDN
     "django_celery_beat",
     "allauth",
     "allauth.account",
     "allauth.headless",
+    "allauth.mfa",
+    "security",
     "integrations_core",
     "open_banking",
     "open_banking.providers.gocardless",
@@ -78,6 +83,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Content-Security-Policy on every response (django-csp; policy below, nonces for inline scripts).
+    "csp.middleware.CSPMiddleware",
+    # Sets the long-lived device cookie a sign-in decided on (security/devices.py).
+    "security.middleware.KnownDeviceCookieMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",  # last
 ]
 
@@ -94,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -164,12 +174,50 @@ X_FRAME_OPTIONS = "DENY"
 # --- Auth: allauth (web) + allauth headless (mobile app tokens) -----------------------------
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none")
+# Mandatory verification is what lets a sign-up with an e-mail that already has an account look
+# exactly like a new one (allauth mails the owner instead of saying "already registered"):
+# ACCOUNT_PREVENT_ENUMERATION only hides the account when every sign-up ends in "check your
+# e-mail". The code is typed on the next page (no link to click), in the browser and the app alike.
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/m/ip"}
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_FRONTEND_URLS = {}
+# Two-factor sign-in (allauth.mfa): an authenticator app (TOTP), passkeys / security keys
+# (WebAuthn) and single-use recovery codes; the same flows in allauth headless for the app.
+# Operators cannot open the console without it (security/admin.py).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Finance platform")
+# WebAuthn needs a secure origin; plain http://127.0.0.1 is allowed only while DEBUG (dev).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+# A sign-in from a browser or app this account has not used before sends the owner an e-mail.
+# "Device" = a random id in a signed cookie kept for this long (or an app's X-Device-Id header).
+KNOWN_DEVICE_COOKIE = "device"
+KNOWN_DEVICE_COOKIE_MAX_AGE = env.int("KNOWN_DEVICE_COOKIE_MAX_AGE", default=400 * 24 * 3600)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+
+# --- Content-Security-Policy (django-csp 4) -------------------------------------------------
+# Everything is served from this origin (Chart.js, Swagger UI via drf-spectacular-sidecar); the
+# few inline scripts carry the per-request nonce ({{ request.csp_nonce }}), which
+# tests/web/test_csp.py requires of every template. Inline style attributes stay allowed: the
+# progress bars, the admin and Swagger UI set them, and styles cannot run code. No form-action:
+# "Connect" posts here and is redirected to the bank's own site, which browsers check against it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 
 # --- Cache (throttling, locks) ---------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -223,6 +271,10 @@ SPECTACULAR_SETTINGS = {
     "`X-Session-Token` (mobile).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files: works offline, no third-party script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # The one error format, documented on every operation (integrations_core/api/schema.py).

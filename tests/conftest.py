@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
@@ -14,7 +15,10 @@ def make_user(db):
     def make(email: str | None = None, password: str = "correct-horse-battery", **extra):
         counter["n"] += 1
         email = email or f"user{counter['n']}@example.com"
-        return get_user_model().objects.create_user(username=email, email=email, password=password, **extra)
+        user = get_user_model().objects.create_user(username=email, email=email, password=password, **extra)
+        # Sign-up verifies the address (ACCOUNT_EMAIL_VERIFICATION=mandatory): a test user has done so.
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
 
     return make
 

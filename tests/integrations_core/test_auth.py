@@ -3,7 +3,10 @@ accepted by the API."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +33,9 @@ def test_web_signup_and_login(client):
     response = client.post("/accounts/signup/", {"email": "new@example.com", "password1": "a-long-pass-phrase-1",
                                                  "password2": "a-long-pass-phrase-1"})
     assert response.status_code == 302
+    assert client.get("/api/v1/providers/").status_code == 403  # not signed in until the address is verified
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.M).group(1)
+    assert client.post("/accounts/confirm-email/", {"code": code}).status_code == 302
     assert client.get("/api/v1/providers/").status_code == 200  # the session authenticates the API
     client.logout()
     assert client.get("/api/v1/providers/").status_code == 403

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +58,9 @@ def test_log_out_is_a_post_from_every_page(web):
 def test_sign_up_lands_on_the_accounts_page(client):
     response = client.post("/accounts/signup/", {"email": "new@example.com", "password1": "a-long-Passphrase-42",
                                                  "password2": "a-long-Passphrase-42"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/confirm-email/"
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.M).group(1)
+    response = client.post("/accounts/confirm-email/", {"code": code}, follow=True)
     assert response.redirect_chain[-1][0] == "/my-accounts/"
     assert "No accounts yet" in response.content.decode()
 
