@@ -58,3 +58,42 @@ def _provider_registry_restored():
     yield
     registry._providers.clear()
     registry._providers.update(before)
+
+
+@pytest.fixture(autouse=True)
+def operators_signed_in_with_two_factor(request, monkeypatch):
+    """The operators' console demands a second factor used this session (security/admin.py).
+    Tests of admin features sign operators in with `force_login`; for a staff user this also
+    enrols a real TOTP authenticator and writes the record allauth itself writes when a code is
+    accepted, so the console's own check still runs and passes. tests/security/ tests the
+    enforcement itself and opts out."""
+    if "tests/security/" in str(request.node.fspath).replace("\\", "/"):
+        return
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if not user.is_staff:
+            return
+        import time
+
+        from allauth.account.internal.flows.login import (
+            _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+            AUTHENTICATION_METHODS_SESSION_KEY,
+        )
+        from allauth.account.internal.userkit import user_id_to_str
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, generate_totp_secret())
+        session = self.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            *session.get(AUTHENTICATION_METHODS_SESSION_KEY, []),
+            {"method": "mfa", "at": time.time(), "type": "totp"}]
+        session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
