@@ -289,6 +289,9 @@ def value_history(user, *, kind: str = "overall", key: str = "", date_from: date
     def compute():
         built = portfolio_series_cached(user, today)
         measured = built.find(kind, key)
+        if measured is None and kind == "overall":
+            # A person with nothing invested yet still has an "everything" scope: empty, not 404.
+            return ValueHistory(Scope("overall", "", "All investments"), "GBP", [], [])
         return False if measured is None else history_of(measured)
 
     found = person_cached(user.pk, f"history:{today}:{kind}:{key}", compute)

@@ -10,10 +10,11 @@ from integrations_core.ledger import categorised_ledger, ledger_for, ledgers
 from investments.ledger import investment_ledger
 from open_banking.ledger import bank_ledger
 from open_banking.models import BankAccount, BankTransaction
+from pensions.ledger import pension_ledger
 
 
 def test_the_bank_ledger_is_the_categorised_one():
-    assert ledgers() == (bank_ledger, investment_ledger)
+    assert ledgers() == (bank_ledger, investment_ledger, pension_ledger)
     assert categorised_ledger() is bank_ledger
     assert bank_ledger.accounts is BankAccount and bank_ledger.transactions is BankTransaction
     assert ledger_for(BankAccount()) is bank_ledger

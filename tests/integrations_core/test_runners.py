@@ -81,7 +81,8 @@ def test_each_kind_of_source_gets_its_runner(cursor_provider, user):
         def fetch_portfolio(self, account, *, since): ...
 
     assert runner_for(Portfolio()) is snapshot_run
-    assert [kind.__name__ for kind, _ in SOURCE_RUNNERS] == ["SnapshotSource", "CursorSource", "AccountDataSource"]
+    assert [kind.__name__ for kind, _ in SOURCE_RUNNERS] == ["SnapshotSource", "ValuationSource", "CursorSource",
+                                                             "AccountDataSource"]
 
 
 def test_added_modified_and_removed_are_applied(cursor_provider, cursor_connection):

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection as db
@@ -22,7 +23,7 @@ from integrations_core.models import OAuthState, StatementImport
 from investments.models import InvestmentConnection
 from open_banking.models import BankConnection
 from open_banking.providers.gocardless.models import ServerToken
-from pensions.models import PensionInformationRequest, PensionScheme
+from pensions.models import PensionConnection, PensionIdentity, PensionInformationRequest, PensionScheme
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,7 @@ ENCRYPTED = {"integrations_core.OAuthState": ["code_verifier"],
              "open_banking.BankConnection": ["access_token", "refresh_token", "credentials"],
              "gocardless.ServerToken": ["access_token", "refresh_token"],
              "investments.InvestmentConnection": ["access_token", "refresh_token", "credentials"],
+             "pensions.PensionConnection": ["access_token", "refresh_token", "credentials"],
              "pensions.PensionInformationRequest": ["person_details"],
              "pensions.PensionIdentity": ["data"]}
 
@@ -70,6 +72,12 @@ def make_rows(user, tag: str) -> None:
     scheme, _ = PensionScheme.objects.get_or_create(register_id="rotation-scheme", defaults={
         "name": "Rotation Scheme", "kind": "occupational", "sources": [{"url": "https://example.org", "retrieved_on": "2026-01-01"}]})
     PensionInformationRequest.objects.create(user=user, scheme=scheme, person_details={"ni_number": f"ni-{tag}"})
+    PensionConnection.objects.create(user=user, provider="sandbox_pensions", status="active",
+                                     access_token=f"pen-access-{tag}", refresh_token=f"pen-refresh-{tag}",
+                                     credentials={"find": f"pen-find-{tag}"})
+    # One identity per person: each tag's belongs to a person of its own.
+    owner = get_user_model().objects.create_user(username=f"identity-{tag}", email=f"identity-{tag}@example.com")
+    PensionIdentity.objects.create(user=owner, data={"ni_number": f"identity-{tag}"})
 
 
 def test_every_encrypted_column_is_listed():

@@ -54,3 +54,18 @@ def test_no_template_has_an_inline_script_without_the_nonce():
         "(config/settings.py CONTENT_SECURITY_POLICY). Move the code to a file under static/ and load it "
         'with <script src="{% static ... %}">, or add nonce="{{ request.csp_nonce }}" to the tag: '
         + ", ".join(offenders))
+
+
+INLINE_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
+
+
+def test_no_template_has_an_inline_event_handler():
+    """`onclick="..."` and friends are inline script that no nonce can allow."""
+    offenders = []
+    for folder in ("templates", "web", "sandbox", "security", "investments", "open_banking", "pensions"):
+        for path in (ROOT / folder).rglob("*.html"):
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                if INLINE_HANDLER.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{n}")
+    assert not offenders, ("Inline event handlers are blocked by the Content-Security-Policy: give the element a "
+                           "data- attribute and attach the handler in static/web/app.js: " + ", ".join(offenders))

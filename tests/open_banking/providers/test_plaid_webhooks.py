@@ -64,9 +64,23 @@ def body_for(code="SYNC_UPDATES_AVAILABLE", kind="TRANSACTIONS", **extra) -> byt
                        "environment": "sandbox", **extra}).encode()
 
 
+_on_commit = None
+
+
+@pytest.fixture(autouse=True)
+def process_deliveries_on_commit(django_capture_on_commit_callbacks):
+    """The core stores a delivery and processes it once the request's transaction commits
+    (integrations_core/services/webhooks.py); inside a test's transaction that is now."""
+    global _on_commit
+    _on_commit = django_capture_on_commit_callbacks
+    yield
+    _on_commit = None
+
+
 def deliver(body: bytes, token: str | None):
     headers = {"HTTP_PLAID_VERIFICATION": token} if token is not None else {}
-    return Client().post(URL, data=body, content_type="application/json", **headers)
+    with _on_commit(execute=True):
+        return Client().post(URL, data=body, content_type="application/json", **headers)
 
 
 def test_a_signed_sync_update_queues_one_sync(router, connection, queued):
@@ -173,5 +187,6 @@ def test_the_mock_sends_signed_webhooks_the_app_accepts(router, user, queued):
                           HTTP_PLAID_VERIFICATION=r.headers["Plaid-Verification"])).status_code, {}, a.content))
     from sandbox.plaid.views import webhook_send
 
-    assert webhook_send(item, "SYNC_UPDATES_AVAILABLE") == 202
+    with _on_commit(execute=True):
+        assert webhook_send(item, "SYNC_UPDATES_AVAILABLE") == 202
     assert len(queued) == 1

@@ -124,7 +124,9 @@ def shot(page) -> Callable[..., Path]:
     def take(name: str, *, full_page: bool = True, docs: str = "") -> Path:
         # Nothing may stick out sideways (a phone-width page must not scroll horizontally).
         try:
-            page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth", timeout=3000)
+            # A function (not an expression string): Playwright evaluates a string with eval, which the
+            # Content-Security-Policy forbids.
+            page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth", timeout=3000)
         except Exception:
             print(page.evaluate("""() => [...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 15).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""))
             raise
