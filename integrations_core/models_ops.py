@@ -129,3 +129,28 @@ class IntegrationHealth(models.Model):
 
     def __str__(self) -> str:
         return "Integration health"
+
+
+class ConnectionLink(models.Model):
+    """A connection in another family that rides on one provider consent (a Plaid Item with a
+    bank account *and* a brokerage account): the linked connection holds that family's accounts
+    and records; the primary holds the consent and its tokens (the linked one holds none). The
+    core keeps them in step (services/linked.py): revoking, re-authorising or reconnecting the
+    primary moves its linked connections too, and revoking a linked one never calls the provider."""
+
+    id = models.BigAutoField(primary_key=True)
+    primary_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    primary_id = models.UUIDField(db_index=True)
+    linked_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    linked_id = models.UUIDField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["linked_type", "linked_id"], name="connectionlink_one_primary"),
+            models.UniqueConstraint(fields=["primary_type", "primary_id", "linked_type"],
+                                    name="connectionlink_one_per_family"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.linked_type.model} {self.linked_id} rides on {self.primary_type.model} {self.primary_id}"

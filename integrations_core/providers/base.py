@@ -115,6 +115,17 @@ class Provider:
     # True when a connection can only be started for a chosen institution (the provider has no
     # picker of its own, e.g. GoCardless: the agreement is per institution).
     requires_institution: ClassVar[bool] = False
+    # Connection models ("app_label.ModelName") of *other* families that one consent of this
+    # provider can also feed (a Plaid Item with a brokerage account beside the bank accounts).
+    # The core creates one linked connection per model when the consent is made
+    # (services/linked.py); `bind` gets the linked connection and answers that family's source.
+    linked_connection_models: ClassVar[tuple[str, ...]] = ()
+
+    def linked_connection_models_for(self, connection: Connection) -> tuple[str, ...]:
+        """Which of `linked_connection_models` this consent feeds (asked once, right after it
+        is made; a provider may ask its API whether the consent covers such accounts). Must
+        not raise: a consent is made whatever this answers."""
+        return self.linked_connection_models
 
     def has(self, capability: Capability) -> bool:
         return capability in self.capabilities

@@ -76,11 +76,14 @@ def connection_create(*, user, provider_slug: str, institution_id: str = "", ins
 def connection_revoke(connection: Connection, *, actor=None, delete_data: bool = False) -> Connection:
     """Disconnect: ask the provider to forget the consent (where it can), erase our tokens, mark
     revoked, and keep or delete the accounts and transactions as the person chose."""
+    from .linked import connection_primary, linked_connections_follow
+
     provider_revoked = False
     try:
         provider = registry.get(connection.provider)
-        provider.revoke(connection)
-        provider_revoked = True
+        if connection_primary(connection) is None:  # a linked connection's consent is its primary's
+            provider.revoke(connection)
+            provider_revoked = True
     except ProviderError as exc:
         # We still forget the tokens: our side of the consent ends now whatever the provider says.
         logger.warning("provider revoke failed provider=%s connection=%s code=%s",
@@ -99,6 +102,7 @@ def connection_revoke(connection: Connection, *, actor=None, delete_data: bool =
         audit_record("connection.revoked", connection=connection, actor=actor,
                      details={"provider_revoked": provider_revoked, "data_deleted": delete_data,
                               "rows_deleted": deleted})
+        linked_connections_follow(connection)
     person_data_changed(connection.user_id)  # a revoked connection no longer counts
     return connection
 
@@ -137,6 +141,9 @@ def connection_reconnect_required(connection: Connection, *, code: str = "consen
     connection.refresh_from_db()
     if changed:
         audit_record("connection.reauth_required", connection=connection, details={"code": code, "via": "webhook"})
+        from .linked import linked_connections_follow
+
+        linked_connections_follow(connection)
     connection_alerts_evaluate(connection)
     return changed
 
@@ -154,6 +161,9 @@ def connection_reauth_required(connection: Connection, *, code: str = "consent_e
     connection.save(update_fields=["status", "last_error", "last_error_code", "updated_at"])
     audit_record("connection.reauth_required", connection=connection, details={"code": code})
     from .alerts import connection_alerts_evaluate
+    from .linked import linked_connections_follow
+
+    linked_connections_follow(connection)
 
     connection_alerts_evaluate(connection)  # deduplicated by cause: the person hears once
     return True

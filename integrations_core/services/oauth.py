@@ -133,6 +133,11 @@ def authorization_complete(*, user, provider_slug: str, state: str, code: str = 
     # The first sync is a run the person can watch. The connection is made whatever the task
     # queue does: if the broker is down the run stays queued (and says so) for the retry sweep.
     connection_sync_request(connection, trigger="connect", defer=True)
+    # One consent feeding other families too (services/linked.py): their connections are made
+    # (or back to active after a reconnect) and synced now as well.
+    from integrations_core.services.linked import linked_connections_ensure, linked_sync_queue
+
+    linked_sync_queue(linked_connections_ensure(connection), trigger="connect")
     return connection
 
 

@@ -13,6 +13,8 @@ API = {
     "accounts/get": views.accounts_get,
     "accounts/balance/get": views.accounts_get,
     "transactions/sync": views.transactions_sync,
+    "investments/holdings/get": views.investments_holdings_get,
+    "investments/transactions/get": views.investments_transactions_get,
     "webhook_verification_key/get": views.webhook_verification_key_get,
     "sandbox/public_token/create": views.sandbox_public_token_create,
     "sandbox/item/reset_login": views.sandbox_item_reset_login,

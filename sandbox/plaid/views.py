@@ -39,7 +39,7 @@ from sandbox.pages import error_page, redirect_with_params
 from sandbox.redirects import redirect_uri_allowed
 from sandbox.tokens import digest
 
-from . import data, keys
+from . import data, investments, keys
 
 logger = logging.getLogger(__name__)
 US_SLUGS = tuple(data.PLAID_IDS)
@@ -225,10 +225,14 @@ def item_get(request, body):
     return JsonResponse({"item": _item_json(item), "status": None, "request_id": _request_id()})
 
 
+def _products(item: PlaidItem) -> list[str]:
+    return ["investments", "transactions"] if investments.has_investments(item) else ["transactions"]
+
+
 def _item_json(item: PlaidItem) -> dict:
     return {"item_id": item.item_id, "institution_id": data.PLAID_IDS.get(item.institution_slug),
             "webhook": item.webhook or None, "error": None, "available_products": ["balance"],
-            "billed_products": ["transactions"], "products": ["transactions"], "consented_products": [],
+            "billed_products": _products(item), "products": _products(item), "consented_products": [],
             "consent_expiration_time": None, "update_type": "background"}
 
 
@@ -240,6 +244,8 @@ def accounts_get(request, body):
     if fault := _data_fault(item):
         return fault
     accounts, _ = data.current_state(item, clock.today())
+    if investments.has_investments(item):  # /accounts/get lists every account of the Item
+        accounts = [*accounts, investments.account_json(item, clock.today())]
     return JsonResponse({"accounts": accounts, "item": _item_json(item), "request_id": _request_id()})
 
 
@@ -302,6 +308,69 @@ def _cursor_parse(item: PlaidItem, cursor: str):
     return base, target, int(raw["o"])
 
 
+def _investments_item(body: dict):
+    item = _item(body)
+    if isinstance(item, JsonResponse):
+        return item
+    if fault := _data_fault(item):
+        return fault
+    if not investments.has_investments(item):
+        return plaid_error(400, "ITEM_ERROR", "NO_INVESTMENT_ACCOUNTS",
+                           "no investment accounts were found for this item")
+    return item
+
+
+def _account_filter(body: dict) -> set[str] | None:
+    ids = (body.get("options") or {}).get("account_ids")
+    return set(ids) if isinstance(ids, list) else None
+
+
+@api
+def investments_holdings_get(request, body):
+    item = _investments_item(body)
+    if isinstance(item, JsonResponse):
+        return item
+    today = clock.today()
+    wanted = _account_filter(body)
+    account = investments.account_json(item, today)
+    rows, securities = investments.holdings(item, today)
+    if wanted is not None and account["account_id"] not in wanted:
+        account, rows, securities = None, [], []
+    return JsonResponse({"accounts": [account] if account else [], "holdings": rows, "securities": securities,
+                         "item": _item_json(item), "request_id": _request_id()})
+
+
+@api
+def investments_transactions_get(request, body):
+    from datetime import date
+
+    item = _investments_item(body)
+    if isinstance(item, JsonResponse):
+        return item
+    try:
+        start, end = date.fromisoformat(str(body.get("start_date"))), date.fromisoformat(str(body.get("end_date")))
+    except ValueError:
+        return plaid_error(400, "INVALID_REQUEST", "INVALID_FIELD", "start_date and end_date must be YYYY-MM-DD")
+    if start > end:
+        return plaid_error(400, "INVALID_REQUEST", "INVALID_FIELD", "start_date must be before end_date")
+    options = body.get("options") or {}
+    count, offset = options.get("count", 100), options.get("offset", 0)
+    if not isinstance(count, int) or not 1 <= count <= 500:
+        return plaid_error(400, "INVALID_REQUEST", "INVALID_FIELD", "options.count must be between 1 and 500")
+    if not isinstance(offset, int) or offset < 0:
+        return plaid_error(400, "INVALID_REQUEST", "INVALID_FIELD", "options.offset must be a non-negative integer")
+    today = clock.today()
+    account = investments.account_json(item, today)
+    events = investments.transactions(item, today, start, end)
+    wanted = _account_filter(body)
+    if wanted is not None:
+        events = [e for e in events if e["account_id"] in wanted]
+    page = events[offset:offset + count]
+    return JsonResponse({"investment_transactions": page, "securities": investments.securities_of(page),
+                         "accounts": [account], "total_investment_transactions": len(events),
+                         "item": _item_json(item), "request_id": _request_id()})
+
+
 @api
 def webhook_verification_key_get(request, body):
     if body.get("key_id") != keys.KEY_ID:
@@ -326,21 +395,30 @@ def sandbox_item_fire_webhook(request, body):
     if isinstance(item, JsonResponse):
         return item
     code = str(body.get("webhook_code") or "")
-    if code not in WEBHOOK_TYPES:
+    kind = str(body.get("webhook_type") or WEBHOOK_TYPES.get(code, ""))
+    if code not in WEBHOOK_TYPES or (kind, code) not in WEBHOOK_KINDS:
         return plaid_error(400, "INVALID_INPUT", "INVALID_WEBHOOK_CODE", "invalid webhook_code provided")
-    webhook_send(item, code)
+    webhook_send(item, code, kind=kind)
     return JsonResponse({"webhook_fired": True, "request_id": _request_id()})
 
 
 WEBHOOK_TYPES = {"SYNC_UPDATES_AVAILABLE": "TRANSACTIONS", "DEFAULT_UPDATE": "TRANSACTIONS",
                  "ERROR": "ITEM", "PENDING_EXPIRATION": "ITEM", "LOGIN_REPAIRED": "ITEM",
                  "USER_PERMISSION_REVOKED": "ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED": "ITEM"}
+# Every (type, code) the mock fires: DEFAULT_UPDATE also comes as HOLDINGS and INVESTMENTS_TRANSACTIONS.
+WEBHOOK_KINDS = {(kind, code) for code, kind in WEBHOOK_TYPES.items()} | {
+    ("HOLDINGS", "DEFAULT_UPDATE"), ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE")}
 
 
-def webhook_body(item: PlaidItem, code: str) -> dict:
-    body = {"webhook_type": WEBHOOK_TYPES[code], "webhook_code": code, "item_id": item.item_id,
+def webhook_body(item: PlaidItem, code: str, *, kind: str = "") -> dict:
+    kind = kind or WEBHOOK_TYPES[code]
+    body = {"webhook_type": kind, "webhook_code": code, "item_id": item.item_id,
             "environment": "sandbox"}
-    if code == "SYNC_UPDATES_AVAILABLE":
+    if kind == "HOLDINGS":
+        body.update({"new_holdings": 0, "updated_holdings": 1, "error": None})
+    elif kind == "INVESTMENTS_TRANSACTIONS":
+        body.update({"new_investments_transactions": 1, "canceled_investments_transactions": 0, "error": None})
+    elif code == "SYNC_UPDATES_AVAILABLE":
         body.update({"initial_update_complete": True, "historical_update_complete": True})
     elif code == "ERROR":
         body["error"] = {"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED",
@@ -352,14 +430,15 @@ def webhook_body(item: PlaidItem, code: str) -> dict:
     return body
 
 
-def webhook_send(item: PlaidItem, code: str) -> int | None:
-    """POST a signed webhook to the Item's webhook URL; the status the app answered (None: unreachable)."""
+def webhook_send(item: PlaidItem, code: str, *, kind: str = "", iat: float | None = None) -> int | None:
+    """POST a signed webhook to the Item's webhook URL; the status the app answered (None: unreachable).
+    `iat` backdates the signature (to show an old delivery is refused)."""
     if not item.webhook:
         return None
-    body = json.dumps(webhook_body(item, code)).encode()
+    body = json.dumps(webhook_body(item, code, kind=kind)).encode()
     try:
         response = requests.post(item.webhook, data=body, timeout=10, headers={
-            "Content-Type": "application/json", "Plaid-Verification": keys.sign(body)})
+            "Content-Type": "application/json", "Plaid-Verification": keys.sign(body, iat=iat)})
     except requests.RequestException as exc:
         logger.warning("sandbox plaid webhook not delivered item=%s: %s", item.item_id, type(exc).__name__)
         return None

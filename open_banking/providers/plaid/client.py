@@ -122,9 +122,16 @@ class PlaidClient:
             body["cursor"] = cursor
         return self.post("/transactions/sync", body)
 
+    def accounts_get(self) -> dict[str, Any]:
+        return self.post("/accounts/get", {})
+
     def investments_holdings(self) -> dict[str, Any]:
         return self.post("/investments/holdings/get", {})
 
-    def investments_transactions(self, start_date: str, end_date: str, *, offset: int, count: int) -> dict[str, Any]:
+    def investments_transactions(self, start_date: str, end_date: str, *, offset: int, count: int,
+                                 account_ids: list[str] | None = None) -> dict[str, Any]:
+        options: dict[str, Any] = {"offset": offset, "count": count}
+        if account_ids:
+            options["account_ids"] = list(account_ids)
         return self.post("/investments/transactions/get", {"start_date": start_date, "end_date": end_date,
-                                                           "options": {"offset": offset, "count": count}})
+                                                           "options": options})

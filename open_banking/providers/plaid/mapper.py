@@ -5,7 +5,7 @@ card's `current` balance is what is owed, positive; ours is negative when owed."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -131,6 +131,21 @@ def security_record(item: dict[str, Any]) -> SecurityRecord:
     )
 
 
+def is_cash_security(item: dict[str, Any]) -> bool:
+    """Plaid reports an account's uninvested cash as a holding of a `cash` security (ticker
+    CUR:USD); we keep it as the snapshot's cash, not as a position. Money-market funds are
+    cash equivalents too, but they are funds the person holds: they stay positions."""
+    return str(item.get("type") or "") == "cash"
+
+
+def _price_as_of(item: dict[str, Any]):
+    when = parse_datetime(item.get("institution_price_datetime"))
+    if when is None and item.get("institution_price_as_of"):
+        day = parse_date(item.get("institution_price_as_of"))
+        when = datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+    return when
+
+
 def holding_record(item: dict[str, Any]) -> HoldingRecord:
     currency = _currency(item)
     return HoldingRecord(
@@ -138,7 +153,7 @@ def holding_record(item: dict[str, Any]) -> HoldingRecord:
         quantity=to_decimal(_require(item, "quantity")),
         price=to_decimal(item.get("institution_price")),
         price_currency=currency,
-        price_as_of=parse_datetime(item.get("institution_price_datetime")),
+        price_as_of=_price_as_of(item),
         value=to_decimal(item.get("institution_value")),
         book_cost=to_decimal(item.get("cost_basis")),
         currency=currency,

@@ -39,6 +39,12 @@ class PlaidProvider(Provider):
     settlement_max_days = 30  # Plaid drops a pending transaction that has not posted in about two weeks
     connection_model = "open_banking.BankConnection"
     products: tuple[str, ...] = ("transactions",)
+    # Asked for when the institution has it; an Item without it still links (banking only).
+    optional_products: tuple[str, ...] = ("investments",)
+    # One Item can hold a brokerage account beside the bank accounts: its holdings and trades
+    # live in the investments family, on a linked connection that rides on this Item (the
+    # core's services/linked.py). `bind` answers the investments source for that connection.
+    linked_connection_models = ("investments.InvestmentConnection",)
 
     # --- configuration (the sandbox stands in for the real host through settings) -------------
     def is_configured(self) -> bool:
@@ -64,6 +70,7 @@ class PlaidProvider(Provider):
             body["access_token"] = connection.access_token  # update mode: the same Item, logged in again
         else:
             body["products"] = list(self.products)
+            body["optional_products"] = list(self.optional_products)
             body["transactions"] = {"days_requested": settings.PLAID_DAYS_REQUESTED}
         answer = self.client().link_token_create(body)
         token = answer.get("link_token")
@@ -85,7 +92,7 @@ class PlaidProvider(Provider):
         return TokenSet(access_token=access_token, external_id=str(item_id))
 
     def revoke(self, connection) -> None:
-        if connection.access_token:
+        if connection.access_token and not self._is_linked(connection):
             self.client(connection.access_token).item_remove()
 
     # --- webhooks ---------------------------------------------------------------------------
@@ -99,8 +106,37 @@ class PlaidProvider(Provider):
 
         plaid_webhook_handle(self, payload)
 
+    # --- linked connections (investments on the same Item) ----------------------------------
+    def linked_connection_models_for(self, connection) -> tuple[str, ...]:
+        """The investments connection only when the Item has an investment account (one
+        /accounts/get at connect time); an unanswered call links nothing (the bank still connects)."""
+        from integrations_core.providers.errors import ProviderError
+
+        from .mapper import account_type
+
+        try:
+            accounts = self.client(connection.access_token).accounts_get().get("accounts") or []
+        except ProviderError as exc:
+            logger.info("plaid investments check skipped code=%s", exc.code)
+            return ()
+        if any(account_type(a) == "investment" for a in accounts if isinstance(a, dict)):
+            return self.linked_connection_models
+        return ()
+
+    def _is_linked(self, connection) -> bool:
+        return connection._meta.label_lower != self.connection_model.lower()
+
     # --- data -------------------------------------------------------------------------------
     def bind(self, connection):
+        if self._is_linked(connection):
+            # The investments connection holds no token: the Item's is on the bank connection.
+            from integrations_core.services.linked import connection_primary
+
+            from .source import PlaidInvestmentsSource
+
+            primary = connection_primary(connection)
+            token = primary.access_token if primary is not None else ""
+            return PlaidInvestmentsSource(self.client(token), page_size=getattr(settings, "PLAID_INVESTMENTS_PAGE_SIZE", 500))
         from .source import PlaidTransactionsSource
 
         return PlaidTransactionsSource(self.client(connection.access_token), page_size=settings.PLAID_SYNC_PAGE_SIZE)

@@ -8,7 +8,8 @@ in constant time) and `iat` be no older than 5 minutes. The delivery id is the S
 JWT: Plaid signs each delivery anew, so a replay repeats the id.
 
 Handling is idempotent (the core may call it more than once for one delivery):
-SYNC_UPDATES_AVAILABLE queues one sync per Item per debounce window; ITEM_LOGIN_REQUIRED (as
+SYNC_UPDATES_AVAILABLE queues one sync per Item per debounce window; HOLDINGS and
+INVESTMENTS_TRANSACTIONS DEFAULT_UPDATE one of the Item's linked investments connection; ITEM_LOGIN_REQUIRED (as
 ITEM/ERROR or its own code) and PENDING_EXPIRATION move the connection through the core's
 connection-state services, which do nothing the second time; WEBHOOK_UPDATE_ACKNOWLEDGED and
 anything else are recorded in the audit log."""
@@ -109,7 +110,14 @@ def plaid_webhook_handle(provider, payload: dict[str, Any]) -> None:
         return
     error = payload.get("error") or {}
     error_code = str(error.get("error_code") or "") if isinstance(error, dict) else ""
-    if code == "SYNC_UPDATES_AVAILABLE" or (kind == "TRANSACTIONS" and code == "DEFAULT_UPDATE"):
+    if kind in ("HOLDINGS", "INVESTMENTS_TRANSACTIONS") and code == "DEFAULT_UPDATE":
+        # The Item's brokerage accounts live on its linked investments connection.
+        from integrations_core.services.linked import connections_linked
+
+        for linked in connections_linked(connection):
+            if linked.is_syncable:
+                _sync_debounced(linked)
+    elif code == "SYNC_UPDATES_AVAILABLE" or (kind == "TRANSACTIONS" and code == "DEFAULT_UPDATE"):
         _sync_debounced(connection)
     elif code == "ITEM_LOGIN_REQUIRED" or (code == "ERROR" and error_code == "ITEM_LOGIN_REQUIRED"):
         connection_reauth_required(connection, code="ITEM_LOGIN_REQUIRED",
