@@ -39,7 +39,7 @@ def security_id(key: str) -> str:
 def security_json(key: str) -> dict[str, Any]:
     if key == CASH_KEY:
         return {"security_id": security_id(CASH_KEY), "name": "U S Dollar", "ticker_symbol": "CUR:USD", "isin": None,
-                "cusip": None, "sedol": None, "institution_id": None, "institution_security_id": None,
+                "cusip": None, "sedol": None, "figi": None, "institution_id": None, "institution_security_id": None,
                 "proxy_security_id": None, "type": "cash", "subtype": "cash", "is_cash_equivalent": True,
                 "close_price": 1.0, "close_price_as_of": None, "update_datetime": None, "iso_currency_code": "USD",
                 "unofficial_currency_code": None, "market_identifier_code": None, "sector": None, "industry": None,
@@ -47,7 +47,7 @@ def security_json(key: str) -> dict[str, Any]:
     entry = next(e for e in _CATALOGUE if e[0] == key)
     _, name, ticker, isin, kind, subtype, price, sector = entry
     return {"security_id": security_id(key), "name": name, "ticker_symbol": ticker, "isin": isin,
-            "cusip": isin[2:11] if isin else None, "sedol": None, "institution_id": None,
+            "cusip": isin[2:11] if isin else None, "sedol": None, "figi": None, "institution_id": None,
             "institution_security_id": None, "proxy_security_id": None, "type": kind, "subtype": subtype,
             "is_cash_equivalent": False, "close_price": number(price), "close_price_as_of": None,
             "update_datetime": None, "iso_currency_code": "USD", "unofficial_currency_code": None,
@@ -146,7 +146,7 @@ def account_json(item, today: date) -> dict[str, Any]:
             "official_name": None, "type": "investment", "subtype": "brokerage", "holder_category": "personal",
             "balances": {"available": number(cash), "current": number(value.quantize(Decimal("0.01"))), "limit": None,
                          "iso_currency_code": "USD", "unofficial_currency_code": None,
-                         "last_updated_datetime": None}}
+                         "last_updated_datetime": None, "margin_loan_amount": None}}
 
 
 def holdings(item, today: date) -> tuple[list[dict], list[dict]]:

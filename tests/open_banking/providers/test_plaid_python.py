@@ -3,12 +3,17 @@ speaks Plaid's protocol closely enough for the generated client's strict models.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import plaid
 import pytest
 from plaid.api import plaid_api
 from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.country_code import CountryCode
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
+from plaid.model.investments_holdings_get_request import InvestmentsHoldingsGetRequest
+from plaid.model.investments_transactions_get_request import InvestmentsTransactionsGetRequest
+from plaid.model.investments_transactions_get_request_options import InvestmentsTransactionsGetRequestOptions
 from plaid.model.item_remove_request import ItemRemoveRequest
 from plaid.model.link_token_create_request import LinkTokenCreateRequest
 from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
@@ -51,7 +56,22 @@ def test_plaid_python_links_syncs_and_removes_an_item(client):
     assert (len(again.added), len(again.modified), len(again.removed), again.has_more) == (0, 0, 0, False)
 
     accounts = client.accounts_get(AccountsGetRequest(access_token=token)).accounts
-    assert {str(a.type) for a in accounts} == {"depository", "credit"}
+    assert {str(a.type) for a in accounts} == {"depository", "credit", "investment"}  # Chase has a brokerage
+
+    holdings = client.investments_holdings_get(InvestmentsHoldingsGetRequest(access_token=token))
+    assert holdings.holdings and holdings.securities
+    cash = [s for s in holdings.securities if str(s.type) == "cash"]
+    assert len(cash) == 1 and cash[0].is_cash_equivalent
+    start, end = date.today() - timedelta(days=730), date.today()
+    first = client.investments_transactions_get(InvestmentsTransactionsGetRequest(
+        access_token=token, start_date=start, end_date=end,
+        options=InvestmentsTransactionsGetRequestOptions(count=5, offset=0)))
+    assert len(first.investment_transactions) == 5 and first.total_investment_transactions > 5
+    rest = client.investments_transactions_get(InvestmentsTransactionsGetRequest(
+        access_token=token, start_date=start, end_date=end,
+        options=InvestmentsTransactionsGetRequestOptions(count=500, offset=5)))
+    ids = {t.investment_transaction_id for t in [*first.investment_transactions, *rest.investment_transactions]}
+    assert len(ids) == first.total_investment_transactions
 
     link = client.link_token_create(LinkTokenCreateRequest(
         client_name="Finance", language="en", country_codes=[CountryCode("US")],
