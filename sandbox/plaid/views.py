@@ -7,6 +7,7 @@ Faults, chosen by the login typed on the Link page (as the other mocks do):
   error.expired       every data call answers ITEM_LOGIN_REQUIRED (also /sandbox/item/reset_login)
   error.rate_limit    every data call answers 429 RATE_LIMIT_EXCEEDED / TRANSACTIONS_SYNC_LIMIT (per Item)
   error.provider_error every data call answers INSTITUTION_DOWN
+  error.malformed     every data call answers 200 with a body that is not JSON
   plaid.mutation      the first paginated /transactions/sync meets TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION
   plaid.client_limit  every data call answers 429 RATE_LIMIT (the per-client limit)
 Operator endpoints (mock only, under /sandbox/plaid/mock/): mutate an Item's transactions,
@@ -88,7 +89,7 @@ def _item(body: dict) -> PlaidItem | JsonResponse:
     return item
 
 
-def _data_fault(item: PlaidItem) -> JsonResponse | None:
+def _data_fault(item: PlaidItem) -> HttpResponse | None:
     fault = fault_for(item.username)
     if item.login_required or fault and fault.value == "expired":
         return plaid_error(400, "ITEM_ERROR", "ITEM_LOGIN_REQUIRED",
@@ -100,6 +101,8 @@ def _data_fault(item: PlaidItem) -> JsonResponse | None:
     if item.username == "plaid.client_limit":
         return plaid_error(429, "RATE_LIMIT_EXCEEDED", "RATE_LIMIT",
                            "rate limit exceeded for this client. please try again later")
+    if fault and fault.value == "malformed":
+        return HttpResponse(b'{"accounts": [{"account_id": ', content_type="application/json")
     if fault and fault.value == "provider_error":
         return plaid_error(400, "INSTITUTION_ERROR", "INSTITUTION_DOWN",
                            "this financial institution is not currently responding to requests")
@@ -328,7 +331,7 @@ def _account_filter(body: dict) -> set[str] | None:
 @api
 def investments_holdings_get(request, body):
     item = _investments_item(body)
-    if isinstance(item, JsonResponse):
+    if isinstance(item, HttpResponse):
         return item
     today = clock.today()
     wanted = _account_filter(body)
@@ -345,7 +348,7 @@ def investments_transactions_get(request, body):
     from datetime import date
 
     item = _investments_item(body)
-    if isinstance(item, JsonResponse):
+    if isinstance(item, HttpResponse):
         return item
     try:
         start, end = date.fromisoformat(str(body.get("start_date"))), date.fromisoformat(str(body.get("end_date")))
