@@ -508,8 +508,8 @@ class ValuationBase(UUIDTimestampedModel):
 # --- Operations: webhook event log, alerts, notifications (models_ops.py) ---------------------
 from .models_ops import (  # noqa: E402,F401  (registered with this app from here)
     Alert,
-    ConnectionLink,
     AlertAudience,
+    ConnectionLink,
     IntegrationHealth,
     Notification,
     WebhookEvent,

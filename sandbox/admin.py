@@ -33,3 +33,36 @@ class GoCardlessRequisitionAdmin(admin.ModelAdmin):
     list_filter = ["status", "institution_id"]
     search_fields = ["reference", "username"]
     inlines = [GoCardlessAccountInline]
+
+
+# --- the mock Plaid: Items, and firing signed webhooks at the app ----------------------------
+from django.contrib import messages  # noqa: E402
+
+from .models import PlaidItem  # noqa: E402
+
+
+def _fire_action(name: str):
+    def action(modeladmin, request, queryset):
+        from .plaid.views import webhook_fire
+
+        for item in queryset.filter(removed_at__isnull=True):
+            status = webhook_fire(item, name)
+            level = messages.SUCCESS if status and status < 300 else messages.WARNING
+            modeladmin.message_user(request, f"{name} -> {item.item_id}: "
+                                             f"{'not delivered' if status is None else f'HTTP {status}'}", level)
+
+    action.__name__ = f"fire_{name.lower()}"
+    action.short_description = f"Fire webhook: {name}"
+    return action
+
+
+@admin.register(PlaidItem)
+class PlaidItemAdmin(admin.ModelAdmin):
+    list_display = ["item_id", "institution_slug", "username", "login_required", "created_at", "removed_at"]
+    list_filter = ["institution_slug", "login_required"]
+    search_fields = ["item_id", "username"]
+    # access_token_hash is a digest, still never shown; the webhook URL is the app's own.
+    exclude = ["access_token_hash"]
+    readonly_fields = ["item_id", "institution_slug", "username", "webhook", "created_at", "removed_at"]
+    actions = [_fire_action(name) for name in ("SYNC_UPDATES_AVAILABLE", "ITEM_LOGIN_REQUIRED", "PENDING_EXPIRATION",
+                                               "LOGIN_REPAIRED", "HOLDINGS", "INVESTMENTS_TRANSACTIONS")]

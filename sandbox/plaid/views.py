@@ -448,6 +448,26 @@ def webhook_send(item: PlaidItem, code: str, *, kind: str = "", iat: float | Non
     return response.status_code
 
 
+# What an operator can fire (manage.py fire_webhook, the Plaid Items admin): a name -> (type, code).
+# ITEM_LOGIN_REQUIRED is Plaid's ITEM/ERROR with that error code, and the Item needs its login
+# repaired from then on (as /sandbox/item/reset_login), so the next sync meets it too.
+FIREABLE = {"SYNC_UPDATES_AVAILABLE": ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE"),
+            "ITEM_LOGIN_REQUIRED": ("ITEM", "ERROR"), "PENDING_EXPIRATION": ("ITEM", "PENDING_EXPIRATION"),
+            "LOGIN_REPAIRED": ("ITEM", "LOGIN_REPAIRED"), "USER_PERMISSION_REVOKED": ("ITEM", "USER_PERMISSION_REVOKED"),
+            "WEBHOOK_UPDATE_ACKNOWLEDGED": ("ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED"),
+            "HOLDINGS": ("HOLDINGS", "DEFAULT_UPDATE"), "INVESTMENTS_TRANSACTIONS": ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE")}
+
+
+def webhook_fire(item: PlaidItem, name: str, *, iat: float | None = None) -> int | None:
+    """Fire one of FIREABLE at the app, signed as Plaid signs; the app's answer status."""
+    kind, code = FIREABLE[name]
+    if name == "ITEM_LOGIN_REQUIRED":
+        PlaidItem.objects.filter(pk=item.pk).update(login_required=True)
+    elif name == "LOGIN_REPAIRED":
+        PlaidItem.objects.filter(pk=item.pk).update(login_required=False)
+    return webhook_send(item, code, kind=kind, iat=iat)
+
+
 @csrf_exempt
 @require_POST
 def mock_item_mutate(request: HttpRequest, item_id: str) -> HttpResponse:

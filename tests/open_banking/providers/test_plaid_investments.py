@@ -16,7 +16,13 @@ from integrations_core.models import ConnectionLink, ConnectionStatus, SyncOutco
 from integrations_core.services.linked import connection_primary, connections_linked
 from integrations_core.services.oauth import authorization_complete
 from integrations_core.services.sync import connection_sync
-from investments.models import Holding, InvestmentAccount, InvestmentConnection, InvestmentTransaction, Security
+from investments.models import (
+    Holding,
+    InvestmentAccount,
+    InvestmentConnection,
+    InvestmentTransaction,
+    Security,
+)
 from open_banking.models import BankAccount, BankConnection, Institution
 from open_banking.providers.plaid import mapper
 from open_banking.services import bank_connection_initiate, bank_connection_revoke

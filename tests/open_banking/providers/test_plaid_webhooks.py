@@ -190,3 +190,111 @@ def test_the_mock_sends_signed_webhooks_the_app_accepts(router, user, queued):
     with _on_commit(execute=True):
         assert webhook_send(item, "SYNC_UPDATES_AVAILABLE") == 202
     assert len(queued) == 1
+
+
+def test_a_replayed_delivery_is_refused_and_processed_once(router, connection, queued):
+    from integrations_core.models import WebhookEvent, WebhookRejection
+
+    body = body_for(code="ERROR", kind="ITEM", error={"error_code": "ITEM_LOGIN_REQUIRED"})
+    token = keys.sign(body)
+    assert deliver(body, token).status_code == 202
+    connection.refresh_from_db()
+    BankConnection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.ACTIVE)  # as if repaired
+    again = deliver(body, token)  # the same signed delivery, sent again within its 5 minutes
+    assert again.status_code == 409
+    connection.refresh_from_db()
+    assert connection.status == ConnectionStatus.ACTIVE, "the replay changed nothing"
+    assert WebhookEvent.objects.filter(provider="plaid").count() == 1
+    assert WebhookRejection.objects.filter(provider="plaid").exists()
+
+
+@pytest.mark.parametrize("case", ["wrong_signature", "old_iat", "replay"])
+def test_refused_deliveries_store_and_process_nothing(router, connection, queued, case):
+    from integrations_core.models import WebhookEvent
+
+    body = body_for()
+    token = keys.sign(body)
+    if case == "replay":
+        assert deliver(body, token).status_code == 202
+        queued.clear()
+        WebhookEvent.objects.update(status="processed")
+    before = WebhookEvent.objects.count()
+    token = {"wrong_signature": lambda: _other_key_token(body), "old_iat": lambda: keys.sign(body, iat=time.time() - 600),
+             "replay": lambda: token}[case]()
+    assert deliver(body, token).status_code in (401, 409)
+    assert WebhookEvent.objects.count() == before and queued == []
+
+
+def _forward_to_app(router):
+    client = Client()
+    router.mock.add_callback("POST", "http://testserver" + URL, callback=lambda r: (
+        (a := client.post(URL, data=r.body, content_type="application/json",
+                          HTTP_PLAID_VERIFICATION=r.headers["Plaid-Verification"])).status_code, {}, a.content))
+
+
+@pytest.fixture
+def mock_item(user):
+    item = PlaidItem.objects.create(item_id="item-42", institution_slug="chase", username="user_good",
+                                    access_token_hash="y" * 64, webhook="http://testserver" + URL,
+                                    created_at="2026-01-01T00:00:00Z")
+    return item
+
+
+def test_fire_webhook_command_sends_each_kind_signed(router, connection, queued, mock_item):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _forward_to_app(router)
+    out = StringIO()
+    with _on_commit(execute=True):
+        call_command("fire_webhook", "SYNC_UPDATES_AVAILABLE", "--item", mock_item.item_id, stdout=out)
+    assert "HTTP 202" in out.getvalue() and queued == [(connection.pk, "webhook")]
+    with _on_commit(execute=True):
+        call_command("fire_webhook", "PENDING_EXPIRATION", "--user", connection.user.email, stdout=out)
+    connection.refresh_from_db()
+    assert connection.consent_expires_at is not None
+    with _on_commit(execute=True):
+        call_command("fire_webhook", "ITEM_LOGIN_REQUIRED", "--all", stdout=out)
+    connection.refresh_from_db()
+    mock_item.refresh_from_db()
+    assert connection.status == ConnectionStatus.REAUTH_REQUIRED and mock_item.login_required
+
+
+def test_fire_webhook_stale_is_refused_by_the_app(router, connection, queued, mock_item):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _forward_to_app(router)
+    out = StringIO()
+    with _on_commit(execute=True):
+        call_command("fire_webhook", "SYNC_UPDATES_AVAILABLE", "--item", mock_item.item_id, "--stale", stdout=out)
+    assert "HTTP 401" in out.getvalue() and queued == []
+
+
+def test_fire_webhook_admin_action(router, connection, queued, mock_item, make_user):
+    staff_user = make_user("ops@example.com", is_staff=True, is_superuser=True)
+    _forward_to_app(router)
+    admin = Client()
+    admin.force_login(staff_user)
+    with _on_commit(execute=True):
+        answer = admin.post("/admin/sandbox/plaiditem/", {"action": "fire_sync_updates_available",
+                                                          "_selected_action": [mock_item.pk]}, follow=True)
+    assert answer.status_code == 200 and b"HTTP 202" in answer.content
+    assert queued == [(connection.pk, "webhook")]
+
+
+def test_holdings_update_syncs_the_linked_investments_connection(router, connection, queued):
+    from django.contrib.contenttypes.models import ContentType
+
+    from integrations_core.models import ConnectionLink
+    from investments.models import InvestmentConnection
+
+    linked = InvestmentConnection.objects.create(user=connection.user, provider="plaid", external_id="item-42",
+                                                 status=ConnectionStatus.ACTIVE)
+    ConnectionLink.objects.create(primary_type=ContentType.objects.get_for_model(connection), primary_id=connection.pk,
+                                  linked_type=ContentType.objects.get_for_model(linked), linked_id=linked.pk)
+    body = body_for(code="DEFAULT_UPDATE", kind="HOLDINGS", new_holdings=1, updated_holdings=0)
+    assert deliver(body, keys.sign(body)).status_code == 202
+    assert queued == [(linked.pk, "webhook")]
