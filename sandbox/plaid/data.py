@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sandbox.data.generator import build_book
@@ -88,13 +89,20 @@ def _match_key(account_id: str, txn) -> str:
     return f"{account_id}|{txn.timestamp.isoformat()}|{txn.description}"
 
 
+@lru_cache(maxsize=512)
+def _book(slug: str, username: str, today):
+    """The generated book is a pure function of (bank, login, day): built once per day, not on
+    every call (callers only read it; mutations are applied to copies)."""
+    return build_book(slug, username, today)
+
+
 def current_state(item, today) -> tuple[list[dict], dict[str, dict]]:
     """(accounts, transactions by id) as of `today`, with the operator's mutations applied.
     Updates item.pending_seen (the caller saves it)."""
     from sandbox.institutions import institution_by_slug
 
     institution = institution_by_slug(item.institution_slug)
-    book = build_book(item.institution_slug, item.username, today)
+    book = _book(item.institution_slug, item.username, today)
     mutations = item.mutations or {}
     modified, removed = mutations.get("modified", {}), set(mutations.get("removed", []))
     accounts, transactions = [], {}
