@@ -134,14 +134,15 @@ def test_a_resync_changes_nothing_and_a_hidden_trade_inside_the_window_goes(user
     connection_sync(linked, trigger="manual")
     before = sorted(InvestmentTransaction.objects.values_list("id", "external_id", "amount", "updated_at"))
     run = connection_sync(linked, trigger="manual")
-    assert run.outcome == SyncOutcome.SUCCEEDED and (run.added, run.updated, run.removed) == (0, 0, 0)
+    assert run.outcome == SyncOutcome.SUCCEEDED and (run.added, run.updated, run.removed) == (0, 0, 0), \
+        run.account_results
     assert sorted(InvestmentTransaction.objects.values_list("id", "external_id", "amount", "updated_at")) == before
     newest = InvestmentTransaction.objects.order_by("-booked_date").first()
     item = PlaidItem.objects.get()
     item.mutations = {**item.mutations, "investments_removed": [newest.external_id]}
     item.save(update_fields=["mutations"])
     run = connection_sync(linked, trigger="manual")
-    assert run.removed == 1 and not InvestmentTransaction.objects.filter(pk=newest.pk).exists()
+    assert run.removed == 1 and not InvestmentTransaction.objects.filter(pk=newest.pk).exists(), run.account_results
 
 
 def test_item_login_required_fails_the_linked_sync_and_nothing_is_lost(user, router, browser):
