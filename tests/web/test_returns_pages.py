@@ -306,3 +306,16 @@ def test_line_chart_breaks_at_a_gap_and_thins_long_series():
 def test_donut_slices_add_up_and_skip_negative_parts():
     ring = charts.donut([("A", D("60.00")), ("B", D("40.00")), ("Overdrawn", D("-1.00"))])
     assert [s.label for s in ring] == ["A", "B"] and ring[1].offset == "-35.00"
+
+
+# --- the API behind the pages ------------------------------------------------------------------------
+def test_the_schema_covers_every_figure_the_pages_show(client):
+    import json
+
+    schema = json.loads(client.get("/api/schema/", {"format": "json"}).content)
+    for path in ("/api/v1/investments/returns/", "/api/v1/investments/returns/history/",
+                 "/api/v1/investments/allocation/", "/api/v1/net-worth/"):
+        assert path in schema["paths"], path
+        assert "200" in schema["paths"][path]["get"]["responses"]
+    parameters = {p["name"] for p in schema["paths"]["/api/v1/investments/returns/"]["get"]["parameters"]}
+    assert {"period", "date_from", "date_to", "currency"} <= parameters
