@@ -40,8 +40,9 @@ class ReturnsForm(forms.Form):
                                required=False, initial=Period.Y1.value)
     date_from = forms.DateField(required=False, label="From", widget=DateInput)
     date_to = forms.DateField(required=False, label="To", widget=DateInput)
-    currency = forms.ChoiceField(choices=[("GBP", "GBP (with the FX effect)"), ("local", "Each holding's own currency")],
-                                 required=False, initial="GBP", label="Holdings in")
+    currency = forms.ChoiceField(choices=[("GBP", "GBP"), ("local", "Own currency")],
+                                 required=False, initial="GBP", label="Holdings in",
+                                 help_text="GBP includes the currency effect.")
     kind = forms.ChoiceField(choices=[(k, k) for k in KIND_LABELS], required=False, widget=forms.HiddenInput)
     key = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
 
