@@ -319,3 +319,12 @@ def test_the_schema_covers_every_figure_the_pages_show(client):
         assert "200" in schema["paths"][path]["get"]["responses"]
     parameters = {p["name"] for p in schema["paths"]["/api/v1/investments/returns/"]["get"]["parameters"]}
     assert {"period", "date_from", "date_to", "currency"} <= parameters
+
+
+@time_machine.travel(NOW)
+def test_net_worth_history_ends_at_the_reported_value_across_a_price_gap(client, user):
+    _portfolio(user, prices_until=date(2026, 3, 1))  # the rebuild has no value after early March
+    client.force_login(user)
+    response = client.get("/net-worth/")
+    assert response.context["now"].total == D("1018.00")  # 990 cash + the platform's 28.00
+    assert response.context["shown"][-1].total == D("1018.00")  # not the last rebuilt value carried on
