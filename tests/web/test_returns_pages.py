@@ -328,3 +328,22 @@ def test_net_worth_history_ends_at_the_reported_value_across_a_price_gap(client,
     response = client.get("/net-worth/")
     assert response.context["now"].total == D("1018.00")  # 990 cash + the platform's 28.00
     assert response.context["shown"][-1].total == D("1018.00")  # not the last rebuilt value carried on
+
+
+def test_a_sync_run_finishing_drops_the_persons_cached_figures(user, other_user, settings):
+    """Through the real sync service: whatever the run's outcome, its end bumps the version."""
+    settings.TRADING212_DEMO_URL = "http://127.0.0.1:9/api/v0"  # nothing listens: the run fails fast
+    from integrations_core.person_cache import person_cached
+    from integrations_core.services.sync import connection_sync
+
+    connection = InvestmentConnection.objects.create(user=user, provider="trading212", status=ConnectionStatus.ACTIVE,
+                                                     credentials={"api_key": "k", "api_secret": "s",
+                                                                  "environment": "demo"})
+    person_cached(user.pk, "probe", lambda: "before")
+    person_cached(other_user.pk, "probe", lambda: "theirs")
+    try:
+        connection_sync(connection, trigger="manual")
+    except Exception:  # noqa: BLE001 (no platform answers here; the outcome does not matter)
+        pass
+    assert person_cached(user.pk, "probe", lambda: "after") == "after"
+    assert person_cached(other_user.pk, "probe", lambda: "again") == "theirs"
