@@ -14,7 +14,14 @@ from django.utils import timezone
 from integrations_core.networth import NetWorthSummary
 from integrations_core.person_cache import person_cached
 from investments.allocation import DIMENSIONS, Allocation
-from investments.performance import ScopeReturns, ValueHistory
+from investments.performance import (
+    HistoryPoint,
+    Scope,
+    ScopeReturns,
+    ValueHistory,
+    returns_table,
+    value_history,
+)
 from investments.returns.periods import STANDARD, Period
 
 from . import charts
@@ -100,6 +107,55 @@ def value_chart(user, history: ValueHistory) -> charts.LineChart:
 
 
 @dataclass(frozen=True)
+class HistoryHead:
+    """What the page reads of a scope's value history besides its chart."""
+
+    scope: Scope
+    currency: str
+    gaps: list[str]
+    first: HistoryPoint | None
+    last: HistoryPoint | None
+
+
+@dataclass(frozen=True)
+class ReturnsPage:
+    groups: list[ReturnsGroup]
+    scope_periods: ScopeReturns | None
+    history: HistoryHead
+    chart: charts.LineChart
+
+
+def returns_page_parts(user, query: dict) -> ReturnsPage | None:
+    """Everything the returns page shows for `query` (the form's cleaned data), cached per person
+    and query until their data changes: a page after the first view is one cache read of what it
+    shows (one period's rows, not the whole table; the history's ends, not every day). None when
+    the chosen scope is not the person's."""
+    today = timezone.localdate()
+    key = ":".join(str(query.get(k) or "") for k in ("period", "currency", "kind", "key", "date_from", "date_to"))
+
+    def compute():
+        history = value_history(user, kind=query["kind"], key=query["key"])
+        if history is None:
+            return False
+        local = query["currency"] == "local"
+        standard = returns_table(user, local=local)
+        shown = standard
+        if query["period"] == Period.CUSTOM:
+            shown = returns_table(user, period=Period.CUSTOM, date_from=query["date_from"], date_to=query["date_to"],
+                                  local=local)
+            history = value_history(user, kind=query["kind"], key=query["key"], date_from=query["date_from"],
+                                    date_to=query["date_to"])
+        head = HistoryHead(history.scope, history.currency, history.gaps,
+                           history.points[0] if history.points else None,
+                           history.points[-1] if history.points else None)
+        return ReturnsPage(returns_groups(shown, query["period"]), overall_by_period(standard, query["kind"], query["key"]),
+                           head, value_chart(user, history))
+
+    found = person_cached(user.pk, f"page:returns:{today}:{key}", compute)
+    return None if found is False else found
+
+
+@dataclass(frozen=True)
 class Dimension:
     key: str
     label: str
@@ -134,6 +190,31 @@ def net_worth_chart(user, summary: NetWorthSummary, days: int) -> tuple[charts.L
         return charts.LineChart(), []
     chart = person_cached(user.pk, f"chart:networth:{shown[0].day}:{shown[-1].day}", compute)
     return chart, shown
+
+
+@dataclass(frozen=True)
+class NetWorthPage:
+    now: object  # integrations_core.networth.NetWorth
+    families: list
+    chart: charts.LineChart
+    first: object | None  # NetWorthDay
+    last: object | None
+    change: object | None
+    left_out: list[str]
+
+
+def net_worth_page_parts(user, days: int) -> NetWorthPage:
+    """What the net-worth page shows over the last `days` days, cached per person (the history's
+    ends and the chart, not every day)."""
+    from integrations_core.networth import net_worth_summary
+
+    def compute():
+        summary = net_worth_summary(user)
+        chart, shown = net_worth_chart(user, summary, days)
+        return NetWorthPage(summary.now, families(summary), chart, shown[0] if shown else None,
+                            shown[-1] if shown else None, change_over(shown), summary.history.left_out)
+
+    return person_cached(user.pk, f"page:networth:{timezone.localdate()}:{days}", compute)
 
 
 def families(summary: NetWorthSummary) -> list[tuple[str, object]]:

@@ -12,9 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from integrations_core.networth import net_worth_summary
 from investments.allocation import allocation_for
-from investments.performance import returns_table, value_history
 from investments.returns.periods import STANDARD, Period
 
 from . import returns as presenters
@@ -29,27 +27,15 @@ def returns_page(request):
                       status=400)
     query = form.cleaned_data if request.GET else {"period": Period.Y1.value, "currency": "GBP", "kind": "overall",
                                                    "key": "", "date_from": None, "date_to": None}
-    history = value_history(request.user, kind=query["kind"], key=query["key"])
-    if history is None:
+    parts = presenters.returns_page_parts(request.user, query)
+    if parts is None:
         raise Http404("No such holding, account, wrapper or platform")
-    local = query["currency"] == "local"
-    standard = returns_table(request.user, local=local)
-    period = query["period"]
-    if period == Period.CUSTOM:
-        shown = returns_table(request.user, period=Period.CUSTOM, date_from=query["date_from"],
-                              date_to=query["date_to"], local=local)
-        history = value_history(request.user, kind=query["kind"], key=query["key"], date_from=query["date_from"],
-                                date_to=query["date_to"])
-    else:
-        shown = standard
     context = {
         "form": form if request.GET else presenters.ReturnsForm(initial=query),
-        "query": query, "period_label": presenters.PERIOD_LABELS[Period(period)],
+        "query": query, "period_label": presenters.PERIOD_LABELS[Period(query["period"])],
         "periods": [(p.value, presenters.PERIOD_LABELS[p]) for p in STANDARD],
-        "groups": presenters.returns_groups(shown, period),
-        "scope_periods": presenters.overall_by_period(standard, query["kind"], query["key"]),
-        "history": history, "chart": presenters.value_chart(request.user, history),
-        "local": local,
+        "groups": parts.groups, "scope_periods": parts.scope_periods, "history": parts.history,
+        "chart": parts.chart, "local": query["currency"] == "local",
     }
     return render(request, "web/returns/returns.html", context)
 
@@ -73,11 +59,9 @@ def net_worth_page(request):
         return render(request, "web/returns/net_worth.html",
                       {"problem": f"Unknown range {chosen!r}: choose one of {', '.join(presenters.NET_WORTH_RANGES)}.",
                        "ranges": presenters.NET_WORTH_RANGES, "chosen": "1Y"}, status=400)
-    summary = net_worth_summary(request.user)
-    chart, shown = presenters.net_worth_chart(request.user, summary, presenters.NET_WORTH_RANGES[chosen])
+    parts = presenters.net_worth_page_parts(request.user, presenters.NET_WORTH_RANGES[chosen])
     return render(request, "web/returns/net_worth.html", {
-        "summary": summary, "now": summary.now, "families": presenters.families(summary),
-        "chart": chart, "shown": shown, "change": presenters.change_over(shown),
-        "ranges": presenters.NET_WORTH_RANGES, "chosen": chosen,
-        "first_day": shown[0].day if shown else None,
+        "now": parts.now, "families": parts.families, "chart": parts.chart, "last": parts.last,
+        "change": parts.change, "left_out": parts.left_out, "ranges": presenters.NET_WORTH_RANGES, "chosen": chosen,
+        "first_day": parts.first.day if parts.first else None,
     })

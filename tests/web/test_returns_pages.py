@@ -132,7 +132,7 @@ def test_a_custom_range(client, user, invested):
     page = response.content.decode()
     assert "Custom range 1 Feb 2026 – 28 Feb 2026" in page
     history = response.context["history"]
-    assert history.points[0].day == date(2026, 2, 1) and history.points[-1].day == date(2026, 2, 28)
+    assert history.first.day == date(2026, 2, 1) and history.last.day == date(2026, 2, 28)
 
 
 @time_machine.travel(NOW)
@@ -234,7 +234,7 @@ def test_net_worth_page_totals_families_institutions_and_manual_accounts(client,
     assert "Monzo" in page and "Fake Broker" in page and "Manual" in page
     assert 'class="series series--value"' in page
     # The history: the last day is today's total.
-    assert response.context["shown"][-1].total == D("2268.00")
+    assert response.context["last"].total == D("2268.00")
     assert client.get("/net-worth/", {"range": "5Y"}).status_code == 200
 
 
@@ -327,7 +327,7 @@ def test_net_worth_history_ends_at_the_reported_value_across_a_price_gap(client,
     client.force_login(user)
     response = client.get("/net-worth/")
     assert response.context["now"].total == D("1018.00")  # 990 cash + the platform's 28.00
-    assert response.context["shown"][-1].total == D("1018.00")  # not the last rebuilt value carried on
+    assert response.context["last"].total == D("1018.00")  # not the last rebuilt value carried on
 
 
 def test_a_sync_run_finishing_drops_the_persons_cached_figures(user, other_user, settings):
