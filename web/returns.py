@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from integrations_core.networth import NetWorthSummary
@@ -119,10 +120,9 @@ class HistoryHead:
 
 @dataclass(frozen=True)
 class ReturnsPage:
-    groups: list[ReturnsGroup]
-    scope_periods: ScopeReturns | None
     history: HistoryHead
     chart: charts.LineChart
+    tables_html: str  # the tables rendered: hundreds of rows are most of a cached view's time
 
 
 def returns_page_parts(user, query: dict) -> ReturnsPage | None:
@@ -148,8 +148,13 @@ def returns_page_parts(user, query: dict) -> ReturnsPage | None:
         head = HistoryHead(history.scope, history.currency, history.gaps,
                            history.points[0] if history.points else None,
                            history.points[-1] if history.points else None)
-        return ReturnsPage(returns_groups(shown, query["period"]), overall_by_period(standard, query["kind"], query["key"]),
-                           head, value_chart(user, history))
+        groups = returns_groups(shown, query["period"])
+        scope_periods = overall_by_period(standard, query["kind"], query["key"])
+        tables = render_to_string("web/returns/_tables.html", {
+            "groups": groups, "scope_periods": scope_periods, "query": query, "local": local,
+            "period_label": PERIOD_LABELS[Period(query["period"])],
+            "periods": [(p.value, PERIOD_LABELS[p]) for p in STANDARD]})
+        return ReturnsPage(head, value_chart(user, history), tables)
 
     found = person_cached(user.pk, f"page:returns:{today}:{key}", compute)
     return None if found is False else found

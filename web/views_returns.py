@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from investments.allocation import allocation_for
@@ -34,8 +35,9 @@ def returns_page(request):
         "form": form if request.GET else presenters.ReturnsForm(initial=query),
         "query": query, "period_label": presenters.PERIOD_LABELS[Period(query["period"])],
         "periods": [(p.value, presenters.PERIOD_LABELS[p]) for p in STANDARD],
-        "groups": parts.groups, "scope_periods": parts.scope_periods, "history": parts.history,
-        "chart": parts.chart, "local": query["currency"] == "local",
+        "shown": True, "history": parts.history,
+        "chart": parts.chart, "local": query["currency"] == "local", # Our own template's output (escaped there), cached as a plain string.
+        "tables_html": mark_safe(parts.tables_html),  # noqa: S308
     }
     return render(request, "web/returns/returns.html", context)
 
