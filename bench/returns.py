@@ -14,7 +14,7 @@ from bench.harness import print_table
 D = Decimal
 
 
-def seed(username: str, *, years: int, securities: int, accounts: int = 3) -> object:
+def seed(username: str, *, years: int, securities: int, accounts: int = 3, end: date = date(2026, 10, 30)) -> object:
     from django.contrib.auth import get_user_model
 
     from integrations_core.models import ConnectionStatus
@@ -29,7 +29,7 @@ def seed(username: str, *, years: int, securities: int, accounts: int = 3) -> ob
     user = get_user_model().objects.create_user(username, password="x")
     connection = InvestmentConnection.objects.create(user=user, provider="bench", status=ConnectionStatus.ACTIVE)
     days = years * 365
-    end = date(2026, 10, 30)
+
     start = end - timedelta(days=days - 1)
     secs = Security.objects.bulk_create([Security(name=f"{username} ETF {n}", ticker=f"B{n}", type="etf",
                                                   quote_currency="GBX") for n in range(securities)])

@@ -59,12 +59,17 @@ def investment_account_values(user) -> list[AccountValue]:
 def investment_account_history(user, date_from, date_to) -> list[AccountHistory]:
     """Each counted account's daily value: rebuilt from its trades and prices in GBP
     (performance.py; a day without a price or rate is left unknown), else the valuations
-    stored for it (a manual account, a platform without a trade history), in its currency."""
+    stored for it (a manual account, a platform without a trade history), in its currency.
+    The day of the account's current snapshot, when the rebuild has no value for it (a price
+    gap), takes the value the platform reported, so the history ends where "now" does instead
+    of carrying an old value forward."""
     from .models import AccountValuation
     from .performance import BASE_CURRENCY, portfolio_series_cached
+    from .selectors import _snapshot_day, account_summaries
 
     accounts = list(investment_accounts_counted(user).select_related("connection"))
     built = portfolio_series_cached(user, date_to)
+    reported = {s.account.pk: s for s in account_summaries(user)}
     out = []
     for account in accounts:
         measured = built.find("account", str(account.pk))
@@ -81,6 +86,12 @@ def investment_account_history(user, date_from, date_to) -> list[AccountHistory]
             for day, value in (AccountValuation.objects.filter(account=account, date__lte=date_to, value__isnull=False)
                                .order_by("date").values_list("date", "value")):
                 values[max(day, date_from)] = value
+        summary = reported.get(account.pk)
+        if summary is not None and summary.figures.value is not None and account.currency == currency:
+            snapshot = account.current_snapshot if account.current_snapshot_id else None
+            day = _snapshot_day(snapshot) if snapshot is not None else None
+            if day is not None and date_from <= day <= date_to and day not in values:
+                values[day] = summary.figures.value
         out.append(AccountHistory(id=account.pk, family=str(Family.INVESTMENTS), name=account.name,
                                   institution=institution_of(account.connection), currency=currency, values=values))
     return out

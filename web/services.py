@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from integrations_core.models import StatementImport, StatementImportStatus
+from integrations_core.person_cache import person_data_changed
 from transactions.models import Budget
 from transactions.services.budgets import budget_create, budget_update
 
@@ -15,18 +16,22 @@ from .selectors import budget_find
 
 
 def manual_account_create(*, user, name: str, type: str, currency: str, balance: Decimal) -> ManualAccount:
-    return ManualAccount.objects.create(user=user, name=name.strip(), type=type, currency=currency.upper(),
-                                        balance=balance)
+    account = ManualAccount.objects.create(user=user, name=name.strip(), type=type, currency=currency.upper(),
+                                           balance=balance)
+    person_data_changed(user.pk)  # net worth counts manual balances
+    return account
 
 
 def manual_account_update(account: ManualAccount, *, balance: Decimal) -> ManualAccount:
     account.balance = balance
     account.save(update_fields=["balance", "updated_at"])
+    person_data_changed(account.user_id)
     return account
 
 
 def manual_account_delete(account: ManualAccount) -> None:
     account.delete()
+    person_data_changed(account.user_id)
 
 
 def budget_set(*, user, category: str, amount: Decimal, currency: str, month: date) -> tuple[Budget, bool]:

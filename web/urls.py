@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from . import views
 from . import views_pensions_finder as pension_finder
 from . import views_portfolio as portfolio
+from . import views_returns as figures
 from . import views_tax as tax
 
 app_name = "web"
@@ -57,4 +58,7 @@ urlpatterns = [
     path("pensions/requests/<uuid:pk>/answered/", pension_finder.pension_request_answered,
          name="pension-request-answered"),
     path("pensions/requests/<uuid:pk>/delete/", pension_finder.pension_request_delete, name="pension-request-delete"),
+    path("portfolio/returns/", figures.returns_page, name="returns"),
+    path("portfolio/allocation/", figures.allocation_page, name="allocation"),
+    path("net-worth/", figures.net_worth_page, name="net-worth"),
 ]
