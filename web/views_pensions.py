@@ -42,7 +42,8 @@ from pensions.services.pots import (
 )
 from pensions.services.projection import DEFAULTS, DEFAULTS_SOURCE, WEEKS_A_YEAR
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO format: a type="date" input shows nothing for a locale-formatted value ("17/05/1980").
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0)}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 
