@@ -147,7 +147,7 @@ class PensionViewSet(viewsets.GenericViewSet):
 
 
 class PensionFindDataSerializer(serializers.Serializer):
-    provider = serializers.CharField(max_length=50, default="sandbox_pensions")
+    provider = serializers.CharField(max_length=50, help_text="A pension provider slug (GET /api/v1/providers/).")
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     date_of_birth = serializers.CharField(max_length=20, required=False, allow_blank=True)

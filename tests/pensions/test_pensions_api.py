@@ -16,6 +16,7 @@ from .conftest import IDENTITY, SLUG
 POT = {"name": "Old job pension", "pension_type": "DC", "provider_name": "Aviva", "monthly_contribution": "150.00",
        "value": "12000.50", "value_date": "2026-03-31", "contributions": "9000"}
 NOW = "2026-11-15 10:00 +00:00"
+FIND = {**IDENTITY, "provider": SLUG}
 
 
 @pytest.fixture
@@ -137,12 +138,12 @@ def test_projection_moves_with_pots_and_assumptions(api_client, pot):
 
 @pytest.mark.django_db(transaction=True)
 def test_connect_statement_consent_over_the_api(api_client, other_api_client, user, sandbox_pensions):
-    refused = api_client.post("/api/v1/pensions/connect/", {**IDENTITY, "consent": "no"}, format="json")
+    refused = api_client.post("/api/v1/pensions/connect/", {**FIND, "consent": "no"}, format="json")
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "consent_refused"
-    bad = api_client.post("/api/v1/pensions/connect/", {**IDENTITY, "ni_number": "TN 12 34 56 A",
+    bad = api_client.post("/api/v1/pensions/connect/", {**FIND, "ni_number": "TN 12 34 56 A",
                                                         "date_of_birth": "1980-02-30"}, format="json")
     assert bad.status_code == 400 and {"ni_number", "date_of_birth"} <= set(bad.json()["error"]["fields"])
-    made = api_client.post("/api/v1/pensions/connect/", IDENTITY, format="json")
+    made = api_client.post("/api/v1/pensions/connect/", FIND, format="json")
     assert made.status_code == 201, made.json()
     connection = made.json()
     assert connection["status"] == "active" and connection["pensions"] == 4 and "credentials" not in connection
