@@ -68,6 +68,8 @@ urlpatterns += [
     path("pensions/projection/", pensions.projection, name="pension-projection"),
     path("pensions/connect/<slug:slug>/", pensions.pension_connect, name="pension-connect"),
     path("pensions/connections/<uuid:pk>/statement/", pensions.pension_statement, name="pension-statement"),
+    path("pensions/connections/<uuid:pk>/withdraw-consent/", pensions.pension_consent_withdraw,
+         name="pension-consent-withdraw"),
     path("pensions/<uuid:pk>/", pensions.pension_detail, name="pension"),
     path("pensions/<uuid:pk>/edit/", pensions.pension_edit, name="pension-edit"),
     path("pensions/<uuid:pk>/values/", pensions.pension_value_add, name="pension-value-add"),

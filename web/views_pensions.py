@@ -29,7 +29,7 @@ from pensions import selectors
 from pensions.connect import consent_wording
 from pensions.dashboards.standard import BEING_CALCULATED
 from pensions.models import PensionType
-from pensions.services.consent import consent_in_force
+from pensions.services.consent import consent_in_force, consent_withdraw
 from pensions.services.identity import IdentityInvalid, identity_date_of_birth_set
 from pensions.services.pots import (
     NotManual,
@@ -318,6 +318,19 @@ def pension_statement(request, pk):
         messages.error(request, "We could not ask the provider right now. Try again shortly.")
     else:
         messages.success(request, "We asked for the latest values.")
+    return redirect("web:pensions")
+
+
+@login_required
+@require_POST
+def pension_consent_withdraw(request, pk):
+    """Withdraw consent for a connection's provider: from now on nothing is sent to it."""
+    connection = selectors.pension_connections(request.user).filter(pk=pk).first()
+    if connection is None:
+        raise Http404("No such connection.")
+    consent_withdraw(request.user, provider_slug=connection.provider)
+    messages.success(request, f"Consent withdrawn: nothing more is sent to {connection.institution_name}. "
+                              "Your pensions and their values so far are kept.")
     return redirect("web:pensions")
 
 

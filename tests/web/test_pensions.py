@@ -140,3 +140,22 @@ def sandbox_pensions(live_server, settings, monkeypatch):
     monkeypatch.setattr("integrations_core.tasks.sync_connection.apply_async",
                         lambda *, args, kwargs, countdown=0: connection_sync_by_id(args[0], args[1], **kwargs))
     return live_server
+
+
+@pytest.mark.django_db(transaction=True)
+def test_withdraw_consent_then_nothing_is_fetched(signed_in, user, sandbox_pensions, other_user):
+    from pensions.models import PensionConnection
+
+    form = {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1980-05-17",
+            "ni_number": "AB 12 34 56 C", "postcode": "SW1A 1AA", "consent": "yes"}
+    signed_in.post(reverse("web:pension-connect", args=["sandbox_pensions"]), form)
+    connection = PensionConnection.objects.get(user=user)
+    other = Client()
+    other.force_login(other_user)
+    assert other.post(reverse("web:pension-consent-withdraw", args=[connection.pk])).status_code == 404
+    assert other.post(reverse("web:pension-statement", args=[connection.pk])).status_code == 404
+    assert signed_in.post(reverse("web:pension-consent-withdraw", args=[connection.pk])).status_code == 302
+    page = signed_in.get(reverse("web:pensions")).content.decode()
+    assert "No consent in force" in page and "Connect again" in page and "Harbour Workplace Master Trust" in page
+    response = signed_in.post(reverse("web:pension-statement", args=[connection.pk]), follow=True)
+    assert "nothing was asked" in response.content.decode()
