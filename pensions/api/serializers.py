@@ -172,13 +172,15 @@ class StatePensionAgeSerializer(serializers.Serializer):
 
 
 class StatePensionSerializer(serializers.Serializer):
+    """What the person enters (PUT); answered as StatePensionReadSerializer."""
+
     weekly_amount = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal(0),
                                              max_value=Decimal(1000))
     qualifying_years = serializers.IntegerField(min_value=0, max_value=60)
     forecast_date = serializers.DateField(help_text="The day you checked the forecast on GOV.UK.")
     date_of_birth = serializers.DateField(required=False, write_only=True,
                                           help_text="Needed once, for your State Pension age.")
-    annual_amount = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    annual_amount = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True, allow_null=True)
     state_pension_age = StatePensionAgeSerializer(read_only=True, allow_null=True)
 
     def validate_forecast_date(self, value):
@@ -189,6 +191,16 @@ class StatePensionSerializer(serializers.Serializer):
             return date_of_birth_clean(value)
         except IdentityInvalid as exc:
             raise serializers.ValidationError(exc.fields["date_of_birth"]) from None
+
+
+class StatePensionReadSerializer(serializers.Serializer):
+    """Null figures until the forecast is entered; a null age until the date of birth is known."""
+
+    weekly_amount = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    qualifying_years = serializers.IntegerField(allow_null=True)
+    forecast_date = serializers.DateField(allow_null=True)
+    annual_amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    state_pension_age = StatePensionAgeSerializer(allow_null=True)
 
 
 class RetirementAssumptionsSerializer(serializers.Serializer):
@@ -228,8 +240,6 @@ class IncomeProjectionSerializer(serializers.Serializer):
 class RetirementProjectionSerializer(serializers.Serializer):
     """A year's income in today's money, from the assumptions shown with it."""
 
-    assumptions = RetirementAssumptionsSerializer()
-    assumptions_source = serializers.CharField()
     retirement_date = serializers.DateField()
     pots = PotProjectionSerializer(many=True)
     pots_total = serializers.DecimalField(max_digits=22, decimal_places=0)
@@ -243,3 +253,13 @@ class RetirementProjectionSerializer(serializers.Serializer):
     income_at_retirement = serializers.DecimalField(max_digits=22, decimal_places=0)
     income_with_state_pension = serializers.DecimalField(max_digits=22, decimal_places=0)
     notes = serializers.ListField(child=serializers.CharField())
+
+
+class ProjectionAnswerSerializer(serializers.Serializer):
+    """The assumptions (always, editable), whose defaults they are, and the projection: null
+    while something it needs is missing (`missing` says what: `date_of_birth`)."""
+
+    assumptions = RetirementAssumptionsSerializer()
+    assumptions_source = serializers.CharField()
+    projection = RetirementProjectionSerializer(allow_null=True)
+    missing = serializers.ListField(child=serializers.CharField())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.views.decorators.debug import sensitive_variables
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -56,8 +56,9 @@ from .serializers import (
     PensionValuationSerializer,
     PotCreateSerializer,
     PotUpdateSerializer,
+    ProjectionAnswerSerializer,
     RetirementAssumptionsUpdateSerializer,
-    RetirementProjectionSerializer,
+    StatePensionReadSerializer,
     StatePensionSerializer,
     ValueAddSerializer,
 )
@@ -250,10 +251,8 @@ class ConsentView(APIView):
         return Response(PensionConsentSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
-def _state_pension_body(user) -> dict | None:
+def _state_pension_body(user) -> dict:
     forecast, spa = selectors.state_pension_get(user)
-    if forecast is None and spa is None:
-        return None
     return {"weekly_amount": forecast.weekly_amount if forecast else None,
             "qualifying_years": forecast.qualifying_years if forecast else None,
             "forecast_date": forecast.forecast_date if forecast else None,
@@ -263,16 +262,14 @@ def _state_pension_body(user) -> dict | None:
 
 class StatePensionView(APIView):
     """The State Pension forecast the person read on GOV.UK (weekly amount, qualifying years)
-    and their State Pension age computed from their date of birth."""
+    and their State Pension age computed from their date of birth (nulls until entered)."""
 
-    @extend_schema(responses={200: StatePensionSerializer, 404: ErrorSerializer})
+    @extend_schema(responses={200: StatePensionReadSerializer})
     def get(self, request):
-        body = _state_pension_body(request.user)
-        if body is None:
-            return _error("not_found", "No State Pension forecast yet.", status.HTTP_404_NOT_FOUND)
-        return Response(StatePensionSerializer(body).data)
+        return Response(StatePensionReadSerializer(_state_pension_body(request.user)).data)
 
-    @extend_schema(request=StatePensionSerializer, responses={200: StatePensionSerializer, 400: ErrorSerializer})
+    @extend_schema(request=StatePensionSerializer, responses={200: StatePensionReadSerializer,
+                                                               400: ErrorSerializer})
     def put(self, request):
         body = StatePensionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -284,30 +281,28 @@ class StatePensionView(APIView):
         if born is not None:
             identity_date_of_birth_set(request.user, born)
         state_pension_set(request.user, **values)
-        return Response(StatePensionSerializer(_state_pension_body(request.user)).data)
+        return Response(StatePensionReadSerializer(_state_pension_body(request.user)).data)
 
 
 def _projection_response(user) -> Response:
-    projection = selectors.projection_get(user)
-    if projection is None:
-        return _error("date_of_birth_missing", "Add your date of birth (State Pension form) to see a projection.",
-                      status.HTTP_409_CONFLICT)
-    data = RetirementProjectionSerializer({**vars(projection), "assumptions": vars(projection.assumptions),
-                                 "assumptions_source": DEFAULTS_SOURCE}).data
-    return Response(data)
+    assumptions = selectors.assumptions_get(user)
+    projection = selectors.projection_get(user, assumptions)
+    return Response(ProjectionAnswerSerializer({
+        "assumptions": vars(assumptions), "assumptions_source": DEFAULTS_SOURCE,
+        "projection": vars(projection) if projection else None,
+        "missing": [] if projection else ["date_of_birth"]}).data)
 
 
 class ProjectionView(APIView):
     """What will I retire on: each pot grown to the retirement age, DB incomes as stated and
     the State Pension, as a year's income in today's money. PATCH changes the assumptions."""
 
-    @extend_schema(responses={200: RetirementProjectionSerializer, 409: OpenApiResponse(ErrorSerializer,
-                                                                               "No date of birth yet.")})
+    @extend_schema(responses={200: ProjectionAnswerSerializer})
     def get(self, request):
         return _projection_response(request.user)
 
-    @extend_schema(request=RetirementAssumptionsUpdateSerializer, responses={200: RetirementProjectionSerializer, 400: ErrorSerializer,
-                                                                    409: ErrorSerializer})
+    @extend_schema(request=RetirementAssumptionsUpdateSerializer, responses={200: ProjectionAnswerSerializer,
+                                                                              400: ErrorSerializer})
     def patch(self, request):
         body = RetirementAssumptionsUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -92,7 +92,8 @@ def test_another_persons_pot_is_a_404(api_client, other_api_client, pot):
 
 @time_machine.travel("2026-04-05 23:30 +01:00", tick=False)  # the last hour of a tax year, in BST
 def test_state_pension_and_its_age(api_client):
-    assert api_client.get("/api/v1/pensions/state-pension/").status_code == 404
+    empty = api_client.get("/api/v1/pensions/state-pension/").json()
+    assert empty["weekly_amount"] is None and empty["state_pension_age"] is None
     missing = api_client.put("/api/v1/pensions/state-pension/", {"weekly_amount": "221.20", "qualifying_years": 30,
                                                                  "forecast_date": "2026-04-05"}, format="json")
     assert missing.status_code == 400 and "date_of_birth" in missing.json()["error"]["fields"]
@@ -120,16 +121,21 @@ def test_bad_state_pension_is_a_field_error(api_client, change, field):
 
 @time_machine.travel(NOW, tick=False)
 def test_projection_moves_with_pots_and_assumptions(api_client, pot):
-    assert api_client.get("/api/v1/pensions/projection/").status_code == 409  # no date of birth yet
+    waiting = api_client.get("/api/v1/pensions/projection/").json()  # no date of birth yet
+    assert waiting["projection"] is None and waiting["missing"] == ["date_of_birth"]
+    assert waiting["assumptions"]["lump_sum_percent"] == "25.00"
     api_client.put("/api/v1/pensions/state-pension/", {"weekly_amount": "230.25", "qualifying_years": 35,
                                                        "forecast_date": "2026-11-01", "date_of_birth": "1980-05-17"},
                    format="json")
-    first = api_client.get("/api/v1/pensions/projection/").json()
-    assert first["assumptions"]["retirement_age"] == 68 and first["assumptions"]["growth_rate_percent"] == "5.00" and "FCA" in first["assumptions_source"]
+    answer = api_client.get("/api/v1/pensions/projection/").json()
+    first = answer["projection"]
+    assert answer["assumptions"]["retirement_age"] == 68 and answer["assumptions"]["growth_rate_percent"] == "5.00"
+    assert "FCA" in answer["assumptions_source"] and answer["missing"] == []
     assert first["state_pension"] == "11973" and first["pots"][0]["name"] == "Old job pension"
-    later = api_client.patch("/api/v1/pensions/projection/", {"retirement_age": 70, "lump_sum_percent": "0"},
-                             format="json").json()
-    assert later["assumptions"]["retirement_age"] == 70 and int(later["pots_total"]) > int(first["pots_total"])
+    changed = api_client.patch("/api/v1/pensions/projection/", {"retirement_age": 70, "lump_sum_percent": "0"},
+                               format="json").json()
+    later = changed["projection"]
+    assert changed["assumptions"]["retirement_age"] == 70 and int(later["pots_total"]) > int(first["pots_total"])
     assert later["lump_sum"] == "0"
     bad = api_client.patch("/api/v1/pensions/projection/", {"retirement_age": 40, "lump_sum_percent": "50"},
                            format="json")
