@@ -344,12 +344,31 @@ def projection(request):
         messages.success(request, "Assumptions saved: the projection below uses them.")
         return redirect("web:pension-projection")
     result = selectors.projection_get(request.user)
+    bars = _income_bars(result) if result else []
     defaults = {**DEFAULTS}
     changed = {k for k, v in vars(current).items() if v != defaults.get(k)}
     return render(request, "web/pensions/projection.html", {
         "form": form, "projection": result, "defaults_source": DEFAULTS_SOURCE, "changed": changed,
-        "incomes": selectors.pension_incomes(request.user),
+        "incomes": selectors.pension_incomes(request.user), "bars": bars,
     }, status=400 if form.is_bound else 200)
+
+
+def _income_bars(result) -> list[dict]:
+    """The yearly income's parts as segments of one bar (SVG user units out of 100), for the
+    server-rendered chart; floats only here, at the drawing edge."""
+    parts = [("Drawdown from pots", result.drawdown_income, "bar--pots"),
+             ("Defined-benefit pensions", result.db_income, "bar--db"),
+             ("State Pension", result.state_pension, "bar--state")]
+    total = sum((amount for _, amount, _ in parts), Decimal(0))
+    if total <= 0:
+        return []
+    bars, x = [], 0.0
+    for label, amount, css in parts:
+        width = float(amount / total * 100)
+        if width > 0:
+            bars.append({"label": label, "amount": amount, "x": round(x, 2), "width": round(width, 2), "css": css})
+            x += width
+    return bars
 
 
 
