@@ -28,8 +28,8 @@ def _not_future(value: date, what: str) -> date:
 
 class PensionValuationSerializer(serializers.ModelSerializer):
     value = MoneyField()
-    contributions = MoneyField()
-    eri_annual_amount = MoneyField()
+    contributions = MoneyField(allow_null=True)
+    eri_annual_amount = MoneyField(allow_null=True)
     source_label = serializers.CharField(source="get_source_display", read_only=True)
 
     class Meta:
