@@ -346,7 +346,7 @@ def projection(request):
     result = selectors.projection_get(request.user)
     bars = _income_bars(result) if result else []
     defaults = {**DEFAULTS}
-    changed = {k for k, v in vars(current).items() if v != defaults.get(k)}
+    changed = [form.fields[k].label.lower() for k, v in vars(current).items() if v != defaults.get(k)]
     return render(request, "web/pensions/projection.html", {
         "form": form, "projection": result, "defaults_source": DEFAULTS_SOURCE, "changed": changed,
         "incomes": selectors.pension_incomes(request.user), "bars": bars,
