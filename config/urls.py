@@ -13,6 +13,7 @@ api_v1 = [
     path("open-banking/", include("open_banking.api.urls")),
     path("investments/", include("investments.api.urls")),
     path("pensions/", include("pensions.register.urls")),  # the finder: register/ and requests/
+    path("pensions/", include("pensions.api.urls")),  # pensions, pots, consent, State Pension, projection
     path("", include("transactions.api.urls")),
     path("health/connections/", health_api.ConnectionHealthListView.as_view(), name="health-connections"),
     path("health/connections/<uuid:pk>/", health_api.ConnectionHealthDetailView.as_view(),

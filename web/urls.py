@@ -62,3 +62,20 @@ urlpatterns = [
     path("portfolio/allocation/", figures.allocation_page, name="allocation"),
     path("net-worth/", figures.net_worth_page, name="net-worth"),
 ]
+
+from . import views_pensions as pensions  # noqa: E402  (appended: my pensions, history, State Pension, projection)
+
+urlpatterns += [
+    path("pensions/", pensions.pensions, name="pensions"),
+    path("pensions/add/", pensions.pension_add, name="pension-add"),
+    path("pensions/state-pension/", pensions.state_pension, name="state-pension"),
+    path("pensions/projection/", pensions.projection, name="pension-projection"),
+    path("pensions/connect/<slug:slug>/", pensions.pension_connect, name="pension-connect"),
+    path("pensions/connections/<uuid:pk>/statement/", pensions.pension_statement, name="pension-statement"),
+    path("pensions/connections/<uuid:pk>/withdraw-consent/", pensions.pension_consent_withdraw,
+         name="pension-consent-withdraw"),
+    path("pensions/<uuid:pk>/", pensions.pension_detail, name="pension"),
+    path("pensions/<uuid:pk>/edit/", pensions.pension_edit, name="pension-edit"),
+    path("pensions/<uuid:pk>/values/", pensions.pension_value_add, name="pension-value-add"),
+    path("pensions/<uuid:pk>/delete/", pensions.pension_delete, name="pension-delete"),
+]

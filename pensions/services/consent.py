@@ -63,6 +63,7 @@ def consent_refuse(user, *, provider_slug: str, provider_name: str) -> PensionCo
 
 def consent_withdraw(user, *, provider_slug: str) -> int:
     now = timezone.now()
+    audit_record("pension.consent_withdrawn", actor=user, details={"provider": provider_slug})
     return PensionConsent.objects.filter(user=user, provider=provider_slug, status=PensionConsent.Status.GIVEN,
                                          withdrawn_at=None).update(status=PensionConsent.Status.WITHDRAWN,
                                                                    withdrawn_at=now)
@@ -79,3 +80,26 @@ def consent_require(user, provider_slug: str) -> PensionConsent:
     if consent is None:
         raise ConsentMissing("No pension consent in force")
     return consent
+
+
+def consent_connections_resume(user, consent: PensionConsent) -> int:
+    """Consent given again: the person's connections to that provider that stopped for want of it
+    (reauth_required with code consent_expired) are active again and fetch their values now."""
+    from integrations_core.models import ConnectionStatus
+    from integrations_core.services.sync_queue import connection_sync_request
+
+    from ..models import PensionConnection
+
+    resumed = 0
+    for connection in PensionConnection.objects.filter(user=user, provider=consent.provider,
+                                                       status=ConnectionStatus.REAUTH_REQUIRED,
+                                                       last_error_code=ConsentMissing.code):
+        connection.status = ConnectionStatus.ACTIVE
+        connection.consent_expires_at = consent.expires_at
+        connection.credentials = {**(connection.credentials or {}), "consent_reference": str(consent.pk)}
+        connection.next_sync_at = timezone.now()
+        connection.save(update_fields=["status", "consent_expires_at", "credentials", "next_sync_at", "updated_at"])
+        audit_record("pension.consent_resumed", connection=connection, actor=user)
+        connection_sync_request(connection, trigger="manual", defer=True)
+        resumed += 1
+    return resumed

@@ -85,6 +85,13 @@ def identity_save(user, identity: dict[str, str]) -> PensionIdentity:
     return row
 
 
+def identity_date_of_birth_set(user, born: date) -> PensionIdentity:
+    """The date of birth alone (the State Pension form asks it, for State Pension age and the
+    projection), kept with the rest of the identity data so a later find request starts from it."""
+    data = {**identity_get(user), "date_of_birth": date_of_birth_clean(born).isoformat()}
+    return identity_save(user, data)
+
+
 def identity_get(user) -> dict[str, str]:
     row = PensionIdentity.objects.filter(user=user).first()
     return dict(row.data) if row else {}

@@ -73,6 +73,36 @@ def manual_value_add(pot: PensionAccount, *, value: Decimal, on: date, contribut
                                                         extra=extra))
 
 
+MANUAL_EDITABLE = ("name", "provider_name", "pension_type", "monthly_contribution", "annual_charge_percent")
+
+
+def manual_pot_update(pot: PensionAccount, **values) -> PensionAccount:
+    """Change what the person typed about a pot of their own (name, provider, type, contributions,
+    charge). A synced pension is the provider's: only its contributions and charge, which the
+    projection reads and no feed sends, may be set."""
+    allowed = MANUAL_EDITABLE if pot.is_manual else ("monthly_contribution", "annual_charge_percent")
+    changed = [k for k in values if k in allowed and getattr(pot, k) != values[k]]
+    if set(values) - set(allowed):
+        raise NotManual
+    for key in changed:
+        setattr(pot, key, values[key])
+    if "name" in changed:
+        pot.scheme_name = pot.name
+        changed.append("scheme_name")
+    if "pension_type" in changed:
+        pot.subtype = pot.pension_type
+        changed.append("subtype")
+    if changed:
+        pot.save(update_fields=[*changed, "updated_at"])
+    return pot
+
+
+def manual_pot_delete(pot: PensionAccount) -> None:
+    if not pot.is_manual:
+        raise NotManual
+    pot.delete()
+
+
 def state_pension_set(user, *, weekly_amount: Decimal, qualifying_years: int,
                       forecast_date: date) -> StatePensionForecast:
     forecast, _ = StatePensionForecast.objects.update_or_create(user=user, defaults={
@@ -100,5 +130,6 @@ def request_pension_statement(connection: PensionConnection, *, inline: bool = F
     return connection_sync_request(connection, trigger="manual")
 
 
-__all__ = ["MANUAL_PROVIDER", "PensionType", "manual_pot_create", "manual_value_add", "request_pension_statement",
+__all__ = ["MANUAL_PROVIDER", "PensionType", "manual_pot_create", "manual_pot_delete", "manual_pot_update",
+           "manual_value_add", "request_pension_statement",
            "state_pension_set", "assumptions_set"]

@@ -31,6 +31,10 @@ DEFAULTS = {
     "lump_sum_percent": Decimal("25.00"),
     "drawdown_rate_percent": Decimal("4.00"),
 }
+# Said wherever the defaults are shown (page and API), so the person knows whose figures they are.
+DEFAULTS_SOURCE = ("FCA projection assumptions (COBS 13 Annex 2): 5% intermediate growth and 2% inflation; "
+                   "0.75% charges (the auto-enrolment charge cap); 25% tax-free lump sum; 4% drawdown "
+                   "(a planning rule of thumb, not an FCA figure).")
 WEEKS_A_YEAR = 52
 HUNDRED = Decimal(100)
 

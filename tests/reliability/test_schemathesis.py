@@ -104,13 +104,23 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
 
 
 def _pensions(user) -> dict:
-    """A register scheme and an information request to it (the finder's routes)."""
+    """A register scheme and an information request to it (the finder's routes), a manual pot,
+    and a pension provider connection with consent in force (request_pension_statement)."""
     from pensions.info_requests.services import information_request_create
     from pensions.models import PensionScheme
 
     scheme = PensionScheme.objects.create(register_id="fuzz-scheme", name="Fuzz Scheme", kind="occupational",
                                           sources=[{"url": "https://example.org", "retrieved_on": "2026-01-01"}])
-    return {"pension_scheme": scheme,
+    from pensions.models import PensionConnection
+    from pensions.services.consent import consent_give
+    from pensions.services.pots import manual_pot_create
+
+    pot = manual_pot_create(user, name="Old job", pension_type="DC", value=Decimal("1000"),
+                            value_date=timezone.localdate())
+    connection = PensionConnection.objects.create(user=user, provider="sandbox_pensions", status="active",
+                                                  institution_name="Sandbox pension finder")
+    consent_give(user, provider_slug="sandbox_pensions", provider_name="Sandbox pension finder")
+    return {"pension_scheme": scheme, "pension_account": pot, "pension_connection": connection,
             "pension_request": information_request_create(user=user, scheme=scheme, details={"full_name": "Ada"})}
 
 
@@ -138,7 +148,8 @@ REAL_IDS = [("/api/v1/budgets/", "budget"), ("/api/v1/rules/", "rule"), ("/api/v
             ("/api/v1/investments/accounts/", "inv_account"), ("/api/v1/investments/connections/", "inv_connection"),
             ("/api/v1/investments/transactions/", "inv_transaction"), ("/api/v1/investments/securities/", "security"),
             ("/api/v1/health/connections/", "connection"), ("/api/v1/notifications/", "notification"),
-            ("/api/v1/pensions/register/schemes/", "pension_scheme"), ("/api/v1/pensions/requests/", "pension_request")]
+            ("/api/v1/pensions/register/schemes/", "pension_scheme"), ("/api/v1/pensions/requests/", "pension_request"),
+            ("/api/v1/pensions/accounts/", "pension_account"), ("/api/v1/pensions/connections/", "pension_connection")]
 # Bodies a random string never hits (a registered provider's slug): one known-good case each,
 # besides the fuzzed ones, so the happy path is reached and checked against the schema too.
 KNOWN_GOOD_BODIES = {"POST /api/v1/connections/": {"provider": "truelayer"},
@@ -146,13 +157,17 @@ KNOWN_GOOD_BODIES = {"POST /api/v1/connections/": {"provider": "truelayer"},
                      "POST /api/v1/pensions/requests/": {
                          "scheme": "fuzz-scheme", "full_name": "Ada Lovelace", "date_of_birth": "1980-02-29",
                          "ni_number": "AB123456C", "current_address": "1 High Street", "employer_name": "Acme",
-                         "employment_start": "2001-04-06"}}
+                         "employment_start": "2001-04-06"},
+                     "POST /api/v1/pensions/accounts/": {"name": "Old job", "pension_type": "DC"},
+                     "POST /api/v1/pensions/consents/": {"provider": "sandbox_pensions", "answer": "yes"}}
 # Operations that cannot answer 2xx for this person whatever the input, and why; the happy-path
 # threshold below counts the others only.
 CANNOT_SUCCEED = {
     "POST /api/v1/statement-imports/": "needs a file a registered statement parser reads; the default "
                                        "providers parse none (tests/integrations_core/test_statement_imports.py)",
     "POST /api/v1/statement-imports/{id}/confirm/": "needs a preview of such a file, for the same reason",
+    "POST /api/v1/pensions/connect/": "sends a find request to the sandbox pension service over HTTP, which is "
+                                      "not served here (tests/pensions/test_pensions_api.py connects for real)",
 }
 
 

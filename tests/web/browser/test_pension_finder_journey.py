@@ -27,6 +27,7 @@ def register(db):
 
 def test_misspelt_employer_to_request_letter(page, logged_in, register, shot):
     page.get_by_role("link", name="Pensions", exact=True).click()
+    page.get_by_role("link", name="Find a lost pension").click()
     expect(page.get_by_role("heading", name="Find a lost pension")).to_be_visible()
     page.get_by_label("Former employer, scheme or provider").fill("Morisons")
     page.get_by_role("button", name="Search").click()
