@@ -333,6 +333,8 @@ INTEGRATION_PROVIDERS = env.list(
         "investments.providers.freetrade.provider.FreetradeProvider",
         "investments.providers.investengine.provider.InvestEngineProvider",
         "investments.providers.activities.provider.ActivitiesProvider",
+        # Bank statement files (CSV, OFX/QFX, QIF, CAMT.053) for banks without Open Banking.
+        "open_banking.providers.bank_file.provider.BankFileProvider",
         "pensions.providers.sandbox_dashboards.provider.SandboxDashboardsProvider",
     ],
 )
