@@ -5,6 +5,7 @@ into the same connection twice."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 from dataclasses import asdict
@@ -29,6 +30,8 @@ from .audit import audit_record
 from .connections import ProviderNotAvailable, connection_create
 
 logger = logging.getLogger(__name__)
+
+UPLOAD_OPTION = "upload"  # ParsedStatement.options key of a kept upload (base64)
 
 
 class StatementError(Exception):
@@ -88,13 +91,43 @@ def statement_preview(*, user, provider: Provider | str, upload: bytes, filename
         message = "; ".join(e.message for e in parsed.errors) or "The file holds no rows to import."
         raise StatementError("file_unreadable", message, field="file")
     errors = [asdict(error) for error in parsed.errors]
+    if getattr(parser, "statement_keeps_upload", False):
+        # The person may read the file again with other options (a bank CSV's columns) without
+        # uploading it again: the bytes wait, encrypted, with the preview and go with its rows.
+        parsed.options = {**parsed.options, UPLOAD_OPTION: base64.b64encode(upload).decode()}
+    kept = records_dump(_without_errors(parsed)) if not errors else (
+        records_dump(ParsedStatement(account=parsed.account, options=parsed.options))
+        if UPLOAD_OPTION in parsed.options else {})
     return StatementImport.objects.create(
         user=user, provider=parser.slug, filename=filename, sha256=hashlib.sha256(upload).hexdigest(),
         size=len(upload), rows=parsed.rows, errors=errors,
         status=StatementImportStatus.REJECTED if errors else StatementImportStatus.PREVIEWED,
-        records={} if errors else records_dump(_without_errors(parsed)),
+        records=kept,
         expires_at=timezone.now() + timedelta(seconds=settings.STATEMENT_IMPORT_TTL_SECONDS),
     )
+
+
+def statement_reparse(statement_import: StatementImport, options: dict) -> StatementImport:
+    """Read a kept upload again with other `options` (merged over the first ones): a new preview
+    replaces this one. Only for providers that keep the upload (`statement_keeps_upload`)."""
+    if statement_import.status == StatementImportStatus.IMPORTED:
+        raise StatementError("already_imported", "This file has already been imported.", status=409)
+    parsed = statement_parsed(statement_import)
+    upload = (parsed.options or {}).get(UPLOAD_OPTION) if parsed is not None else None
+    if not upload or statement_import.expires_at <= timezone.now():
+        raise StatementError("expired", "This preview has expired. Upload the file again.", status=410)
+    previous = {k: v for k, v in parsed.options.items() if k != UPLOAD_OPTION}
+    fresh = statement_preview(user=statement_import.user, provider=statement_import.provider,
+                              upload=base64.b64decode(upload), filename=statement_import.filename,
+                              options={**previous, **options})
+    statement_import.delete()
+    return fresh
+
+
+def statement_options(statement_import: StatementImport) -> dict:
+    """What the person chose and the parser settled for this preview (never the kept upload)."""
+    parsed = statement_parsed(statement_import)
+    return {k: v for k, v in (parsed.options if parsed else {}).items() if k != UPLOAD_OPTION}
 
 
 def statement_parsed(statement_import: StatementImport) -> ParsedStatement | None:

@@ -84,8 +84,8 @@ def parse(text: str, *, bank: str, account_hint: str = ""):
         try:
             row = Aggregate.from_etree(element)
         except Exception as exc:  # noqa: BLE001 - one bad row, the rest still read
-            field = next((child.tag for child in element if child.tag in str(exc).upper()), "")
-            collector.error(line, field or "STMTTRN", f"This transaction is unreadable: {_problem(exc)}")
+            field, message = _bad_field(element, exc)
+            collector.error(line, field, message)
             continue
         name, memo = (row.name or "").strip(), (row.memo or "").strip()
         description = name if not memo or memo.casefold() in name.casefold() else f"{name} {memo}".strip()
@@ -106,3 +106,19 @@ def parse(text: str, *, bank: str, account_hint: str = ""):
 def _line_of(text: str, tag: str, default: int) -> int:
     position = text.upper().find(tag)
     return text.count("\n", 0, position) + 1 if position >= 0 else default
+
+
+def _bad_field(element, exc: Exception) -> tuple[str, str]:
+    """Which element of a transaction ofxtools refused, said plainly ("TRNAMT", "'lots' is not
+    valid"); the whole row when no single element is at fault (a missing required one)."""
+    from ofxtools.models.bank.stmt import STMTTRN
+
+    for child in element:
+        converter = getattr(STMTTRN, child.tag.lower(), None)
+        if converter is None or not hasattr(converter, "convert"):
+            continue
+        try:
+            converter.convert(child.text)
+        except Exception:  # noqa: BLE001
+            return child.tag, f"{(child.text or '').strip()!r} is not a valid {child.tag}."
+    return "STMTTRN", f"This transaction is unreadable: {_problem(exc)}"

@@ -22,6 +22,7 @@ class BankFileProvider(Provider):
     # (its duplicates are found against the synced rows).
     statement_writer = "integrations_core.services.imports.cash_statements.cash_statement_write"
     statement_into_any_connection = True
+    statement_keeps_upload = True  # a CSV can be re-read with other columns without a second upload
 
     def parse(self, data: bytes, filename: str, *, account_hint: str = "",
               options: dict | None = None) -> ParsedStatement:
