@@ -114,6 +114,7 @@ def parse(text: str, *, mapping: dict, account: AccountRecord, currency: str = "
         return collector.statement(account), None
     problems = mapping_problems(mapping, table.headers)
     if problems:
+        collector.rows = len(table.rows)  # the rows are there; the columns are to be chosen
         for message in problems:
             collector.error(table.header_line, "", message)
         return collector.statement(account), table
