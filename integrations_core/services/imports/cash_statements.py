@@ -24,9 +24,14 @@ from integrations_core.records import AccountData
 from .accounts import account_upsert, balance_apply
 from .duplicates import DUPLICATE_DATE_DAYS, STATEMENT_KEY_PREFIX, same_payments
 from .keys import keyed_records
-from .portfolio import StatementHasErrors
 from .rows import transaction_rows_write
 from .transactions import explicit_removals
+
+
+class StatementHasErrors(ValueError):
+    """The parsed file has row errors (or names an account not in the connection): nothing is
+    written. (The portfolio writer has its own; this module does not load the portfolio one.)"""
+
 
 __all__ = ["StatementHasErrors", "cash_statement_write", "statement_duplicates", "statement_keyed"]
 
