@@ -201,6 +201,11 @@ def _target_connection(statement_import: StatementImport, provider: Provider,
         # account that is also synced), so the duplicates are found against its synced rows.
         other_provider = connection.provider != provider.slug and not getattr(
             provider, "statement_into_any_connection", False)
+        if connection.provider != provider.slug and not other_provider:
+            # Into another provider's connection only into one of its accounts, named at upload:
+            # a file never adds an account to a connection its provider answers for.
+            parsed = statement_parsed(statement_import)
+            other_provider = parsed is None or not (parsed.options or {}).get("account")
         if (not isinstance(connection, model) or connection.user_id != statement_import.user_id
                 or other_provider or connection.status == ConnectionStatus.REVOKED):
             raise StatementError("invalid_connection", "Import this file into one of your connections to "

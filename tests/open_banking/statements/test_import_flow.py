@@ -172,3 +172,13 @@ def test_another_persons_account_is_not_found(user, other_user, synced_account):
 ])
 def test_description_rule(a, b, alike):
     assert descriptions_alike(a, b) is alike
+
+
+def test_the_generic_confirm_never_adds_an_account_to_a_synced_connection(user, synced_account):
+    from integrations_core.services.statements import statement_confirm
+
+    preview = upload(user, "santander_v1.ofx")  # no account chosen: the file's own
+    with pytest.raises(StatementError) as refused:
+        statement_confirm(preview, connection=synced_account.connection)
+    assert refused.value.field == "connection"
+    assert BankAccount.objects.filter(connection=synced_account.connection).count() == 1
