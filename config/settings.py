@@ -285,6 +285,9 @@ SPECTACULAR_SETTINGS = {
         "TransactionStatusEnum": "integrations_core.models.TransactionStatus",
         "SyncOutcomeEnum": "integrations_core.models.SyncOutcome",
         "AccountTypeEnum": "integrations_core.models.AccountType",
+        "StatementImportStatusEnum": "integrations_core.models.StatementImportStatus",
+        "StatementDateOrderEnum": "open_banking.api.views_statements.DATE_ORDERS",
+        "MappingDateOrderEnum": "open_banking.api.views_statements.MAPPING_DATE_ORDERS",
     },
 }
 

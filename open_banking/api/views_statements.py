@@ -26,6 +26,7 @@ ERRORS = {400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 410:
           413: ErrorSerializer, 503: ErrorSerializer}
 DATE_ORDERS = [("auto", "Found from the file (QIF)"), ("dmy", "Day first (UK)"), ("mdy", "Month first (US)"),
                ("ymd", "Year first")]
+MAPPING_DATE_ORDERS = DATE_ORDERS[1:]  # a CSV's dates are read in one stated order
 
 
 class ColumnMappingSerializer(serializers.Serializer):
@@ -40,7 +41,7 @@ class ColumnMappingSerializer(serializers.Serializer):
     balance = serializers.CharField(required=False, allow_blank=True, max_length=100)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
     value_date = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    date_order = serializers.ChoiceField(choices=["dmy", "mdy", "ymd"], required=False)
+    date_order = serializers.ChoiceField(choices=MAPPING_DATE_ORDERS, required=False)
     decimal_comma = serializers.BooleanField(required=False)
 
 

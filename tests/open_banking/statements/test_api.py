@@ -119,3 +119,9 @@ def test_schema_has_the_routes(client):
     for route in ("/api/v1/open-banking/statement-imports/", "/api/v1/open-banking/statement-imports/{id}/confirm/",
                   "/api/v1/open-banking/statement-imports/{id}/remap/", "/api/v1/open-banking/statement-mappings/"):
         assert route in body
+
+
+def test_schema_is_valid_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
