@@ -110,3 +110,17 @@ def test_other_people_get_404(web, client, other_user, user):
 
 def test_anonymous_redirected_to_login(client):
     assert client.get(reverse("web:bank-import-upload")).status_code == 302
+
+
+def test_the_file_connection_is_not_a_bank_to_connect_and_has_no_sync(web, user):
+    web.post(reverse("web:bank-import-upload"), {"file": file("uk_bank.qif"), "bank": "Old Bank"})
+    web.post(reverse("web:bank-import-confirm", args=[StatementImport.objects.get(user=user).pk]))
+    page = web.get(reverse("web:connections")).content.decode()
+    assert "Statement files" in page and "Bank statement file</option>" not in page
+    card = page[page.index("Statement files"):][:2000]
+    assert "Sync now" not in card
+
+
+def test_a_file_provider_cannot_be_connected_through_the_bank_api(api_client):
+    response = api_client.post("/api/v1/open-banking/connections/", {"provider": "bank_file"}, format="json")
+    assert response.status_code == 400 and "provider" in response.json()["error"]["fields"]
