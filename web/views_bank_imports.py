@@ -18,6 +18,8 @@ from open_banking.statements import FORMATS
 from .forms_bank_imports import BankStatementUploadForm, ColumnMappingForm, DateOrderForm
 from .views import _throttle_wait
 
+ROWS_SHOWN = 500  # a year's export can hold thousands; the counts above the table cover them all
+
 
 def _upload_page(request, form, status=200):
     return render(request, "web/bank_imports/upload.html",
@@ -71,7 +73,8 @@ def _preview_page(request, statement_import, *, mapping_form=None, status=200):
     if options.get("account"):
         account = imports.importable_accounts(request.user).filter(pk=options["account"]).first()
     return render(request, "web/bank_imports/preview.html", {
-        "si": statement_import, "options": options, "rows": rows, "counts": imports.preview_summary(rows),
+        "si": statement_import, "options": options, "rows": rows[:ROWS_SHOWN], "rows_total": len(rows),
+        "rows_hidden": max(0, len(rows) - ROWS_SHOWN), "counts": imports.preview_summary(rows),
         "format_name": FORMATS[options["format"]].name if options.get("format") in FORMATS else "",
         "mapping_form": mapping_form if is_csv else None, "date_form": date_form, "account": account,
         "can_confirm": statement_import.status == StatementImportStatus.PREVIEWED and not statement_import.errors,

@@ -62,9 +62,12 @@ def same_payments(rows: list, incoming: list[tuple[str, object]]) -> dict[str, o
     """Each incoming (key, record) matched to at most one stored row, each row to at most one
     record: two identical coffees in a file against one synced coffee leave one to add. The
     best-scoring pairs are taken first, so the outcome does not depend on file order."""
+    by_amount: dict[tuple, list] = {}
+    for row in rows:  # only rows of exactly the same amount can match: a file of thousands stays fast
+        by_amount.setdefault((row.currency, row.amount), []).append(row)
     pairs = []
     for index, (key, record) in enumerate(incoming):
-        for row in rows:
+        for row in by_amount.get((record.currency, record.amount), ()):
             score = same_payment_score(row, record)
             if score is not None:
                 pairs.append((-score, index, str(row.pk), key, row))
