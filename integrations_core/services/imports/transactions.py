@@ -85,13 +85,7 @@ class WindowReconciler:
             # From the first, uncovered day: a row there may come back amended (see rematch).
             terms.append(Q(status=TransactionStatus.BOOKED, booked_date__gte=self.data.window_from,
                            booked_date__lte=self.covered[1]))
-        if self.data.booked:
-            # Rows a statement file brought that this answer may report too (see rematch).
-            margin = timedelta(days=DUPLICATE_DATE_DAYS + 1)
-            dates = [r.booked_date for r in self.data.booked]
-            terms.append(Q(external_id__startswith=STATEMENT_KEY_PREFIX, booked_date__gte=min(dates) - margin,
-                           booked_date__lte=max(dates) + margin))
-        return terms
+        return [*terms, *_statement_rows_scope(self.data.booked)]
 
     def rematch(self, unanswered: list[Transaction], unmatched: list[tuple[str, TransactionRecord]]) -> dict:
         """A booked row the bank amended (a new description gives an id-less or repeated-id row a
@@ -107,9 +101,7 @@ class WindowReconciler:
                        and not row.external_id.startswith(STATEMENT_KEY_PREFIX)
                        and self.data.window_from <= row.booked_date <= self.covered[1]]
             matches = _amended_matches(amended, unmatched)
-        imported = [row for row in unanswered if row.external_id.startswith(STATEMENT_KEY_PREFIX)]
-        if imported:
-            matches.update(same_payments(imported, [(k, r) for k, r in unmatched if k not in matches]))
+        matches.update(_statement_matches(unanswered, [(k, r) for k, r in unmatched if k not in matches]))
         return matches
 
     def removed(self, untouched: list[Transaction]) -> list:
@@ -126,17 +118,37 @@ class WindowReconciler:
         return gone
 
 
-class ExplicitReconciler:
-    """A cursor source's answer: exactly the rows it names as removed are gone, nothing else."""
+def _statement_rows_scope(booked: list[TransactionRecord]) -> list[Q]:
+    """Rows a statement file brought that an answer with these booked records may report too."""
+    if not booked:
+        return []
+    margin = timedelta(days=DUPLICATE_DATE_DAYS + 1)
+    dates = [r.booked_date for r in booked]
+    return [Q(external_id__startswith=STATEMENT_KEY_PREFIX, booked_date__gte=min(dates) - margin,
+              booked_date__lte=max(dates) + margin)]
 
-    def __init__(self, external_ids: Iterable[str]) -> None:
+
+def _statement_matches(unanswered: list[Transaction], unmatched: list[tuple[str, TransactionRecord]]) -> dict:
+    """A row a statement file brought that the provider now reports (duplicates.py's rule) is
+    the same payment: the provider's record takes it over (key and values; edits stay)."""
+    imported = [row for row in unanswered if row.external_id.startswith(STATEMENT_KEY_PREFIX)]
+    return same_payments(imported, unmatched) if imported and unmatched else {}
+
+
+class ExplicitReconciler:
+    """A cursor source's answer: exactly the rows it names as removed are gone, nothing else.
+    `booked`: the answer's booked records, so one may take over a row a statement file brought."""
+
+    def __init__(self, external_ids: Iterable[str], booked: Iterable[TransactionRecord] = ()) -> None:
         self.external_ids = frozenset(external_ids)
+        self.booked = list(booked)
 
     def scope(self) -> list[Q]:
-        return [Q(external_id__in=self.external_ids)] if self.external_ids else []
+        return [*([Q(external_id__in=self.external_ids)] if self.external_ids else []),
+                *_statement_rows_scope(self.booked)]
 
     def rematch(self, unanswered, unmatched) -> dict:
-        return {}
+        return _statement_matches(unanswered, unmatched) if self.booked else {}
 
     def removed(self, untouched: list[Transaction]) -> list:
         return [row.pk for row in untouched if row.external_id in self.external_ids]
@@ -147,8 +159,9 @@ def window_removals(account: Account, data: AccountData, *,
     return WindowReconciler(data, settlement_max_days)
 
 
-def explicit_removals(account: Account, ids: Iterable[str]) -> ExplicitReconciler:
-    return ExplicitReconciler(ids)
+def explicit_removals(account: Account, ids: Iterable[str], *,
+                      booked: Iterable[TransactionRecord] = ()) -> ExplicitReconciler:
+    return ExplicitReconciler(ids, booked)
 
 
 def _covered_dates(data: AccountData) -> tuple | None:

@@ -182,3 +182,19 @@ def test_the_generic_confirm_never_adds_an_account_to_a_synced_connection(user, 
         statement_confirm(preview, connection=synced_account.connection)
     assert refused.value.field == "connection"
     assert BankAccount.objects.filter(connection=synced_account.connection).count() == 1
+
+
+def test_a_cursor_sync_after_the_import_takes_the_imported_row_over(user, synced_account):
+    """Plaid's /transactions/sync answer (explicit removals) takes over an imported row too."""
+    from integrations_core.services.imports.keys import keyed_records
+    from integrations_core.services.imports.rows import transaction_rows_write
+    from integrations_core.services.imports.transactions import explicit_removals
+
+    imports.bank_statement_confirm(upload(user, "santander_v1.ofx", account=synced_account))
+    rent = [booked(date(2024, 4, 4), "-1250.00", "LANDLORD RENT LTD", "plaid-9")]
+    spec = BankTransaction.row_spec
+    result = transaction_rows_write(synced_account, keyed_records(rent, spec.fingerprint_fields), spec=spec,
+                                    removals=explicit_removals(synced_account, [], booked=rent))
+    assert result.added == 0
+    assert BankTransaction.objects.filter(account=synced_account, external_id="plaid-9").count() == 1
+    assert BankTransaction.objects.filter(account=synced_account).count() == 4
