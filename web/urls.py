@@ -63,4 +63,6 @@ urlpatterns = [
     path("my-accounts/import/<uuid:pk>/mapping/", bank_imports.bank_import_mapping, name="bank-import-mapping"),
     path("my-accounts/import/<uuid:pk>/confirm/", bank_imports.bank_import_confirm, name="bank-import-confirm"),
     path("my-accounts/import/<uuid:pk>/cancel/", bank_imports.bank_import_cancel, name="bank-import-cancel"),
+    path("my-accounts/import/columns/<uuid:pk>/delete/", bank_imports.bank_import_mapping_delete,
+         name="bank-import-mapping-delete"),
 ]

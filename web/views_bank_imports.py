@@ -135,3 +135,12 @@ def bank_import_cancel(request, pk):
         statement_import.delete()
     messages.info(request, "Cancelled: nothing was imported.")
     return redirect("web:bank-import-upload")
+
+
+@login_required
+@require_POST
+def bank_import_mapping_delete(request, pk):
+    mapping = get_object_or_404(imports.mapping_list(request.user), pk=pk)
+    mapping.delete()
+    messages.info(request, f"Forgot the CSV columns for {mapping.bank}: the next file from it gets a fresh guess.")
+    return redirect("web:bank-import-upload")

@@ -124,3 +124,14 @@ def test_the_file_connection_is_not_a_bank_to_connect_and_has_no_sync(web, user)
 def test_a_file_provider_cannot_be_connected_through_the_bank_api(api_client):
     response = api_client.post("/api/v1/open-banking/connections/", {"provider": "bank_file"}, format="json")
     assert response.status_code == 400 and "provider" in response.json()["error"]["fields"]
+
+
+def test_saved_columns_can_be_forgotten_by_their_owner_only(web, client, user, other_user):
+    web.post(reverse("web:bank-import-upload"), {"file": file("barclays_uk.csv"), "bank": "Barclays"})
+    mapping = BankStatementMapping.objects.get(user=user)
+    assert "Forget" in web.get(reverse("web:bank-import-upload")).content.decode()
+    client.force_login(other_user)
+    assert client.post(reverse("web:bank-import-mapping-delete", args=[mapping.pk])).status_code == 404
+    client.force_login(user)
+    assert client.post(reverse("web:bank-import-mapping-delete", args=[mapping.pk])).status_code == 302
+    assert not BankStatementMapping.objects.exists()
