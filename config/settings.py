@@ -285,6 +285,9 @@ SPECTACULAR_SETTINGS = {
         "TransactionStatusEnum": "integrations_core.models.TransactionStatus",
         "SyncOutcomeEnum": "integrations_core.models.SyncOutcome",
         "AccountTypeEnum": "integrations_core.models.AccountType",
+        "StatementImportStatusEnum": "integrations_core.models.StatementImportStatus",
+        "StatementDateOrderEnum": "open_banking.api.views_statements.DATE_ORDERS",
+        "MappingDateOrderEnum": "open_banking.api.views_statements.MAPPING_DATE_ORDERS",
     },
 }
 
@@ -333,6 +336,8 @@ INTEGRATION_PROVIDERS = env.list(
         "investments.providers.freetrade.provider.FreetradeProvider",
         "investments.providers.investengine.provider.InvestEngineProvider",
         "investments.providers.activities.provider.ActivitiesProvider",
+        # Bank statement files (CSV, OFX/QFX, QIF, CAMT.053) for banks without Open Banking.
+        "open_banking.providers.bank_file.provider.BankFileProvider",
         "pensions.providers.sandbox_dashboards.provider.SandboxDashboardsProvider",
     ],
 )

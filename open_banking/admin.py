@@ -11,6 +11,7 @@ from .models import (
     BalanceSnapshot,
     BankAccount,
     BankConnection,
+    BankStatementMapping,
     BankTransaction,
     Institution,
 )
@@ -73,3 +74,12 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_filter = ("provider", "country", "is_active")
     list_editable = ("is_active",)
     search_fields = ("name", "external_id", "bic")
+
+
+@admin.register(BankStatementMapping)
+class BankStatementMappingAdmin(ReadOnlyAdmin):
+    """A person's saved CSV columns per bank (header names only: no account data)."""
+
+    list_display = ("bank", "user", "updated_at")
+    search_fields = ("bank", "user__email")
+    readonly_fields = ("id", "user", "bank", "bank_key", "columns", "updated_at")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -116,3 +117,23 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.provider})"
+
+
+class BankStatementMapping(models.Model):
+    """How one person's CSV exports from one bank read: which column is the date, the amount
+    (or money out and money in), the description..., and the date order. Saved when a file
+    with it is previewed, offered for the next file from the same bank."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bank_statement_mappings")
+    bank = models.CharField(max_length=100, help_text="The bank's name as the person typed it.")
+    bank_key = models.CharField(max_length=100, help_text="The name casefolded: one mapping per bank.")
+    columns = models.JSONField(default=dict, help_text="{role: header, date_order, decimal_comma}")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["bank"]
+        constraints = [models.UniqueConstraint(fields=["user", "bank_key"], name="ob_statement_mapping_per_bank")]
+
+    def __str__(self) -> str:
+        return f"{self.bank} CSV mapping"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from integrations_core.models import SyncOutcome, SyncRun
+from integrations_core.providers.base import AuthType
 from integrations_core.providers.registry import UnknownProvider, registry
 from open_banking.api.serializers import RECONFIRM_WINDOW, connection_user_state
 from open_banking.models import BankConnection
@@ -64,12 +65,25 @@ def _day(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "j F Y")
 
 
+def _is_file_import(connection: BankConnection) -> bool:
+    try:
+        return registry.get(connection.provider).auth_type == AuthType.FILE_UPLOAD
+    except UnknownProvider:
+        return False
+
+
 def connection_card(connection: BankConnection, *, now: datetime | None = None) -> ConnectionCard:
     now = now or timezone.now()
     state = connection_user_state(connection)
     consent_end = connection.consent_expires_at
     due = (connection.status == "active" and consent_end is not None and consent_end - now <= RECONFIRM_WINDOW)
     common = {"connection": connection, "state": state, "reconfirm_by": consent_end, "reconfirmation_due": due}
+    if _is_file_import(connection) and state == "ok":
+        # A file connection has nothing to sync or reconnect: it holds the accounts of the
+        # statements the person imported (docs/bank-imports.md).
+        return ConnectionCard(**{**common, "reconfirmation_due": False}, tone="ok", headline="Statement files",
+                              detail="Accounts from the bank statements you imported. Import another file from "
+                                     "Accounts.", actions=())
 
     if state == "ok":
         if due:

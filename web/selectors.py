@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from integrations_core.models import AccountType, ConnectionStatus, SyncRun, TransactionStatus
 from integrations_core.money import money_text
-from integrations_core.providers.base import Family, Provider
+from integrations_core.providers.base import AuthType, Family, Provider
 from integrations_core.selectors import providers_enabled, sync_run_observed, sync_runs_for_connection
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
 from open_banking.selectors import (
@@ -34,7 +34,8 @@ HISTORY_DAYS = 90
 # --- connections ----------------------------------------------------------------------------
 def bank_providers_available() -> list[Provider]:
     """Bank providers a person can connect through now (installed, configured, not switched off)."""
-    return [p for p in providers_enabled() if p.family == Family.BANKING]
+    # Statement files are imported from Accounts (web/views_bank_imports.py), not connected.
+    return [p for p in providers_enabled() if p.family == Family.BANKING and p.auth_type != AuthType.FILE_UPLOAD]
 
 
 def institution_search(*, provider: str, text: str = "") -> QuerySet[Institution]:

@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import views
+from . import views_bank_imports as bank_imports
 from . import views_pensions_finder as pension_finder
 from . import views_portfolio as portfolio
 from . import views_returns as figures
@@ -58,6 +59,13 @@ urlpatterns = [
     path("pensions/requests/<uuid:pk>/answered/", pension_finder.pension_request_answered,
          name="pension-request-answered"),
     path("pensions/requests/<uuid:pk>/delete/", pension_finder.pension_request_delete, name="pension-request-delete"),
+    path("my-accounts/import/", bank_imports.bank_import_upload, name="bank-import-upload"),
+    path("my-accounts/import/<uuid:pk>/", bank_imports.bank_import_preview, name="bank-import-preview"),
+    path("my-accounts/import/<uuid:pk>/mapping/", bank_imports.bank_import_mapping, name="bank-import-mapping"),
+    path("my-accounts/import/<uuid:pk>/confirm/", bank_imports.bank_import_confirm, name="bank-import-confirm"),
+    path("my-accounts/import/<uuid:pk>/cancel/", bank_imports.bank_import_cancel, name="bank-import-cancel"),
+    path("my-accounts/import/columns/<uuid:pk>/delete/", bank_imports.bank_import_mapping_delete,
+         name="bank-import-mapping-delete"),
     path("portfolio/returns/", figures.returns_page, name="returns"),
     path("portfolio/allocation/", figures.allocation_page, name="allocation"),
     path("net-worth/", figures.net_worth_page, name="net-worth"),

@@ -55,7 +55,8 @@ class StatementImportSerializer(serializers.ModelSerializer):
             return None
         return {"account": parsed.account.name, "currency": parsed.account.currency,
                 "securities": len(parsed.securities), "transactions": len(parsed.transactions),
-                "holdings": len(parsed.snapshot.holdings) if parsed.snapshot else 0}
+                "holdings": len(parsed.snapshot.holdings) if parsed.snapshot else 0,
+                "cash_transactions": len(parsed.cash_transactions)}
 
 
 class ConnectStepSerializer(serializers.Serializer):

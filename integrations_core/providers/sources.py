@@ -9,11 +9,13 @@ from typing import Any, Protocol, runtime_checkable
 from integrations_core.records import (
     AccountData,
     AccountRecord,
+    BalanceRecord,
     ChangeSet,
     HoldingSnapshotRecord,
     InvestmentTransactionRecord,
     PortfolioData,
     SecurityRecord,
+    TransactionRecord,
     ValuationData,
 )
 
@@ -109,7 +111,12 @@ class RowError:
 @dataclass
 class ParsedStatement:
     """What a statement file holds, as records, plus every row it could not read. Nothing is
-    written while `errors` is not empty. One file is one account (`account`)."""
+    written while `errors` is not empty. One file is one account (`account`).
+
+    A portfolio file fills `securities`, `transactions` and `snapshot`; a bank statement fills
+    `cash_transactions` (and `balance` when the file states one). `options` carries what the
+    person chose at upload that the writer needs (the account to import into), so a preview and
+    its confirmation can never disagree about it."""
 
     account: AccountRecord
     securities: list[SecurityRecord] = field(default_factory=list)
@@ -117,6 +124,9 @@ class ParsedStatement:
     snapshot: HoldingSnapshotRecord | None = None  # a holdings/valuation file; None for trade history
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0  # data rows read (errors included)
+    cash_transactions: list[TransactionRecord] = field(default_factory=list)
+    balance: BalanceRecord | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -128,3 +138,7 @@ class StatementParser(Protocol):
     max_bytes: int
 
     def parse(self, data: bytes, filename: str) -> ParsedStatement: ...
+
+
+# What a statement provider's `statement_writer` defaults to: the portfolio writer.
+DEFAULT_STATEMENT_WRITER = "integrations_core.services.imports.portfolio.statement_import_write"

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 
 from integrations_core.models import SyncRun
-from integrations_core.providers.base import Family
+from integrations_core.providers.base import AuthType, Family
 from integrations_core.providers.errors import ProviderError
 from integrations_core.providers.registry import UnknownProvider, registry
 from integrations_core.selectors import provider_is_enabled
@@ -51,6 +51,9 @@ def _provider_check(provider_slug: str):
         raise ConnectError("unknown_provider", "Unknown provider.", field="provider") from None
     if provider.family != Family.BANKING:
         raise ConnectError("unknown_provider", "Not a bank provider.", field="provider")
+    if provider.auth_type == AuthType.FILE_UPLOAD:
+        raise ConnectError("unknown_provider", "Statement files are uploaded, not connected: use the statement "
+                                               "import.", field="provider")
     if not provider_is_enabled(provider_slug) or not provider.is_configured():
         raise ConnectError("provider_unavailable", "This provider is not available right now.", field="provider")
     return provider

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations_core.models import ConnectionStatus
-from integrations_core.providers.base import AuthType, Capability
+from integrations_core.providers.base import AuthType, Capability, Family
 from integrations_core.providers.registry import registry
 from integrations_core.services import schedule
 from investments.models import InvestmentConnection
@@ -18,7 +18,8 @@ NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 
 
 def statement_slugs() -> list[str]:
-    return sorted(p.slug for p in registry.all() if p.auth_type == AuthType.FILE_UPLOAD)
+    return sorted(p.slug for p in registry.all() if p.auth_type == AuthType.FILE_UPLOAD
+                  and p.family == Family.INVESTMENTS)
 
 
 def test_every_registered_statement_provider_is_left_out_of_scheduled_syncs():
@@ -26,6 +27,9 @@ def test_every_registered_statement_provider_is_left_out_of_scheduled_syncs():
     assert len(slugs) == 7  # all seven importers are registered...
     assert not set(slugs) & set(registry.slugs_with(Capability.SCHEDULED_SYNC))  # ...none scheduled
     assert {"trading212", "ibkr_flex"} <= set(registry.slugs_with(Capability.SCHEDULED_SYNC))
+    # The bank statement provider (banking family) is a file import too: never scheduled.
+    bank_files = [p.slug for p in registry.all() if p.auth_type == AuthType.FILE_UPLOAD and p.family == Family.BANKING]
+    assert len(bank_files) == 1 and not set(bank_files) & set(registry.slugs_with(Capability.SCHEDULED_SYNC))
 
 
 def test_the_daily_run_and_the_sweep_queue_the_api_platform_only(user, monkeypatch):

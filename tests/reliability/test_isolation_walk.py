@@ -25,7 +25,13 @@ from integrations_core.models import (
     SyncOutcome,
     SyncRun,
 )
-from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction
+from open_banking.models import (
+    BalanceSnapshot,
+    BankAccount,
+    BankConnection,
+    BankStatementMapping,
+    BankTransaction,
+)
 from transactions.models import Budget, BudgetAlert, CategoryRule, RecurringPayment
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +76,11 @@ OBJECT_ROUTES: dict[str, dict] = {
     "/api/v1/pensions/requests/{id}/letter/": {"object": "pension_request"},
     "/api/v1/pensions/requests/{id}/sent/": {"object": "pension_request", "post": {}},
     "/api/v1/pensions/requests/{id}/answered/": {"object": "pension_request", "post": {"notes": "mine now"}},
+    "/api/v1/open-banking/statement-imports/{id}/": {"object": "bank_statement_import"},
+    "/api/v1/open-banking/statement-imports/{id}/remap/": {"object": "bank_statement_import",
+                                                           "post": {"date_order": "dmy"}},
+    "/api/v1/open-banking/statement-imports/{id}/confirm/": {"object": "bank_statement_import", "post": {}},
+    "/api/v1/open-banking/statement-mappings/{id}/": {"object": "bank_mapping"},
 }
 # Routes with a parameter that is not another person's data: the shared category taxonomy.
 SHARED_ROUTES = {"/api/v1/categories/{code}/": "FOOD_AND_DRINK",
@@ -79,7 +90,8 @@ SHARED_ROUTES = {"/api/v1/categories/{code}/": "FOOD_AND_DRINK",
 OWN_ONLY_POSTS = {"/api/v1/budgets/", "/api/v1/budgets/alerts/read/", "/api/v1/open-banking/connections/",
                   "/api/v1/connections/", "/api/v1/statement-imports/",
                   "/api/v1/recurring/refresh/", "/api/v1/rules/", "/api/v1/rules/preview/",
-                  "/api/v1/investments/accounts/", "/api/v1/pensions/requests/"}
+                  "/api/v1/investments/accounts/", "/api/v1/pensions/requests/",
+                  "/api/v1/open-banking/statement-imports/"}
 # Extra query strings so lists reach back far enough to include A's data if it leaked.
 LIST_QUERIES = {"/api/v1/spending/summary/": {"from": (timezone.localdate() - timedelta(days=1000)).isoformat(),
                                                "group_by": "merchant"},
@@ -122,10 +134,21 @@ def alice(user, bank_data):
         user=user, provider="truelayer", filename=f"{MARKER}.csv", sha256="0" * 64, size=10,
         expires_at=timezone.now() + timedelta(days=1), records={"marker": MARKER})
     notification = Notification.objects.create(user=user, kind="failing", title=f"{MARKER} ALERT")
-    objects = {**_alice_investments(user), **_alice_pensions(user), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
+    objects = {**_alice_investments(user), **_alice_pensions(user), **_alice_bank_files(user, current), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
                "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
                "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
     return objects
+
+
+def _alice_bank_files(user, account) -> dict:
+    """A bank statement preview (a QIF into A's account) and A's saved CSV columns."""
+    from open_banking.services.statement_imports import bank_statement_preview, mapping_save
+
+    qif = f"!Type:Bank\nD02/04/2024\nT-1.00\nP{MARKER} PAYEE\n^\n".encode()
+    return {"bank_statement_import": bank_statement_preview(user, upload=qif, filename="a.qif", bank=MARKER,
+                                                            account=account),
+            "bank_mapping": mapping_save(user, f"{MARKER} BANK", {"date": "Date", "description": "Memo",
+                                                                 "amount": "Amount"})}
 
 
 def _alice_pensions(user) -> dict:
@@ -171,7 +194,8 @@ def alice_state(user) -> list:
                          (BankTransaction, "account__connection__user"), (BalanceSnapshot, "account__connection__user"),
                          (Budget, "user"), (BudgetAlert, "user"), (CategoryRule, "user"),
                          (RecurringPayment, "user"), (SyncRun, "user"), (OAuthState, "user"),
-                         (StatementImport, "user"), (Notification, "user"), *_investment_tables(), *_pension_tables()):
+                         (StatementImport, "user"), (Notification, "user"), (BankStatementMapping, "user"),
+                         *_investment_tables(), *_pension_tables()):
         for obj in model.objects.filter(**{owner: user}).order_by("pk"):
             rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),
                          getattr(obj, "updated_at", None)))
@@ -311,4 +335,11 @@ def test_own_only_posts_cannot_reach_another_users_data(alice, bob, other_user):
         "current_address": "1 Street", "employer_name": "Acme", "employment_start": "2001-01-01"}, format="json")
     assert asked.status_code == 201 and MARKER not in asked.content.decode()
     assert PensionInformationRequest.objects.get(pk=asked.json()["id"]).user == other_user
+    # A bank statement cannot be previewed into someone else's account.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    into = bob.post("/api/v1/open-banking/statement-imports/", {
+        "file": SimpleUploadedFile("b.qif", b"!Type:Bank\nD02/04/2024\nT-1.00\nPX\n^\n"), "bank": "B",
+        "account": str(alice["account"].pk)}, format="multipart")
+    assert into.status_code == 404 and MARKER not in into.content.decode()
     assert alice_state(alice["connection"].user) == before

@@ -89,6 +89,7 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
     }
     objects.update(_investments(user))
     objects.update(_pensions(user))
+    objects.update(_bank_files(user, current))
     # Throttling has its own tests (test_throttling.py); here a limit of 10 connects an hour
     # would answer 429 to half the examples and hide whether the happy path works.
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
@@ -149,7 +150,9 @@ REAL_IDS = [("/api/v1/budgets/", "budget"), ("/api/v1/rules/", "rule"), ("/api/v
             ("/api/v1/investments/transactions/", "inv_transaction"), ("/api/v1/investments/securities/", "security"),
             ("/api/v1/health/connections/", "connection"), ("/api/v1/notifications/", "notification"),
             ("/api/v1/pensions/register/schemes/", "pension_scheme"), ("/api/v1/pensions/requests/", "pension_request"),
-            ("/api/v1/pensions/accounts/", "pension_account"), ("/api/v1/pensions/connections/", "pension_connection")]
+            ("/api/v1/pensions/accounts/", "pension_account"), ("/api/v1/pensions/connections/", "pension_connection"),
+            ("/api/v1/open-banking/statement-imports/", "bank_statement_import"),
+            ("/api/v1/open-banking/statement-mappings/", "bank_mapping")]
 # Bodies a random string never hits (a registered provider's slug): one known-good case each,
 # besides the fuzzed ones, so the happy path is reached and checked against the schema too.
 KNOWN_GOOD_BODIES = {"POST /api/v1/connections/": {"provider": "truelayer"},
@@ -168,7 +171,22 @@ CANNOT_SUCCEED = {
     "POST /api/v1/statement-imports/{id}/confirm/": "needs a preview of such a file, for the same reason",
     "POST /api/v1/pensions/connect/": "sends a find request to the sandbox pension service over HTTP, which is "
                                       "not served here (tests/pensions/test_pensions_api.py connects for real)",
+    "POST /api/v1/open-banking/statement-imports/": "needs a bank statement a random file is not (a CSV with a "
+                                                    "date header, an OFX, a QIF or a CAMT.053 file): "
+                                                    "tests/open_banking/statements/test_api.py",
 }
+
+
+def _bank_files(user, account) -> dict:
+    """A bank CSV previewed into the person's account, and their saved columns for that bank."""
+    from open_banking.services.statement_imports import bank_statement_preview, mapping_for
+
+    csv = b"Date,Description,Amount\n02/04/2024,COSTA COFFEE,-3.20\n03/04/2024,ACME SALARY,2500.00\n"
+    preview = bank_statement_preview(user, upload=csv, filename="april.csv", bank="Fuzz Bank", account=account)
+    assert preview.errors == [] and mapping_for(user, "Fuzz Bank")
+    from open_banking.models import BankStatementMapping
+
+    return {"bank_statement_import": preview, "bank_mapping": BankStatementMapping.objects.get(user=user)}
 
 
 def real_path_parameters(path: str, person: dict) -> dict | None:

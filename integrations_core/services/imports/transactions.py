@@ -22,6 +22,7 @@ from integrations_core.records import AccountData, TransactionRecord
 
 from .accounts import balance_fields_set, balance_snapshot_record
 from .claims import DEFAULT_SETTLEMENT_MAX_DAYS
+from .duplicates import DUPLICATE_DATE_DAYS, STATEMENT_KEY_PREFIX, same_payments
 from .keys import CASH_FINGERPRINT_FIELDS, keyed_records, normalise_description
 from .rows import ImportResult, RowSpec, transaction_rows_write
 
@@ -84,21 +85,30 @@ class WindowReconciler:
             # From the first, uncovered day: a row there may come back amended (see rematch).
             terms.append(Q(status=TransactionStatus.BOOKED, booked_date__gte=self.data.window_from,
                            booked_date__lte=self.covered[1]))
-        return terms
+        return [*terms, *_statement_rows_scope(self.data.booked)]
 
     def rematch(self, unanswered: list[Transaction], unmatched: list[tuple[str, TransactionRecord]]) -> dict:
         """A booked row the bank amended (a new description gives an id-less or repeated-id row a
         new key) is the same payment: the stored row takes the new key instead of a second row
-        being inserted beside it (on the uncovered first day it would never be deleted)."""
-        if self.covered is None:
-            return {}
-        amended = [row for row in unanswered if row.status == TransactionStatus.BOOKED
-                   and self.data.window_from <= row.booked_date <= self.covered[1]]
-        return _amended_matches(amended, unmatched)
+        being inserted beside it (on the uncovered first day it would never be deleted).
+
+        A row a statement file brought that the bank now reports (duplicates.py's rule) is the
+        same payment too: the bank's record takes it over (its key and values; the person's
+        edits stay), so an imported then synced payment is one row."""
+        matches: dict = {}
+        if self.covered is not None:
+            amended = [row for row in unanswered if row.status == TransactionStatus.BOOKED
+                       and not row.external_id.startswith(STATEMENT_KEY_PREFIX)
+                       and self.data.window_from <= row.booked_date <= self.covered[1]]
+            matches = _amended_matches(amended, unmatched)
+        matches.update(_statement_matches(unanswered, [(k, r) for k, r in unmatched if k not in matches]))
+        return matches
 
     def removed(self, untouched: list[Transaction]) -> list:
         gone = []
         for row in untouched:
+            if row.external_id.startswith(STATEMENT_KEY_PREFIX):
+                continue  # the person's file, not the bank's answer: never "dropped by the bank"
             if row.status == TransactionStatus.PENDING:
                 if self.data.pending is not None and _pending_is_gone(row, self.covered, self.today,
                                                                        self.settlement_max_days):
@@ -108,17 +118,37 @@ class WindowReconciler:
         return gone
 
 
-class ExplicitReconciler:
-    """A cursor source's answer: exactly the rows it names as removed are gone, nothing else."""
+def _statement_rows_scope(booked: list[TransactionRecord]) -> list[Q]:
+    """Rows a statement file brought that an answer with these booked records may report too."""
+    if not booked:
+        return []
+    margin = timedelta(days=DUPLICATE_DATE_DAYS + 1)
+    dates = [r.booked_date for r in booked]
+    return [Q(external_id__startswith=STATEMENT_KEY_PREFIX, booked_date__gte=min(dates) - margin,
+              booked_date__lte=max(dates) + margin)]
 
-    def __init__(self, external_ids: Iterable[str]) -> None:
+
+def _statement_matches(unanswered: list[Transaction], unmatched: list[tuple[str, TransactionRecord]]) -> dict:
+    """A row a statement file brought that the provider now reports (duplicates.py's rule) is
+    the same payment: the provider's record takes it over (key and values; edits stay)."""
+    imported = [row for row in unanswered if row.external_id.startswith(STATEMENT_KEY_PREFIX)]
+    return same_payments(imported, unmatched) if imported and unmatched else {}
+
+
+class ExplicitReconciler:
+    """A cursor source's answer: exactly the rows it names as removed are gone, nothing else.
+    `booked`: the answer's booked records, so one may take over a row a statement file brought."""
+
+    def __init__(self, external_ids: Iterable[str], booked: Iterable[TransactionRecord] = ()) -> None:
         self.external_ids = frozenset(external_ids)
+        self.booked = list(booked)
 
     def scope(self) -> list[Q]:
-        return [Q(external_id__in=self.external_ids)] if self.external_ids else []
+        return [*([Q(external_id__in=self.external_ids)] if self.external_ids else []),
+                *_statement_rows_scope(self.booked)]
 
     def rematch(self, unanswered, unmatched) -> dict:
-        return {}
+        return _statement_matches(unanswered, unmatched) if self.booked else {}
 
     def removed(self, untouched: list[Transaction]) -> list:
         return [row.pk for row in untouched if row.external_id in self.external_ids]
@@ -129,8 +159,9 @@ def window_removals(account: Account, data: AccountData, *,
     return WindowReconciler(data, settlement_max_days)
 
 
-def explicit_removals(account: Account, ids: Iterable[str]) -> ExplicitReconciler:
-    return ExplicitReconciler(ids)
+def explicit_removals(account: Account, ids: Iterable[str], *,
+                      booked: Iterable[TransactionRecord] = ()) -> ExplicitReconciler:
+    return ExplicitReconciler(ids, booked)
 
 
 def _covered_dates(data: AccountData) -> tuple | None:

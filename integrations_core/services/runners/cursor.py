@@ -92,7 +92,7 @@ def _account_changes_write(ctx: RunContext, account, record, records: list, remo
     pending = [r for r in latest if r.status == TransactionStatus.PENDING]
     result = transaction_rows_write(account, keyed_records(booked, spec.fingerprint_fields),
                                     pending=keyed_records(pending, spec.fingerprint_fields), spec=spec,
-                                    removals=explicit_removals(account, removed_ids),
+                                    removals=explicit_removals(account, removed_ids, booked=booked),
                                     also_save=tuple(balance_fields))
     if balance is not None:
         balance_snapshot_record(account, balance)
