@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from integrations_core.models import MONEY, TransactionStatus
+from open_banking.models import BankAccountType
 from transactions.taxonomy import categories, is_valid
-
-from .models import ManualAccount
 
 UNCATEGORISED = "uncategorised"
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -53,15 +52,13 @@ class DisconnectForm(forms.Form):
         label="Also delete this bank's accounts and transactions from this app", required=False)
 
 
-class ManualAccountForm(forms.ModelForm):
+class ManualAccountForm(forms.Form):
+    name = forms.CharField(label="Account name", max_length=200)
+    type = forms.ChoiceField(label="Type", choices=BankAccountType.choices, initial=BankAccountType.OTHER)
     currency = forms.ChoiceField(choices=COMMON_CURRENCIES, initial="GBP")
     balance = forms.DecimalField(max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"],
-                                 help_text="Use a minus sign for money you owe.")
-
-    class Meta:
-        model = ManualAccount
-        fields = ["name", "type", "currency", "balance"]
-        labels = {"name": "Account name", "type": "Type"}
+                                 help_text="For a loan, mortgage or card, what you owe (kept as owed). "
+                                           "Otherwise a minus sign for money you owe.")
 
 
 class TransactionFilterForm(forms.Form):

@@ -11,11 +11,19 @@ from django.db.models import Min, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from integrations_core.models import AccountType, ConnectionStatus, SyncRun, TransactionStatus
+from integrations_core.models import ConnectionStatus, SyncRun, TransactionStatus
 from integrations_core.money import money_text
 from integrations_core.providers.base import Family, Provider
 from integrations_core.selectors import providers_enabled, sync_run_observed, sync_runs_for_connection
-from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
+from open_banking.models import (
+    MANUAL_PROVIDER,
+    BalanceSnapshot,
+    BankAccount,
+    BankAccountType,
+    BankConnection,
+    BankTransaction,
+    Institution,
+)
 from open_banking.selectors import (
     bank_account_list,
     bank_accounts_counted,
@@ -25,8 +33,6 @@ from open_banking.selectors import (
 )
 from transactions.models import Budget, RecurringPayment
 from transactions.taxonomy import codes_under
-
-from .models import ManualAccount
 
 HISTORY_DAYS = 90
 
@@ -46,7 +52,8 @@ def institution_search(*, provider: str, text: str = "") -> QuerySet[Institution
 
 def connections_for_page(user) -> tuple[list[BankConnection], list[BankConnection]]:
     """(current, disconnected): the person's bank connections, newest first."""
-    rows = list(bank_connection_list(user).order_by("-created_at"))
+    # The manual accounts' connection is not a bank to show (its accounts are on My accounts).
+    rows = list(bank_connection_list(user).exclude(provider=MANUAL_PROVIDER).order_by("-created_at"))
     current = [c for c in rows if c.status != ConnectionStatus.REVOKED]
     revoked = [c for c in rows if c.status == ConnectionStatus.REVOKED]
     return current, revoked
@@ -82,18 +89,19 @@ class AccountRow:
     detail: str = ""
 
 
-def manual_account_list(user) -> QuerySet[ManualAccount]:
-    return ManualAccount.objects.filter(user=user)
+def manual_account_list(user) -> QuerySet[BankAccount]:
+    return bank_account_list(user).filter(connection__provider=MANUAL_PROVIDER).order_by("name", "created_at")
 
 
-def manual_account_get(user, pk) -> ManualAccount:
-    return get_object_or_404(ManualAccount, pk=pk, user=user)
+def manual_account_get(user, pk) -> BankAccount:
+    return get_object_or_404(manual_account_list(user), pk=pk)
 
 
 def account_rows(user) -> list[AccountRow]:
-    types = dict(AccountType.choices)
+    types = dict(BankAccountType.choices)
     rows = []
-    for account in bank_account_list(user).order_by("connection__institution_name", "name"):
+    connected = bank_account_list(user).exclude(connection__provider=MANUAL_PROVIDER)
+    for account in connected.order_by("connection__institution_name", "name"):
         connection = account.connection
         live = account.is_active and connection.status in (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR)
         detail = ("" if live else "Disconnected: no longer updating" if connection.status == ConnectionStatus.REVOKED
@@ -108,8 +116,8 @@ def account_rows(user) -> list[AccountRow]:
     for manual in manual_account_list(user):
         rows.append(AccountRow(
             id=str(manual.pk), name=manual.name, is_manual=True, type_label=types.get(manual.type, manual.type),
-            institution="", currency=manual.currency, balance=manual.balance, available=None,
-            updated_at=manual.updated_at, is_live=True))
+            institution="", currency=manual.currency, balance=manual.current_balance, available=None,
+            updated_at=manual.balance_updated_at or manual.updated_at, is_live=True))
     return rows
 
 

@@ -1,5 +1,6 @@
-"""The only code in the web app that writes: manual accounts, and setting a budget from the
-budgets page (which composes the transactions app's own budget services)."""
+"""The only code in the web app that writes: setting a budget from the budgets page (which
+composes the transactions app's own budget services). Manual accounts are open_banking's
+(open_banking/services/manual.py)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,7 @@ from integrations_core.models import StatementImport, StatementImportStatus
 from transactions.models import Budget
 from transactions.services.budgets import budget_create, budget_update
 
-from .models import ManualAccount
 from .selectors import budget_find
-
-
-def manual_account_create(*, user, name: str, type: str, currency: str, balance: Decimal) -> ManualAccount:
-    return ManualAccount.objects.create(user=user, name=name.strip(), type=type, currency=currency.upper(),
-                                        balance=balance)
-
-
-def manual_account_update(account: ManualAccount, *, balance: Decimal) -> ManualAccount:
-    account.balance = balance
-    account.save(update_fields=["balance", "updated_at"])
-    return account
-
-
-def manual_account_delete(account: ManualAccount) -> None:
-    account.delete()
 
 
 def budget_set(*, user, category: str, amount: Decimal, currency: str, month: date) -> tuple[Budget, bool]:

@@ -28,6 +28,7 @@ from integrations_core.services.sync import SyncQueueUnavailable
 from open_banking import services as bank_services
 from open_banking.api.renderers import CSV_COLUMNS, csv_line
 from open_banking.selectors import bank_connection_get
+from open_banking.services import manual as manual_services
 from transactions.selectors.spending import spending_summary, user_main_currency
 from transactions.selectors.transactions import bank_transaction_get_for_user
 from transactions.services.budgets import add_months, budget_summary, month_end
@@ -234,7 +235,7 @@ def manual_account_create(request):
     form = ManualAccountForm(request.POST)
     if not form.is_valid():
         return _accounts_page(request, form, status=400)
-    account = services.manual_account_create(user=request.user, **form.cleaned_data)
+    account = manual_services.manual_account_create(user=request.user, **form.cleaned_data)
     messages.success(request, f"Added {account.name}.")
     return redirect("web:accounts")
 
@@ -243,7 +244,7 @@ def manual_account_create(request):
 @require_POST
 def manual_account_delete(request, pk):
     account = selectors.manual_account_get(request.user, pk)
-    services.manual_account_delete(account)
+    manual_services.manual_account_delete(account, actor=request.user)
     messages.success(request, f"Removed {account.name}.")
     return redirect("web:accounts")
 
