@@ -259,6 +259,9 @@ class TransactionDetails(models.Model):
     transaction = models.OneToOneField(settings.CATEGORISED_TRANSACTION_MODEL, on_delete=models.CASCADE,
                                        related_name="details")
     tags = models.JSONField(blank=True, default=list)
+    # ",groceries,holiday 2026,": the tags lower-cased between commas, so a tag filter is one
+    # LIKE on every database (SQLite cannot look inside a JSON list).
+    tags_index = models.CharField(max_length=1000, blank=True, default="", editable=False)
     hidden = models.BooleanField(default=False, help_text="Hidden from lists unless asked for, and not counted.")
     excluded_from_budgets = models.BooleanField(default=False, help_text="Listed, but not counted in budgets.")
     updated_at = models.DateTimeField(auto_now=True)

@@ -32,7 +32,9 @@ from open_banking.selectors import (
     institution_list,
 )
 from transactions.models import Budget, RecurringPayment
-from transactions.taxonomy import codes_under
+from transactions.selectors.amounts import amount_query, looks_like_amount
+from transactions.selectors.listing import transactions_refine
+from transactions.user_taxonomy import user_taxonomy
 
 HISTORY_DAYS = 90
 
@@ -168,8 +170,11 @@ def balance_chart(user, *, days: int = HISTORY_DAYS, today: date | None = None) 
 
 # --- transactions ---------------------------------------------------------------------------
 def transaction_search(user, *, account: str = "", date_from: date | None = None, date_to: date | None = None,
-                       category: str = "", text: str = "", status: str = "") -> QuerySet[BankTransaction]:
-    queryset = bank_transaction_list(user)
+                       category: str = "", text: str = "", status: str = "", amount: str = "", tag: str = "",
+                       hidden: str = "") -> QuerySet[BankTransaction]:
+    """The filtered list. `text` that is an amount ("61.86", "-12.50", "50..100") searches
+    amounts too; `amount` searches amounts only (see transactions/selectors/amounts.py)."""
+    queryset = transactions_refine(bank_transaction_list(user), amount=amount, tag=tag, hidden=hidden)
     if account:
         queryset = queryset.filter(account_id=account)
     if date_from:
@@ -179,9 +184,12 @@ def transaction_search(user, *, account: str = "", date_from: date | None = None
     if category == "uncategorised":
         queryset = queryset.filter(category="")
     elif category:
-        queryset = queryset.filter(category__in=codes_under(category) or [category])
+        queryset = queryset.filter(category__in=user_taxonomy(user).codes_under(category) or [category])
     if text.strip():
-        queryset = queryset.filter(Q(description__icontains=text.strip()) | Q(merchant_name__icontains=text.strip()))
+        matches = Q(description__icontains=text.strip()) | Q(merchant_name__icontains=text.strip())
+        if looks_like_amount(text):
+            matches |= amount_query(text)
+        queryset = queryset.filter(matches)
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-booked_date", "-created_at", "-id")

@@ -47,6 +47,10 @@ def tags_clean(tags) -> list[str]:
     return out
 
 
+def tags_index(tags: list[str]) -> str:
+    return f",{','.join(t.lower() for t in tags)}," if tags else ""
+
+
 def transaction_details_get(tx: Model) -> TransactionDetails:
     try:
         return tx.details
@@ -70,6 +74,7 @@ def transaction_edit(tx: Model, **values) -> Model:
             details = transaction_details_get(tx)
             if "tags" in extra:
                 details.tags = tags_clean(extra["tags"])
+                details.tags_index = tags_index(details.tags)
             for name in ("hidden", "excluded_from_budgets"):
                 if name in extra:
                     setattr(details, name, bool(extra[name]))
