@@ -278,7 +278,7 @@ def transactions(request):
     return render(request, "web/transactions.html", {
         "form": form, "page": page, "querystring": query.urlencode(),
         "category_choices": category_choices(user=request.user), "totals": transactions_totals(rows),
-    }, status=400 if form.errors else 200)
+    }, status=400 if "amount" in form.errors else 200)  # a bad amount says so; other fields fall back
 
 
 @login_required
