@@ -21,8 +21,7 @@ from integrations_core.api.validation import DATE_RANGE_MESSAGE, EARLIEST_DATE, 
 from integrations_core.selectors import sync_run_observed
 
 from .. import selectors, services
-from ..models import MANUAL_PROVIDER
-from ..models import BankAccount, BankConnection, BankTransaction
+from ..models import MANUAL_PROVIDER, BankAccount, BankConnection, BankTransaction
 from .filters import (
     BankAccountFilter,
     BankTransactionFilter,

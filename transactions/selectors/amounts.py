@@ -58,6 +58,9 @@ def amount_query(text: str, field: str = "amount") -> Q:
         bounds[f"{field}__lte"] = high_value
     if signed:
         return Q(**bounds)
+    if low_value is None:  # "..10": any size up to 10, either way
+        low_value = Decimal("0")
+        bounds[f"{field}__gte"] = low_value
     mirrored = {}  # the same sizes of money out
     if high_value is not None:
         mirrored[f"{field}__gte"] = -high_value
