@@ -82,6 +82,9 @@ class CustomCategorySerializer(serializers.ModelSerializer):
     def get_path(self, obj) -> str:
         return user_taxonomy(obj.user).path_label(obj.code)
 
+    def validate_parent(self, value):
+        return validate_user_category(self, value)
+
 
 class BudgetSettingsSerializer(serializers.ModelSerializer):
     payday = serializers.IntegerField(min_value=1, max_value=31, help_text="Day a budget period starts (1-31); "

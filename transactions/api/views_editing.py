@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from transactions.models import CustomCategory
+from transactions.models import CustomCategory, TransactionSplit
 from transactions.selectors.listing import transactions_totals
 from transactions.selectors.transactions import bank_transactions_for_user
 from transactions.services.budgets import budget_settings_get, budget_settings_update
@@ -39,12 +39,13 @@ def edited_payload(request, tx) -> dict:
     from .serializers_editing import SplitPartOutSerializer
 
     details = transaction_details_get(tx)
-    return TransactionEditedSerializer({
-        "id": tx.pk, "notes": tx.notes, "tags": details.tags, "hidden": details.hidden,
+    return {  # shaped as TransactionEditedSerializer (the schema's), the parts already serialised
+        "id": str(tx.pk), "notes": tx.notes, "tags": details.tags, "hidden": details.hidden,
         "excluded_from_budgets": details.excluded_from_budgets,
-        "splits": SplitPartOutSerializer(tx.splits.all(), many=True,
+        # Read afresh: the viewset's queryset prefetched the splits as they were before the edit.
+        "splits": SplitPartOutSerializer(TransactionSplit.objects.filter(transaction=tx), many=True,
                                          context={"taxonomy": user_taxonomy(request.user)}).data,
-    }).data
+    }
 
 
 class TransactionEditingMixin:

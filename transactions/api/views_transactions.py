@@ -82,11 +82,7 @@ class TransactionFilter(django_filters.FilterSet):
         return transactions_refine(queryset, tag=value, hidden="include")
 
     def filter_hidden(self, queryset, name, value):
-        return queryset  # applied in filter_queryset, so leaving it out hides hidden rows too
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        return transactions_refine(queryset, hidden=self.form.cleaned_data.get("hidden") or "")
+        return queryset  # applied by the viewset's lists, so leaving it out hides hidden rows too
 
     def filter_needs_review(self, queryset, name, value):
         low = Q(category="") | Q(category_confidence__isnull=True) | Q(category_confidence__lt=review_below())
@@ -115,6 +111,13 @@ class TransactionViewSet(TransactionEditingMixin, mixins.ListModelMixin, mixins.
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "review_below": review_below()}
 
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.detail:  # a hidden row is still the person's to open and edit
+            return queryset
+        hidden = self.request.query_params.get("hidden", "")
+        return transactions_refine(queryset, hidden=hidden if hidden in ("include", "only") else "")
+
     def retrieve(self, request, *args, **kwargs):
         tx = self.get_object()
         if tx.category_source == SOURCE_USER:
@@ -138,7 +141,7 @@ class TransactionViewSet(TransactionEditingMixin, mixins.ListModelMixin, mixins.
     )
     def partial_update(self, request, *args, **kwargs):
         tx = self.get_object()
-        body = RecategoriseSerializer(data=request.data)
+        body = RecategoriseSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         query = RecategoriseQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
