@@ -290,8 +290,8 @@ class TransactionSplit(models.Model):
 
 
 class PendingPayments(models.TextChoices):
-    SEPARATE = "separate", "Shown beside the budget, not counted until the bank books them"
-    COUNTED = "counted", "Counted in the budget as soon as they appear"
+    SEPARATE = "separate", "Shown separately until booked"
+    COUNTED = "counted", "Counted as soon as they appear"
 
 
 class BudgetSettings(models.Model):

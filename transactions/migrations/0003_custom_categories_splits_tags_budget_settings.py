@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('payday', models.PositiveSmallIntegerField(default=1, help_text='Day of the month a budget period starts (1-31).', validators=[django.core.validators.MinValueValidator(1)])),
                 ('total_monthly', models.DecimalField(blank=True, decimal_places=2, help_text='A cap on all spending in a period; empty: none.', max_digits=18, null=True, validators=[django.core.validators.MinValueValidator(0)])),
                 ('currency', models.CharField(default='GBP', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use an ISO 4217 currency code such as GBP.')])),
-                ('pending', models.CharField(choices=[('separate', 'Shown beside the budget, not counted until the bank books them'), ('counted', 'Counted in the budget as soon as they appear')], default='separate', max_length=10)),
+                ('pending', models.CharField(choices=[('separate', 'Shown separately until booked'), ('counted', 'Counted as soon as they appear')], default='separate', max_length=10)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='budget_settings', to=settings.AUTH_USER_MODEL)),
             ],
