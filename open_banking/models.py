@@ -19,7 +19,29 @@ class BankConnection(Connection):
         verbose_name = "bank connection"
 
 
+class BankAccountType(models.TextChoices):
+    """The core's account types plus what a person tracks by hand: borrowing (balance negative,
+    what is owed) and property (positive, what it is worth)."""
+
+    CURRENT = "current", "Current account"
+    SAVINGS = "savings", "Savings"
+    CREDIT_CARD = "credit_card", "Credit card"
+    LOAN = "loan", "Loan"
+    MORTGAGE = "mortgage", "Mortgage"
+    PROPERTY = "property", "Property"
+    INVESTMENT = "investment", "Investment"
+    PENSION = "pension", "Pension"
+    OTHER = "other", "Other"
+
+
+# Types whose balance is money owed: a person types the amount owed, it is stored negative.
+OWED_TYPES = frozenset({BankAccountType.CREDIT_CARD, BankAccountType.LOAN, BankAccountType.MORTGAGE})
+# The per-person connection that holds the accounts a person keeps by hand (not a provider).
+MANUAL_PROVIDER = "manual"
+
+
 class BankAccount(Account):
+    type = models.CharField(max_length=20, choices=BankAccountType.choices, default=BankAccountType.CURRENT)
     connection = models.ForeignKey(BankConnection, on_delete=models.CASCADE, related_name="accounts")
     iban_masked = models.CharField(max_length=40, blank=True, default="")
     sort_code_masked = models.CharField(max_length=10, blank=True, default="")
@@ -32,6 +54,10 @@ class BankAccount(Account):
 
     class Meta(Account.Meta):
         verbose_name = "bank account"
+
+    @property
+    def is_manual(self) -> bool:
+        return self.connection.provider == MANUAL_PROVIDER
 
 
 class BankTransaction(Transaction):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from integrations_core.models import MONEY, UUIDTimestampedModel, currency_validator
+from integrations_core.models import MONEY, PROVIDER_MONEY, UUIDTimestampedModel, currency_validator
 
 
 class Category(models.Model):
@@ -229,3 +229,84 @@ class RecurringPayment(UUIDTimestampedModel):
     def __str__(self) -> str:
         return f"{self.name} {self.frequency} {self.typical_amount}"
 
+
+
+# --- the person's own edits (issue 18 §2) ---------------------------------------------------
+class CustomCategory(UUIDTimestampedModel):
+    """A person's own category under the taxonomy (or under another of theirs). Its code starts
+    with its parent's and a double underscore (`FOOD_AND_DRINK_COFFEE__FLAT_WHITES`), so the
+    taxonomy entry it hangs from, its primary and its kind are read off the code (see
+    transactions/user_taxonomy.py) and transactions store it in their ordinary `category`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custom_categories")
+    code = models.CharField(max_length=80)
+    parent = models.CharField(max_length=80, help_text="A taxonomy code or one of the person's own.")
+    label = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["user", "code"], name="tx_custom_category_code_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.label})"
+
+
+class TransactionDetails(models.Model):
+    """What a person adds to one transaction beyond its category and notes (which are the
+    transaction's own fields): tags, and whether it is hidden or left out of budgets."""
+
+    id = models.BigAutoField(primary_key=True)
+    transaction = models.OneToOneField(settings.CATEGORISED_TRANSACTION_MODEL, on_delete=models.CASCADE,
+                                       related_name="details")
+    tags = models.JSONField(blank=True, default=list)
+    # ",groceries,holiday 2026,": the tags lower-cased between commas, so a tag filter is one
+    # LIKE on every database (SQLite cannot look inside a JSON list).
+    tags_index = models.CharField(max_length=1000, blank=True, default="", editable=False)
+    hidden = models.BooleanField(default=False, help_text="Hidden from lists unless asked for, and not counted.")
+    excluded_from_budgets = models.BooleanField(default=False, help_text="Listed, but not counted in budgets.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"details of {self.transaction_id}"
+
+
+class TransactionSplit(models.Model):
+    """One part of a split payment. A split transaction's parts always add up to its amount
+    exactly (enforced by the service); budgets and spending count the parts, not the whole."""
+
+    id = models.BigAutoField(primary_key=True)
+    transaction = models.ForeignKey(settings.CATEGORISED_TRANSACTION_MODEL, on_delete=models.CASCADE,
+                                    related_name="splits")
+    category = models.CharField(max_length=80)
+    amount = models.DecimalField(**PROVIDER_MONEY, help_text="Signed like the transaction.")
+    note = models.CharField(max_length=200, blank=True, default="")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id} {self.category} {self.amount}"
+
+
+class PendingPayments(models.TextChoices):
+    SEPARATE = "separate", "Shown separately until booked"
+    COUNTED = "counted", "Counted as soon as they appear"
+
+
+class BudgetSettings(models.Model):
+    """How a person's budgets run: the day their month starts (payday), an overall monthly cap,
+    and whether pending card payments count."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="budget_settings")
+    payday = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)],
+                                              help_text="Day of the month a budget period starts (1-31).")
+    total_monthly = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(0)],
+                                        help_text="A cap on all spending in a period; empty: none.")
+    currency = models.CharField(max_length=3, default="GBP", validators=[currency_validator])
+    pending = models.CharField(max_length=10, choices=PendingPayments.choices, default=PendingPayments.SEPARATE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"budget settings of {self.user_id}"

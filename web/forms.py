@@ -12,26 +12,43 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from integrations_core.models import MONEY, TransactionStatus
-from transactions.taxonomy import categories, is_valid
-
-from .models import ManualAccount
+from open_banking.models import BankAccountType
+from transactions.selectors.amounts import AmountQueryError, amount_query
+from transactions.taxonomy import categories, codes_under
+from transactions.user_taxonomy import SEPARATOR, root_of, user_taxonomy
 
 UNCATEGORISED = "uncategorised"
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 COMMON_CURRENCIES = [("GBP", "GBP (£)"), ("EUR", "EUR (€)"), ("USD", "USD ($)")]
 
 
-def category_choices(*, primaries_only: bool = False) -> list:
+def category_choices(*, primaries_only: bool = False, user=None, kinds: tuple[str, ...] = ()) -> list:
     """The taxonomy in its own order: each primary as an <optgroup> of itself and its detailed
-    codes, or (for filters and budgets) the primaries alone."""
+    codes (and, given the person, their own categories under them), or (for filters) the
+    primaries alone. `kinds` keeps only primaries of those kinds (budgets: spending)."""
     infos = sorted(categories().values(), key=lambda info: info.sort_order)
-    primaries = [info for info in infos if info.is_primary]
+    primaries = [info for info in infos if info.is_primary and (not kinds or info.kind in kinds
+                                                                  or info.code == "OTHER")]
     if primaries_only:
         return [(info.code, info.label) for info in primaries]
-    return [(primary.label, [(primary.code, f"{primary.label} (general)"),
-                             *[(info.code, info.label) for info in infos
-                               if info.primary == primary.code and not info.is_primary]])
-            for primary in primaries]
+    tax = user_taxonomy(user)
+    own = sorted(tax.custom)
+
+    def with_own(code: str, label: str) -> list:
+        return [(code, label), *[(c, f"  {tax.path_label(c)}") for c in own if c.rsplit(SEPARATOR, 1)[0] == code]]
+
+    groups = []
+    for primary in primaries:
+        choices = with_own(primary.code, f"{primary.label} (general)")
+        for info in infos:
+            if info.primary == primary.code and not info.is_primary:
+                choices += with_own(info.code, info.label)
+        # Sub-categories of the person's own categories, after their parents.
+        for code in own:
+            if code.count(SEPARATOR) > 1 and root_of(code) in codes_under(primary.code):
+                choices.append((code, f"  {tax.path_label(code)}"))
+        groups.append((primary.label, choices))
+    return groups
 
 
 class ConnectForm(forms.Form):
@@ -53,15 +70,13 @@ class DisconnectForm(forms.Form):
         label="Also delete this bank's accounts and transactions from this app", required=False)
 
 
-class ManualAccountForm(forms.ModelForm):
+class ManualAccountForm(forms.Form):
+    name = forms.CharField(label="Account name", max_length=200)
+    type = forms.ChoiceField(label="Type", choices=BankAccountType.choices, initial=BankAccountType.OTHER)
     currency = forms.ChoiceField(choices=COMMON_CURRENCIES, initial="GBP")
     balance = forms.DecimalField(max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"],
-                                 help_text="Use a minus sign for money you owe.")
-
-    class Meta:
-        model = ManualAccount
-        fields = ["name", "type", "currency", "balance"]
-        labels = {"name": "Account name", "type": "Type"}
+                                 help_text="For a loan, mortgage or card, what you owe (kept as owed). "
+                                           "Otherwise a minus sign for money you owe.")
 
 
 class TransactionFilterForm(forms.Form):
@@ -73,6 +88,21 @@ class TransactionFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Shop or description"}))
     status = forms.ChoiceField(label="Status", required=False,
                                choices=[("", "Any status"), *TransactionStatus.choices])
+    amount = forms.CharField(label="Amount", required=False, max_length=50,
+                             widget=forms.TextInput(attrs={"placeholder": "61.86, -61.86 or 50..100",
+                                                           "inputmode": "decimal"}))
+    tag = forms.CharField(label="Tag", required=False, max_length=40)
+    hidden = forms.ChoiceField(label="Hidden", required=False, choices=[
+        ("", "Leave out hidden"), ("include", "Include hidden"), ("only", "Only hidden")])
+
+    def clean_amount(self) -> str:
+        value = self.cleaned_data.get("amount") or ""
+        if value.strip():
+            try:
+                amount_query(value)
+            except AmountQueryError as exc:
+                raise ValidationError(str(exc)) from None
+        return value
 
     def __init__(self, *args, accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,13 +122,14 @@ class RecategoriseForm(forms.Form):
     apply_to_similar = forms.BooleanField(label="Also change my other transactions from this shop",
                                           required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
+        self.user = user
+        self.fields["category"].choices = category_choices(user=user)
 
     def clean_category(self) -> str:
         value = self.cleaned_data["category"]
-        if not is_valid(value):
+        if not user_taxonomy(self.user).is_valid(value):
             raise ValidationError("Choose a category from the list.")
         return value
 
@@ -109,11 +140,11 @@ class BudgetForm(forms.Form):
                                 max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"])
     month = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        spending = [(c, label) for c, label in category_choices(primaries_only=True)
-                    if categories()[c].kind == "spending" or c == "OTHER"]
-        self.fields["category"].choices = [("", "Choose a category"), *spending]
+        # Any spending category: a primary, one of its sub-categories, or the person's own.
+        self.fields["category"].choices = [("", "Choose a category"),
+                                           *category_choices(user=user, kinds=("spending",))]
 
     def clean_month(self) -> date:
         return parse_month(self.cleaned_data.get("month") or "")

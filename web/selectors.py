@@ -11,11 +11,19 @@ from django.db.models import Min, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from integrations_core.models import AccountType, ConnectionStatus, SyncRun, TransactionStatus
+from integrations_core.models import ConnectionStatus, SyncRun, TransactionStatus
 from integrations_core.money import money_text
 from integrations_core.providers.base import AuthType, Family, Provider
 from integrations_core.selectors import providers_enabled, sync_run_observed, sync_runs_for_connection
-from open_banking.models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
+from open_banking.models import (
+    MANUAL_PROVIDER,
+    BalanceSnapshot,
+    BankAccount,
+    BankAccountType,
+    BankConnection,
+    BankTransaction,
+    Institution,
+)
 from open_banking.selectors import (
     bank_account_list,
     bank_accounts_counted,
@@ -24,9 +32,9 @@ from open_banking.selectors import (
     institution_list,
 )
 from transactions.models import Budget, RecurringPayment
-from transactions.taxonomy import codes_under
-
-from .models import ManualAccount
+from transactions.selectors.amounts import amount_query, looks_like_amount
+from transactions.selectors.listing import transactions_refine
+from transactions.user_taxonomy import user_taxonomy
 
 HISTORY_DAYS = 90
 
@@ -47,7 +55,8 @@ def institution_search(*, provider: str, text: str = "") -> QuerySet[Institution
 
 def connections_for_page(user) -> tuple[list[BankConnection], list[BankConnection]]:
     """(current, disconnected): the person's bank connections, newest first."""
-    rows = list(bank_connection_list(user).order_by("-created_at"))
+    # The manual accounts' connection is not a bank to show (its accounts are on My accounts).
+    rows = list(bank_connection_list(user).exclude(provider=MANUAL_PROVIDER).order_by("-created_at"))
     current = [c for c in rows if c.status != ConnectionStatus.REVOKED]
     revoked = [c for c in rows if c.status == ConnectionStatus.REVOKED]
     return current, revoked
@@ -83,18 +92,19 @@ class AccountRow:
     detail: str = ""
 
 
-def manual_account_list(user) -> QuerySet[ManualAccount]:
-    return ManualAccount.objects.filter(user=user)
+def manual_account_list(user) -> QuerySet[BankAccount]:
+    return bank_account_list(user).filter(connection__provider=MANUAL_PROVIDER).order_by("name", "created_at")
 
 
-def manual_account_get(user, pk) -> ManualAccount:
-    return get_object_or_404(ManualAccount, pk=pk, user=user)
+def manual_account_get(user, pk) -> BankAccount:
+    return get_object_or_404(manual_account_list(user), pk=pk)
 
 
 def account_rows(user) -> list[AccountRow]:
-    types = dict(AccountType.choices)
+    types = dict(BankAccountType.choices)
     rows = []
-    for account in bank_account_list(user).order_by("connection__institution_name", "name"):
+    connected = bank_account_list(user).exclude(connection__provider=MANUAL_PROVIDER)
+    for account in connected.order_by("connection__institution_name", "name"):
         connection = account.connection
         live = account.is_active and connection.status in (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR)
         detail = ("" if live else "Disconnected: no longer updating" if connection.status == ConnectionStatus.REVOKED
@@ -109,8 +119,8 @@ def account_rows(user) -> list[AccountRow]:
     for manual in manual_account_list(user):
         rows.append(AccountRow(
             id=str(manual.pk), name=manual.name, is_manual=True, type_label=types.get(manual.type, manual.type),
-            institution="", currency=manual.currency, balance=manual.balance, available=None,
-            updated_at=manual.updated_at, is_live=True))
+            institution="", currency=manual.currency, balance=manual.current_balance, available=None,
+            updated_at=manual.balance_updated_at or manual.updated_at, is_live=True))
     return rows
 
 
@@ -161,8 +171,11 @@ def balance_chart(user, *, days: int = HISTORY_DAYS, today: date | None = None) 
 
 # --- transactions ---------------------------------------------------------------------------
 def transaction_search(user, *, account: str = "", date_from: date | None = None, date_to: date | None = None,
-                       category: str = "", text: str = "", status: str = "") -> QuerySet[BankTransaction]:
-    queryset = bank_transaction_list(user)
+                       category: str = "", text: str = "", status: str = "", amount: str = "", tag: str = "",
+                       hidden: str = "") -> QuerySet[BankTransaction]:
+    """The filtered list. `text` that is an amount ("61.86", "-12.50", "50..100") searches
+    amounts too; `amount` searches amounts only (see transactions/selectors/amounts.py)."""
+    queryset = transactions_refine(bank_transaction_list(user), amount=amount, tag=tag, hidden=hidden)
     if account:
         queryset = queryset.filter(account_id=account)
     if date_from:
@@ -172,9 +185,12 @@ def transaction_search(user, *, account: str = "", date_from: date | None = None
     if category == "uncategorised":
         queryset = queryset.filter(category="")
     elif category:
-        queryset = queryset.filter(category__in=codes_under(category) or [category])
+        queryset = queryset.filter(category__in=user_taxonomy(user).codes_under(category) or [category])
     if text.strip():
-        queryset = queryset.filter(Q(description__icontains=text.strip()) | Q(merchant_name__icontains=text.strip()))
+        matches = Q(description__icontains=text.strip()) | Q(merchant_name__icontains=text.strip())
+        if looks_like_amount(text):
+            matches |= amount_query(text)
+        queryset = queryset.filter(matches)
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-booked_date", "-created_at", "-id")

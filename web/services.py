@@ -1,5 +1,6 @@
-"""The only code in the web app that writes: manual accounts, and setting a budget from the
-budgets page (which composes the transactions app's own budget services)."""
+"""The only code in the web app that writes: setting a budget from the budgets page (which
+composes the transactions app's own budget services). Manual accounts are open_banking's
+(open_banking/services/manual.py)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,7 @@ from integrations_core.person_cache import person_data_changed
 from transactions.models import Budget
 from transactions.services.budgets import budget_create, budget_update
 
-from .models import ManualAccount
 from .selectors import budget_find
-
-
-def manual_account_create(*, user, name: str, type: str, currency: str, balance: Decimal) -> ManualAccount:
-    account = ManualAccount.objects.create(user=user, name=name.strip(), type=type, currency=currency.upper(),
-                                           balance=balance)
-    person_data_changed(user.pk)  # net worth counts manual balances
-    return account
-
-
-def manual_account_update(account: ManualAccount, *, balance: Decimal) -> ManualAccount:
-    account.balance = balance
-    account.save(update_fields=["balance", "updated_at"])
-    person_data_changed(account.user_id)
-    return account
-
-
-def manual_account_delete(account: ManualAccount) -> None:
-    account.delete()
-    person_data_changed(account.user_id)
 
 
 def budget_set(*, user, category: str, amount: Decimal, currency: str, month: date) -> tuple[Budget, bool]:

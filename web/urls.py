@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from . import views
 from . import views_bank_imports as bank_imports
+from . import views_editing as editing
 from . import views_pensions_finder as pension_finder
 from . import views_portfolio as portfolio
 from . import views_returns as figures
@@ -86,4 +87,15 @@ urlpatterns += [
     path("pensions/<uuid:pk>/edit/", pensions.pension_edit, name="pension-edit"),
     path("pensions/<uuid:pk>/values/", pensions.pension_value_add, name="pension-value-add"),
     path("pensions/<uuid:pk>/delete/", pensions.pension_delete, name="pension-delete"),
+    # The person's own money, editable (issue 18 §2): web/views_editing.py
+    path("transactions/<uuid:pk>/", editing.transaction_page, name="transaction-edit"),
+    path("categories/", editing.categories_page, name="categories"),
+    path("categories/<uuid:pk>/delete/", editing.category_delete, name="category-delete"),
+    path("budgets/settings/", editing.budget_settings, name="budget-settings"),
+    path("rules/", editing.rules_page, name="rules"),
+    path("rules/<uuid:pk>/apply/", editing.rule_apply_page, name="rule-apply"),
+    path("rules/<uuid:pk>/delete/", editing.rule_delete_page, name="rule-delete"),
+    path("my-accounts/<uuid:pk>/", editing.account_page, name="account"),
+    path("my-accounts/manual/<uuid:pk>/balance/", editing.manual_balance, name="manual-balance"),
+    path("my-accounts/manual/<uuid:pk>/transactions/", editing.manual_transaction_new, name="manual-transaction-new"),
 ]

@@ -28,11 +28,13 @@ from integrations_core.services.sync import SyncQueueUnavailable
 from open_banking import services as bank_services
 from open_banking.api.renderers import CSV_COLUMNS, csv_line
 from open_banking.selectors import bank_connection_get
+from open_banking.services import manual as manual_services
+from transactions.selectors.listing import transactions_totals
 from transactions.selectors.spending import spending_summary, user_main_currency
 from transactions.selectors.transactions import bank_transaction_get_for_user
-from transactions.services.budgets import add_months, budget_summary, month_end
+from transactions.services.budgets import add_months, budget_summary
 from transactions.services.corrections import transaction_recategorise
-from transactions.taxonomy import label_of
+from transactions.user_taxonomy import user_taxonomy
 
 from . import selectors, services
 from .forms import (
@@ -47,6 +49,7 @@ from .forms import (
     parse_month,
 )
 from .presenters import FINISHED, budget_rows, connection_card, spending_chart, sync_run_message
+from .views_editing import budget_page_extras
 
 INSTITUTIONS_SHOWN = 60
 TRANSACTIONS_PER_PAGE = 50
@@ -234,16 +237,21 @@ def manual_account_create(request):
     form = ManualAccountForm(request.POST)
     if not form.is_valid():
         return _accounts_page(request, form, status=400)
-    account = services.manual_account_create(user=request.user, **form.cleaned_data)
+    account = manual_services.manual_account_create(user=request.user, **form.cleaned_data)
     messages.success(request, f"Added {account.name}.")
     return redirect("web:accounts")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def manual_account_delete(request, pk):
+    """GET: the confirmation (what goes with it); POST: delete."""
     account = selectors.manual_account_get(request.user, pk)
-    services.manual_account_delete(account)
+    if request.method == "GET":
+        return render(request, "web/accounts/delete.html", {
+            "account": account, "transactions_count": account.transactions.count(),
+            "history_count": account.balance_snapshots.count()})
+    manual_services.manual_account_delete(account, actor=request.user)
     messages.success(request, f"Removed {account.name}.")
     return redirect("web:accounts")
 
@@ -255,20 +263,22 @@ def _transaction_filters(request) -> tuple[TransactionFilterForm, dict]:
     data = getattr(form, "cleaned_data", {})
     return form, {"account": data.get("account") or "", "date_from": data.get("date_from"),
                   "date_to": data.get("date_to"), "category": data.get("category") or "",
-                  "text": data.get("q") or "", "status": data.get("status") or ""}
+                  "text": data.get("q") or "", "status": data.get("status") or "",
+                  "amount": data.get("amount") or "", "tag": data.get("tag") or "", "hidden": data.get("hidden") or ""}
 
 
 @login_required
 @require_GET
 def transactions(request):
     form, filters = _transaction_filters(request)
-    page = Paginator(selectors.transaction_search(request.user, **filters), TRANSACTIONS_PER_PAGE) \
-        .get_page(request.GET.get("page"))
+    rows = selectors.transaction_search(request.user, **filters)
+    page = Paginator(rows, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/transactions.html", {
-        "form": form, "page": page, "querystring": query.urlencode(), "category_choices": category_choices(),
-    })
+        "form": form, "page": page, "querystring": query.urlencode(),
+        "category_choices": category_choices(user=request.user), "totals": transactions_totals(rows),
+    }, status=400 if "amount" in form.errors else 200)  # a bad amount says so; other fields fall back
 
 
 @login_required
@@ -303,13 +313,14 @@ def _safe_next(request, fallback: str) -> str:
 def transaction_category(request, pk):
     """Recategorise: the correction locks the row and teaches the categoriser this merchant."""
     tx = bank_transaction_get_for_user(request.user, pk)
-    form = RecategoriseForm(request.POST if request.method == "POST" else None, initial={"category": tx.category})
+    form = RecategoriseForm(request.POST if request.method == "POST" else None, initial={"category": tx.category},
+                            user=request.user)
     next_url = _safe_next(request, reverse("web:transactions"))
     if request.method == "POST":
         if form.is_valid():
             result = transaction_recategorise(user=request.user, tx=tx, category=form.cleaned_data["category"],
                                               apply_to_similar=form.cleaned_data["apply_to_similar"])
-            label = label_of(result.transaction.category)
+            label = user_taxonomy(request.user).path_label(result.transaction.category)
             message = f"Category changed to {label}."
             if result.similar_updated:
                 message += f" {result.similar_updated} more from the same shop changed too."
@@ -331,8 +342,9 @@ def budgets(request):
     month = parse_month(request.GET.get("month", ""))
     this_month = parse_month("")
     currency = user_main_currency(request.user)
-    spending = spending_summary(request.user, date_from=month, date_to=month_end(month), currency=currency,
-                                group_by="category")
+    extras = budget_page_extras(request.user, month)  # the budget period: from payday when set
+    spending = spending_summary(request.user, date_from=extras["period_start"], date_to=extras["period_end"],
+                                currency=currency, group_by="category")
     return render(request, "web/budgets.html", {
         # The same family-agnostic selector as the API's /net-worth/ (cached per person).
         "net_worth": net_worth_summary(request.user).now,
@@ -341,14 +353,15 @@ def budgets(request):
         "budgets": budget_rows(budget_summary(user=request.user, month=month)["budgets"]),
         "spending": spending, "chart": spending_chart(spending),
         "recurring": selectors.recurring_payment_list(request.user),
-        "form": BudgetForm(initial={"month": month.strftime("%Y-%m")}),
+        "form": BudgetForm(initial={"month": month.strftime("%Y-%m")}, user=request.user),
+        **extras,
     })
 
 
 @login_required
 @require_POST
 def budget_set(request):
-    form = BudgetForm(request.POST)
+    form = BudgetForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, "Choose a category and enter a monthly limit of zero or more.")
         return redirect(reverse("web:budgets") + f"?month={request.POST.get('month', '')}")
@@ -356,5 +369,6 @@ def budget_set(request):
     budget, created = services.budget_set(user=request.user, category=form.cleaned_data["category"],
                                           amount=form.cleaned_data["amount"],
                                           currency=user_main_currency(request.user), month=month)
-    messages.success(request, f"{'Added' if created else 'Changed'} the {label_of(budget.category)} budget.")
+    label = user_taxonomy(request.user).path_label(budget.category)
+    messages.success(request, f"{'Added' if created else 'Changed'} the {label} budget.")
     return redirect(reverse("web:budgets") + f"?month={month:%Y-%m}")

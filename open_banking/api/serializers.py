@@ -13,7 +13,14 @@ from integrations_core.api.fields import MoneyField
 from integrations_core.models import ConnectionStatus, SyncRun
 from integrations_core.providers.registry import registry
 
-from ..models import BalanceSnapshot, BankAccount, BankConnection, BankTransaction, Institution
+from ..models import (
+    BalanceSnapshot,
+    BankAccount,
+    BankAccountType,
+    BankConnection,
+    BankTransaction,
+    Institution,
+)
 
 # UK rules have the person reconfirm access every 90 days; we start asking this long before.
 RECONFIRM_WINDOW = timedelta(days=14)
@@ -137,10 +144,13 @@ class BankAccountSerializer(serializers.ModelSerializer):
     payment_due = MoneyField(allow_null=True, help_text="Amount due by payment_due_date (positive).")
     sync_state = serializers.CharField(read_only=True, help_text="ok | balance_stale (the balance is as of "
                                        "balance_updated_at) | failing (see sync_error, since sync_failing_since)")
+    is_manual = serializers.BooleanField(read_only=True, help_text="Added and kept by the person (never synced): "
+                                         "change it through /open-banking/manual-accounts/.")
 
     class Meta:
         model = BankAccount
-        fields = ["id", "connection", "provider", "institution_name", "name", "type", "subtype", "currency",
+        fields = ["id", "is_manual", "connection", "provider", "institution_name", "name", "type", "subtype",
+                  "currency",
                   "current_balance", "available_balance", "balance_updated_at", "masked_number", "iban_masked",
                   "sort_code_masked", "credit_limit", "last_statement_balance", "last_statement_date",
                   "payment_due", "payment_due_date", "is_active", "last_synced_at", "sync_state",
@@ -175,3 +185,33 @@ class BankTransactionSerializer(serializers.ModelSerializer):
                   "provider_category", "running_balance", "original_amount", "original_currency", "notes",
                   "created_at"]
         read_only_fields = fields
+
+
+# --- manual accounts (issue 18 §2) -------------------------------------------------------------
+class ManualAccountCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    type = serializers.ChoiceField(choices=BankAccountType.choices)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, error_messages={
+        "invalid": "Use a three-letter ISO 4217 code such as GBP."})
+    balance = serializers.DecimalField(max_digits=18, decimal_places=2,
+                                       help_text="For a loan, mortgage or card, what is owed (stored negative).")
+
+
+class ManualBalanceSerializer(serializers.Serializer):
+    balance = serializers.DecimalField(max_digits=18, decimal_places=2,
+                                       help_text="For a loan, mortgage or card, what is owed (stored negative).")
+
+
+class ManualTransactionCreateSerializer(serializers.Serializer):
+    booked_date = serializers.DateField()
+    description = serializers.CharField(max_length=500)
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, help_text="Negative = money out.")
+    category = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    move_balance = serializers.BooleanField(required=False, default=True,
+                                            help_text="Move the account's balance by the amount (default).")
+
+    def validate_amount(self, value):
+        if value == 0:
+            raise serializers.ValidationError("An amount that is not zero.")
+        return value

@@ -3,11 +3,13 @@ from rest_framework.routers import DefaultRouter
 
 from . import views_statements as statements
 from .views import BankAccountViewSet, BankConnectionViewSet, BankTransactionViewSet, InstitutionViewSet
+from .views_manual import ManualAccountViewSet
 
 router = DefaultRouter()
 router.register("institutions", InstitutionViewSet, basename="bank-institution")
 router.register("connections", BankConnectionViewSet, basename="bank-connection")
 router.register("accounts", BankAccountViewSet, basename="bank-account")
+router.register("manual-accounts", ManualAccountViewSet, basename="manual-account")
 router.register("transactions", BankTransactionViewSet, basename="bank-transaction")
 
 urlpatterns = [

@@ -21,7 +21,7 @@ from integrations_core.api.validation import DATE_RANGE_MESSAGE, EARLIEST_DATE, 
 from integrations_core.selectors import sync_run_observed
 
 from .. import selectors, services
-from ..models import BankAccount, BankConnection, BankTransaction
+from ..models import MANUAL_PROVIDER, BankAccount, BankConnection, BankTransaction
 from .filters import (
     BankAccountFilter,
     BankTransactionFilter,
@@ -73,7 +73,8 @@ class BankConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return BankConnection.objects.none()
-        queryset = selectors.bank_connection_list(self.request.user)
+        # The manual accounts' connection is no bank: its accounts are in accounts/, flagged manual.
+        queryset = selectors.bank_connection_list(self.request.user).exclude(provider=MANUAL_PROVIDER)
         if self.action in ("list", "retrieve"):
             # Never shown, and encrypted: loading them would decrypt three fields per row.
             queryset = queryset.defer(*selectors.CONNECTION_SECRETS)

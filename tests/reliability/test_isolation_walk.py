@@ -32,7 +32,15 @@ from open_banking.models import (
     BankStatementMapping,
     BankTransaction,
 )
-from transactions.models import Budget, BudgetAlert, CategoryRule, RecurringPayment
+from transactions.models import (
+    Budget,
+    BudgetAlert,
+    CategoryRule,
+    CustomCategory,
+    RecurringPayment,
+    TransactionDetails,
+    TransactionSplit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +69,15 @@ OBJECT_ROUTES: dict[str, dict] = {
     "/api/v1/statement-imports/{id}/": {"object": "statement_import"},
     "/api/v1/statement-imports/{id}/confirm/": {"object": "statement_import", "post": {}},
     "/api/v1/transactions/{id}/": {"object": "transaction", "patch": {"category": "FOOD_AND_DRINK"}},
+    # The person's own edits (issue 18 §2).
+    "/api/v1/transactions/{id}/details/": {"object": "transaction", "patch": {"notes": "mine now", "hidden": True}},
+    "/api/v1/transactions/{id}/splits/": {"object": "transaction", "put": {"splits": [
+        {"category": "FOOD_AND_DRINK", "amount": "-6.17"}, {"category": "GENERAL_MERCHANDISE", "amount": "-6.17"}]}},
+    "/api/v1/custom-categories/{id}/": {"object": "custom_category", "patch": {"label": "mine now"}},
+    "/api/v1/open-banking/manual-accounts/{id}/": {"object": "manual_account"},
+    "/api/v1/open-banking/manual-accounts/{id}/balance/": {"object": "manual_account", "post": {"balance": "1.00"}},
+    "/api/v1/open-banking/manual-accounts/{id}/transactions/": {"object": "manual_account", "post": {
+        "booked_date": "2026-03-01", "description": "mine now", "amount": "-1.00"}},
     "/api/v1/investments/accounts/{id}/": {"object": "inv_account", "patch": {"wrapper": "sipp"}},
     "/api/v1/investments/accounts/{id}/holdings/": {"object": "inv_account", "post": {"ticker": "X", "quantity": "1"}},
     "/api/v1/investments/accounts/{id}/reconciliation/": {"object": "inv_account"},
@@ -91,7 +108,8 @@ OWN_ONLY_POSTS = {"/api/v1/budgets/", "/api/v1/budgets/alerts/read/", "/api/v1/o
                   "/api/v1/connections/", "/api/v1/statement-imports/",
                   "/api/v1/recurring/refresh/", "/api/v1/rules/", "/api/v1/rules/preview/",
                   "/api/v1/investments/accounts/", "/api/v1/pensions/requests/",
-                  "/api/v1/open-banking/statement-imports/"}
+                  "/api/v1/open-banking/statement-imports/",
+                  "/api/v1/custom-categories/", "/api/v1/open-banking/manual-accounts/"}
 # Extra query strings so lists reach back far enough to include A's data if it leaked.
 LIST_QUERIES = {"/api/v1/spending/summary/": {"from": (timezone.localdate() - timedelta(days=1000)).isoformat(),
                                                "group_by": "merchant"},
@@ -134,7 +152,13 @@ def alice(user, bank_data):
         user=user, provider="truelayer", filename=f"{MARKER}.csv", sha256="0" * 64, size=10,
         expires_at=timezone.now() + timedelta(days=1), records={"marker": MARKER})
     notification = Notification.objects.create(user=user, kind="failing", title=f"{MARKER} ALERT")
-    objects = {**_alice_investments(user), **_alice_pensions(user), **_alice_bank_files(user, current), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
+    from open_banking.services.manual import manual_account_create
+    from transactions.services.editing import custom_category_create
+
+    manual_account = manual_account_create(user=user, name=f"{MARKER} HOUSE", type="property", currency="GBP",
+                                           balance=Decimal("300000"))
+    custom_category = custom_category_create(user=user, parent="FOOD_AND_DRINK", label=f"{MARKER} TREATS")
+    objects = {"manual_account": manual_account, "custom_category": custom_category, **_alice_investments(user), **_alice_pensions(user), **_alice_bank_files(user, current), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
                "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
                "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
     return objects
@@ -195,6 +219,9 @@ def alice_state(user) -> list:
                          (Budget, "user"), (BudgetAlert, "user"), (CategoryRule, "user"),
                          (RecurringPayment, "user"), (SyncRun, "user"), (OAuthState, "user"),
                          (StatementImport, "user"), (Notification, "user"), (BankStatementMapping, "user"),
+                         (CustomCategory, "user"),
+                         (TransactionSplit, "transaction__account__connection__user"),
+                         (TransactionDetails, "transaction__account__connection__user"),
                          *_investment_tables(), *_pension_tables()):
         for obj in model.objects.filter(**{owner: user}).order_by("pk"):
             rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from open_banking.models import BalanceSnapshot, BankAccount, BankTransaction
-from web.models import ManualAccount
+from open_banking.services.manual import manual_account_create
 from web.selectors import balance_chart, balance_history
 
 from .conftest import make_connection
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_connected_and_manual_accounts_side_by_side(web, user, bank):
-    ManualAccount.objects.create(user=user, name="Cash jar", type="other", currency="GBP", balance=Decimal("-12.5"))
+    manual_account_create(user=user, name="Cash jar", type="other", currency="GBP", balance=Decimal("-12.5"))
     page = web.get("/my-accounts/").content.decode()
     assert "Club Lloyds" in page and "Platinum" in page and "Cash jar" in page
     assert '<span class="badge badge--manual">Manual</span>' in page
@@ -30,8 +30,8 @@ def test_connected_and_manual_accounts_side_by_side(web, user, bank):
 def test_add_a_manual_account(web, user):
     response = web.post("/my-accounts/manual/", {"name": " Premium Bonds ", "type": "savings", "currency": "GBP",
                                                  "balance": "2500.00"}, follow=True)
-    account = ManualAccount.objects.get(user=user)
-    assert (account.name, account.type, account.balance) == ("Premium Bonds", "savings", Decimal("2500.00"))
+    account = BankAccount.objects.get(connection__user=user, connection__provider="manual")
+    assert (account.name, account.type, account.current_balance) == ("Premium Bonds", "savings", Decimal("2500.00"))
     assert "Added Premium Bonds." in response.content.decode()
 
 
@@ -40,22 +40,22 @@ def test_a_bad_manual_account_shows_the_errors_beside_the_fields(web, user):
     assert response.status_code == 400
     page = response.content.decode()
     assert 'class="field field--error"' in page and "This field is required." in page
-    assert not ManualAccount.objects.exists()
+    assert not BankAccount.objects.exists()
 
 
 def test_remove_a_manual_account_only_your_own(web, user, other_user):
-    mine = ManualAccount.objects.create(user=user, name="Mine", type="other", currency="GBP", balance=1)
-    theirs = ManualAccount.objects.create(user=other_user, name="Theirs", type="other", currency="GBP", balance=1)
+    mine = manual_account_create(user=user, name="Mine", type="other", currency="GBP", balance=Decimal(1))
+    theirs = manual_account_create(user=other_user, name="Theirs", type="other", currency="GBP", balance=Decimal(1))
     assert web.post(f"/my-accounts/manual/{theirs.pk}/delete/").status_code == 404
     assert web.post(f"/my-accounts/manual/{mine.pk}/delete/").status_code == 302
-    assert list(ManualAccount.objects.values_list("name", flat=True)) == ["Theirs"]
+    assert list(BankAccount.objects.values_list("name", flat=True)) == ["Theirs"]
 
 
 def test_only_your_own_accounts_are_listed(web, other_user):
     connection = make_connection(other_user, institution_name="Their Bank")
     BankAccount.objects.create(connection=connection, external_id="x", name="Their Current", currency="GBP",
                                current_balance=5)
-    ManualAccount.objects.create(user=other_user, name="Their Cash", type="other", currency="GBP", balance=1)
+    manual_account_create(user=other_user, name="Their Cash", type="other", currency="GBP", balance=Decimal(1))
     page = web.get("/my-accounts/").content.decode()
     assert "Their Current" not in page and "Their Cash" not in page and "No accounts yet" in page
 

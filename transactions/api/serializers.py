@@ -70,8 +70,35 @@ class TransactionSerializer(serializers.ModelSerializer):
         model = transaction_model()
         fields = ["id", "account", "account_name", "booked_date", "status", "amount", "currency", "description",
                   "merchant_name", "category", "primary_category", "category_label", "category_source",
-                  "category_confidence", "needs_review", "is_refund", "is_locked", "mcc", "provider_category", "notes"]
+                  "category_confidence", "needs_review", "is_refund", "is_locked", "mcc", "provider_category", "notes",
+                  "tags", "hidden", "excluded_from_budgets", "is_split"]
         read_only_fields = fields
+
+    tags = serializers.SerializerMethodField()
+    hidden = serializers.SerializerMethodField()
+    excluded_from_budgets = serializers.SerializerMethodField()
+    is_split = serializers.SerializerMethodField()
+
+    def _details(self, obj):
+        try:
+            return obj.details
+        except Exception:  # noqa: BLE001 (RelatedObjectDoesNotExist of the swappable model)
+            return None
+
+    def get_tags(self, obj) -> list[str]:
+        details = self._details(obj)
+        return list(details.tags) if details else []
+
+    def get_hidden(self, obj) -> bool:
+        details = self._details(obj)
+        return bool(details and details.hidden)
+
+    def get_excluded_from_budgets(self, obj) -> bool:
+        details = self._details(obj)
+        return bool(details and details.excluded_from_budgets)
+
+    def get_is_split(self, obj) -> bool:
+        return bool(obj.splits.all())  # prefetched by the list
 
     def get_primary_category(self, obj) -> str:
         return primary_of(obj.category)
@@ -111,7 +138,12 @@ class TransactionDetailSerializer(TransactionSerializer):
 
 
 class RecategoriseSerializer(serializers.Serializer):
-    category = serializers.CharField(max_length=80, validators=[validate_category_code])
+    category = serializers.CharField(max_length=80)
+
+    def validate_category(self, value):
+        from .serializers_editing import validate_user_category
+
+        return validate_user_category(self, value)
 
 
 class RecategoriseQuerySerializer(serializers.Serializer):
@@ -141,7 +173,12 @@ class RecategoriseResponseSerializer(TransactionSerializer):
 
 # --- rules ----------------------------------------------------------------------------------------
 class RuleSerializer(serializers.ModelSerializer):
-    category = serializers.CharField(max_length=80, validators=[validate_category_code])
+    category = serializers.CharField(max_length=80)
+
+    def validate_category(self, value):
+        from .serializers_editing import validate_user_category
+
+        return validate_user_category(self, value)
     account = serializers.PrimaryKeyRelatedField(queryset=account_model().objects.none(), required=False, allow_null=True)
 
     class Meta:
@@ -200,7 +237,12 @@ class RuleApplySerializer(serializers.Serializer):
 
 # --- budgets --------------------------------------------------------------------------------------
 class BudgetSerializer(serializers.ModelSerializer):
-    category = serializers.CharField(max_length=80, validators=[validate_category_code])
+    category = serializers.CharField(max_length=80)
+
+    def validate_category(self, value):
+        from .serializers_editing import validate_user_category
+
+        return validate_user_category(self, value)
     category_label = serializers.SerializerMethodField()
     start_month = serializers.DateField(required=False, help_text="Any day in the first month; stored as the 1st.",
                                         validators=[validate_api_date])
@@ -249,11 +291,28 @@ class BudgetSummaryRowSerializer(serializers.Serializer):
     transactions_count = serializers.IntegerField()
     percent_used = serializers.DecimalField(max_digits=8, decimal_places=1)
     status = serializers.ChoiceField(choices=["ok", "warning", "over"])
+    pending = serializers.DecimalField(max_digits=18, decimal_places=2,
+                                       help_text="Pending spending in this budget (see `pending_counted`).")
+    pending_counted = serializers.BooleanField()
 
 
 class BudgetSummarySerializer(serializers.Serializer):
     month = serializers.CharField()
+    period_start = serializers.DateField(help_text="The budget period starts on payday (the 1st by default).")
+    period_end = serializers.DateField()
+    payday = serializers.IntegerField()
+    pending = serializers.CharField(help_text="separate: pending payments are in `pending`, not `spent`; "
+                                              "counted: they are in `spent` too.")
     budgets = BudgetSummaryRowSerializer(many=True)
+    total = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(allow_null=True, help_text="The total monthly budget (all spending), "
+                                                "or null when none is set: currency, cap, spent, remaining, "
+                                                "pending, pending_counted, percent_used, status."))
+    def get_total(self, obj):
+        from .serializers_editing import BudgetTotalSerializer
+
+        return BudgetTotalSerializer(obj["total"]).data if obj.get("total") else None
 
 
 class BudgetAlertSerializer(serializers.ModelSerializer):

@@ -26,9 +26,10 @@ from .serializers import (
     SpendingQuerySerializer,
     SpendingSummarySerializer,
 )
+from .views_editing import BudgetSettingsMixin
 
 
-class BudgetViewSet(viewsets.ModelViewSet):
+class BudgetViewSet(BudgetSettingsMixin, viewsets.ModelViewSet):
     """Monthly budgets per category (a primary code covers all its detailed codes)."""
 
     serializer_class = BudgetSerializer

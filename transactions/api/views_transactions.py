@@ -8,17 +8,22 @@ from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from integrations_core.api.pagination import CreatedCursorPagination
 from integrations_core.api.validation import DATE_FILTER
 from transactions.categoriser.answers import SOURCE_USER
 from transactions.models import Category, CategoryRule
+from transactions.selectors.amounts import HELP as AMOUNT_HELP
+from transactions.selectors.amounts import AmountQueryError
+from transactions.selectors.listing import transactions_refine
 from transactions.selectors.transactions import bank_transactions_for_user, transaction_model
 from transactions.services.categorisation import categoriser_for_user, review_below, tx_input
 from transactions.services.corrections import transaction_recategorise
 from transactions.services.rules import rule_apply, rule_create, rule_preview, rule_update
 from transactions.taxonomy import codes_under
+from transactions.user_taxonomy import user_taxonomy
 
 from .serializers import (
     CategorySerializer,
@@ -31,6 +36,7 @@ from .serializers import (
     TransactionDetailSerializer,
     TransactionSerializer,
 )
+from .views_editing import TransactionEditingMixin
 
 PREVIEW_LIMIT = 200
 
@@ -57,9 +63,26 @@ class TransactionFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(field_name="booked_date", lookup_expr="lte", **DATE_FILTER)
     source = django_filters.CharFilter(field_name="category_source")
     needs_review = django_filters.BooleanFilter(method="filter_needs_review")
+    amount = django_filters.CharFilter(method="filter_amount", help_text=AMOUNT_HELP)
+    tag = django_filters.CharFilter(method="filter_tag", help_text="Rows with this tag.")
+    hidden = django_filters.ChoiceFilter(method="filter_hidden", choices=[("include", "include"), ("only", "only")],
+                                         help_text="Hidden rows are left out unless include or only.")
 
     def filter_category(self, queryset, name, value):
-        return queryset.filter(category__in=codes_under(value) or [value])
+        codes = user_taxonomy(self.request.user).codes_under(value) if self.request else codes_under(value)
+        return queryset.filter(category__in=codes or [value])
+
+    def filter_amount(self, queryset, name, value):
+        try:
+            return transactions_refine(queryset, amount=value, hidden="include")
+        except AmountQueryError as exc:
+            raise ValidationError({"amount": [str(exc)]}) from exc
+
+    def filter_tag(self, queryset, name, value):
+        return transactions_refine(queryset, tag=value, hidden="include")
+
+    def filter_hidden(self, queryset, name, value):
+        return queryset  # applied by the viewset's lists, so leaving it out hides hidden rows too
 
     def filter_needs_review(self, queryset, name, value):
         low = Q(category="") | Q(category_confidence__isnull=True) | Q(category_confidence__lt=review_below())
@@ -71,20 +94,29 @@ class TransactionFilter(django_filters.FilterSet):
     retrieve=extend_schema(summary="One transaction, with why it has its category",
                            responses=TransactionDetailSerializer),
 )
-class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TransactionViewSet(TransactionEditingMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                         viewsets.GenericViewSet):
     serializer_class = TransactionSerializer
     pagination_class = BookedDateCursorPagination
     filterset_class = TransactionFilter
     ordering_fields: list[str] = []
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "patch", "put", "delete", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return transaction_model().objects.none()
-        return bank_transactions_for_user(self.request.user).select_related("account")
+        return (bank_transactions_for_user(self.request.user).select_related("account", "details")
+                .prefetch_related("splits"))
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "review_below": review_below()}
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.detail:  # a hidden row is still the person's to open and edit
+            return queryset
+        hidden = self.request.query_params.get("hidden", "")
+        return transactions_refine(queryset, hidden=hidden if hidden in ("include", "only") else "")
 
     def retrieve(self, request, *args, **kwargs):
         tx = self.get_object()
@@ -109,7 +141,7 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     def partial_update(self, request, *args, **kwargs):
         tx = self.get_object()
-        body = RecategoriseSerializer(data=request.data)
+        body = RecategoriseSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         query = RecategoriseQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

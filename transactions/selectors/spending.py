@@ -19,7 +19,10 @@ from integrations_core.ledger import categorised_ledger
 from integrations_core.models import TransactionStatus
 from transactions.categoriser.merchants import default_dictionary
 from transactions.categoriser.normalise import normalise
-from transactions.taxonomy import KIND_INCOME, KIND_OTHER, KIND_SPENDING, categories, primary_of
+from transactions.models import TransactionSplit
+from transactions.taxonomy import KIND_INCOME, KIND_OTHER, KIND_SPENDING, categories
+from transactions.user_taxonomy import UserTaxonomy, user_taxonomy
+from transactions.user_taxonomy import primary_of as custom_primary_of
 
 ZERO = Decimal("0.00")
 
@@ -32,18 +35,28 @@ def _codes_of_kind() -> dict[str, tuple[str, ...]]:
     return {kind: tuple(codes) for kind, codes in grouped.items()}
 
 
-def spending_filter() -> Q:
-    spending = _codes_of_kind()[KIND_SPENDING]
-    out_codes = [*spending, *_codes_of_kind()[KIND_OTHER], ""]
-    return Q(amount__lt=0, category__in=out_codes) | Q(amount__gt=0, category__in=spending)
+def spending_filter(prefix: str = "", tax: UserTaxonomy | None = None) -> Q:
+    """Money out in spending (or no) category, and refunds in a spending category. `prefix`
+    reaches the amount and category through a relation (a split's parts have their own);
+    `tax` adds the person's own categories by the kind they hang from."""
+    spending = [*_codes_of_kind()[KIND_SPENDING], *(tax.custom_codes_of_kind(KIND_SPENDING) if tax else ())]
+    other = [*_codes_of_kind()[KIND_OTHER], *(tax.custom_codes_of_kind(KIND_OTHER) if tax else ())]
+    out_codes = [*spending, *other, ""]
+    amount, category = f"{prefix}amount", f"{prefix}category"
+    return (Q(**{f"{amount}__lt": 0, f"{category}__in": out_codes})
+            | Q(**{f"{amount}__gt": 0, f"{category}__in": spending}))
 
 
-def booked_in_period(user, *, date_from: date, date_to: date, currency: str) -> QuerySet:
+def booked_in_period(user, *, date_from: date, date_to: date, currency: str, pending: bool = False) -> QuerySet:
     """Every budget, alert and spending total reads through here: the counted rows only (a
     disconnected connection's history is not current spending, see integrations_core/ledger.py).
-    Spending is the categorised ledger's: only its rows carry spending categories."""
-    return categorised_ledger().counted_movements(user).filter(
-        status=TransactionStatus.BOOKED, currency=currency, booked_date__gte=date_from, booked_date__lte=date_to)
+    Spending is the categorised ledger's: only its rows carry spending categories. Rows the person
+    hid or left out of budgets are not counted. `pending=True`: the pending rows instead of the
+    booked ones (budgets show them beside, or add them, as the person chose)."""
+    status = TransactionStatus.PENDING if pending else TransactionStatus.BOOKED
+    return (categorised_ledger().counted_movements(user)
+            .filter(status=status, currency=currency, booked_date__gte=date_from, booked_date__lte=date_to)
+            .exclude(details__hidden=True).exclude(details__excluded_from_budgets=True))
 
 
 def user_main_currency(user) -> str:
@@ -54,22 +67,50 @@ def user_main_currency(user) -> str:
     return counts.most_common(1)[0][0] if counts else "GBP"
 
 
-def spent_by_category(user, *, date_from: date, date_to: date, currency: str) -> dict[str, tuple[Decimal, int]]:
+def _spending_parts(period: QuerySet, tax: UserTaxonomy) -> tuple[QuerySet, QuerySet]:
+    """(whole transactions, parts of split ones) that are spending: a split payment counts by its
+    parts, each in its own category, never as the whole."""
+    whole = period.filter(splits__isnull=True).filter(spending_filter(tax=tax))
+    parts = TransactionSplit.objects.filter(transaction__in=period.values("pk")).filter(spending_filter(tax=tax))
+    return whole, parts
+
+
+def _grouped(period: QuerySet, tax: UserTaxonomy, fields: dict[str, str]) -> list[dict]:
+    """Spending grouped by `fields` ({name: path on a transaction}), whole rows and split parts
+    added together: [{name...: value, "total": signed sum, "n": rows}]."""
+    whole, parts = _spending_parts(period, tax)
+    merged: dict[tuple, dict] = {}
+    sources = ((whole, "", "id"), (parts, "transaction__", "transaction_id"))
+    for queryset, prefix, counted in sources:
+        names = {name: (path if path in ("category", "amount") or not prefix else f"{prefix}{path}")
+                 for name, path in fields.items()}
+        for name, path in list(names.items()):
+            if path.endswith("booked_date") and name == "month":
+                queryset = queryset.annotate(month=TruncMonth(path))
+                names[name] = "month"
+        for row in queryset.values(*names.values()).annotate(total=Sum("amount"), n=Count(counted, distinct=True)):
+            key = tuple(row[path] for path in names.values())
+            into = merged.setdefault(key, {**dict(zip(names, key, strict=True)), "total": ZERO, "n": 0})
+            into["total"] += row["total"] or ZERO
+            into["n"] += row["n"]
+    return list(merged.values())
+
+
+def spent_by_category(user, *, date_from: date, date_to: date, currency: str,
+                      pending: bool = False) -> dict[str, tuple[Decimal, int]]:
     """{stored code: (net spent, transactions)}; "" stands for not yet categorised."""
-    rows = (booked_in_period(user, date_from=date_from, date_to=date_to, currency=currency)
-            .filter(spending_filter()).values("category").annotate(total=Sum("amount"), n=Count("id")))
-    return {row["category"]: (-(row["total"] or ZERO), row["n"]) for row in rows}
+    period = booked_in_period(user, date_from=date_from, date_to=date_to, currency=currency, pending=pending)
+    rows = _grouped(period, user_taxonomy(user), {"category": "category"})
+    return {row["category"]: (-row["total"], row["n"]) for row in rows}
 
 
 def spent_by_month_and_category(user, *, date_from: date, date_to: date, currency: str) -> dict:
     """{(first day of month, code): net spent}."""
-    rows = (booked_in_period(user, date_from=date_from, date_to=date_to, currency=currency)
-            .filter(spending_filter()).annotate(month=TruncMonth("booked_date"))
-            .values("month", "category").annotate(total=Sum("amount")))
+    period = booked_in_period(user, date_from=date_from, date_to=date_to, currency=currency)
     out: dict = {}
-    for row in rows:
+    for row in _grouped(period, user_taxonomy(user), {"month": "booked_date", "category": "category"}):
         month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
-        out[(month, row["category"])] = -(row["total"] or ZERO)
+        out[(month, row["category"])] = out.get((month, row["category"]), ZERO) - row["total"]
     return out
 
 
@@ -88,7 +129,7 @@ def spending_summary(user, *, date_from: date, date_to: date, currency: str, gro
                      level: str = "primary") -> dict:
     """Totals for charts, grouped by category (primary or detailed), merchant or month."""
     period = booked_in_period(user, date_from=date_from, date_to=date_to, currency=currency)
-    spending = period.filter(spending_filter())
+    tax = user_taxonomy(user)
     groups: dict[str, dict] = {}
 
     def add(key: str, label: str, amount: Decimal, count: int) -> None:
@@ -97,20 +138,18 @@ def spending_summary(user, *, date_from: date, date_to: date, currency: str, gro
         group["count"] += count
 
     if group_by == "category":
-        for row in spending.values("category").annotate(total=Sum("amount"), n=Count("id")):
+        for row in _grouped(period, tax, {"category": "category"}):
             code = row["category"] or "OTHER_OTHER"
-            key = (primary_of(code) or "OTHER") if level == "primary" else code
-            add(key, categories()[key].label if key in categories() else key, -(row["total"] or ZERO), row["n"])
+            key = (custom_primary_of(code) or "OTHER") if level == "primary" else code
+            add(key, tax.label_of(key), -row["total"], row["n"])
     elif group_by == "merchant":
-        rows = spending.values("description", "merchant_name").annotate(total=Sum("amount"), n=Count("id"))
-        for row in rows:
+        for row in _grouped(period, tax, {"description": "description", "merchant_name": "merchant_name"}):
             key, label = _merchant_label(row["description"], row["merchant_name"])
-            add(key or label.upper(), label, -(row["total"] or ZERO), row["n"])
+            add(key or label.upper(), label, -row["total"], row["n"])
     else:
-        for row in (spending.annotate(month=TruncMonth("booked_date")).values("month")
-                    .annotate(total=Sum("amount"), n=Count("id"))):
+        for row in _grouped(period, tax, {"month": "booked_date"}):
             month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
-            add(month.strftime("%Y-%m"), month.strftime("%B %Y"), -(row["total"] or ZERO), row["n"])
+            add(month.strftime("%Y-%m"), month.strftime("%B %Y"), -row["total"], row["n"])
 
     income_codes = _codes_of_kind()[KIND_INCOME]
     income = period.filter(amount__gt=0, category__in=income_codes).aggregate(total=Sum("amount"))["total"] or ZERO
