@@ -528,7 +528,3 @@ ALERT_FAILURE_THRESHOLD = env.int("ALERT_FAILURE_THRESHOLD", default=3)
 ALERT_EXPIRY_DAYS = env.int("ALERT_EXPIRY_DAYS", default=7)
 ALERT_QUOTA_HEADROOM = env.float("ALERT_QUOTA_HEADROOM", default=0.25)
 ADMINS = [tuple(item.split(":", 1)) for item in env.list("ADMINS", default=[]) if ":" in item]  # "Name:email"
-
-# Net worth beyond the family ledgers (integrations_core/networth.py): the manual balances typed
-# in on the accounts page, as `(user) -> list[AccountHistory]`.
-NET_WORTH_EXTRA_SOURCES = ["web.networth.manual_account_histories"]

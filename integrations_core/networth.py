@@ -1,9 +1,7 @@
 """Net worth across every family, asking each cash ledger what its accounts are worth now and
 were worth day by day (banks: their balances, a credit card's negative; investments: cash plus
 holdings; a new family only registers its ledger in settings.CASH_LEDGERS). The core imports no
-family. Accounts outside every ledger (the balances a person types in on the accounts page) come
-from settings.NET_WORTH_EXTRA_SOURCES, dotted names of `(user) -> list[AccountHistory]` whose
-last value is the account's worth now. Amounts are never converted: the total is in the person's main currency (the one most of
+family. Amounts are never converted: the total is in the person's main currency (the one most of
 their accounts are held in), and money held in other currencies is listed beside it.
 
 `net_worth_summary` is the one selector the web page, the API and the budgets page read: today's
@@ -17,31 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from .ledger import AccountHistory, AccountValue, ledgers
 from .person_cache import person_cached
 
 HISTORY_DAYS = 5 * 366
-
-
-def extra_histories(user) -> list[AccountHistory]:
-    """The accounts no ledger holds (manual balances), each with the days its value is known."""
-    return [h for dotted in getattr(settings, "NET_WORTH_EXTRA_SOURCES", []) for h in import_string(dotted)(user)]
-
-
-def _extra_values(user) -> list[AccountValue]:
-    return [AccountValue(id=h.id, family=h.family, name=h.name, currency=h.currency,
-                         value=h.values[max(h.values)] if h.values else None, as_of=None, institution=h.institution)
-            for h in extra_histories(user)]
-
-
-def _families(accounts) -> list[str]:
-    """Every ledger's family (0 when empty), and an extra source's only when it has accounts."""
-    ledger_families = [str(ledger.family) for ledger in ledgers()]
-    return ledger_families + sorted({a.family for a in accounts} - set(ledger_families))
 
 
 @dataclass(frozen=True)
@@ -66,13 +45,13 @@ def net_worth(user, *, currency: str | None = None) -> NetWorth:
     """The person's counted accounts (a revoked connection's are history), added up per
     currency. `currency` picks the total's currency; by default the one most of the accounts
     are held in (GBP for a person with none)."""
-    accounts = [value for ledger in ledgers() for value in ledger.values_for(user)] + _extra_values(user)
+    accounts = [value for ledger in ledgers() for value in ledger.values_for(user)]
     known = [a for a in accounts if a.value is not None]
     per_currency: dict[str, Decimal] = defaultdict(Decimal)
     for account in known:
         per_currency[account.currency] += account.value
     currency = currency or _main_currency([a.currency for a in known])
-    by_family: dict[str, Decimal] = dict.fromkeys(_families(known), Decimal(0))
+    by_family: dict[str, Decimal] = {str(ledger.family): Decimal(0) for ledger in ledgers()}
     by_institution: dict[str, Decimal] = defaultdict(Decimal)
     for account in known:
         if account.currency == currency:
@@ -104,14 +83,8 @@ def net_worth_history(user, *, date_from: date, date_to: date, currency: str) ->
     """Every day's total of the accounts held in `currency`: each account's latest known value on
     or before the day (an account before its first known value is not counted yet)."""
     histories: list[AccountHistory] = [h for ledger in ledgers() for h in ledger.history_for(user, date_from, date_to)]
-    for h in extra_histories(user):  # the last value before date_from stands for date_from
-        before = [d for d in h.values if d < date_from]
-        values = {d: v for d, v in h.values.items() if date_from <= d <= date_to}
-        if before and date_from not in values:
-            values[date_from] = h.values[max(before)]
-        histories.append(AccountHistory(h.id, h.family, h.name, h.institution, h.currency, values))
     counted = [h for h in histories if h.currency == currency]
-    families = sorted(_families(histories))
+    families = sorted({str(ledger.family) for ledger in ledgers()})
     days: list[NetWorthDay] = []
     last: dict = {}
     changes: dict[date, list[tuple[int, Decimal]]] = defaultdict(list)

@@ -26,7 +26,7 @@ from investments.models import (
 )
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection
 from web import charts
-from web.services import manual_account_create
+from open_banking.services.manual import manual_account_create
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -230,8 +230,9 @@ def test_net_worth_page_totals_families_institutions_and_manual_accounts(client,
     # 1,000 - 250 (card) + 1,018 (ISA) + 500 (manual); the revoked bank's 5,000 does not count.
     assert response.context["now"].total == D("2268.00")
     assert "£2,268.00" in page and "Old bank" not in page
-    assert "Manual accounts" in page and "Premium bonds" not in page  # a family line, not the account
-    assert "Monzo" in page and "Fake Broker" in page and "Manual" in page
+    # A manual account is a bank account under the person's own "Added by you" connection.
+    assert "Premium bonds" not in page  # a family and an institution line, not the account
+    assert "Monzo" in page and "Fake Broker" in page and "Added by you" in page
     assert 'class="series series--value"' in page
     # The history: the last day is today's total.
     assert response.context["last"].total == D("2268.00")
@@ -246,7 +247,7 @@ def test_net_worth_bad_range_is_400(client, user):
 
 @time_machine.travel(NOW)
 def test_a_manual_balance_changed_is_seen_at_once(client, user, banks):
-    from web.services import manual_account_update
+    from open_banking.services.manual import manual_account_balance_update as manual_account_update
 
     account = manual_account_create(user=user, name="Cash", type="savings", currency="GBP", balance=D("10.00"))
     client.force_login(user)

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('open_banking', '0008_bank_account_loan_mortgage_property_types'),
+        ('open_banking', '0009_bank_account_loan_mortgage_property_types'),
         ('transactions', '0002_load_taxonomy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

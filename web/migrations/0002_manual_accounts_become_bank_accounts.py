@@ -40,7 +40,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("web", "0001_initial"),
-        ("open_banking", "0008_bank_account_loan_mortgage_property_types"),
+        ("open_banking", "0009_bank_account_loan_mortgage_property_types"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('open_banking', '0007_gocardless_tables_to_own_app'),
+        ('open_banking', '0008_bank_statement_mapping'),
     ]
 
     operations = [
