@@ -160,6 +160,13 @@ def test_connect_statement_consent_over_the_api(api_client, other_api_client, us
     meridian = next(p for p in pensions if p["name"] == "Meridian Life Personal Pension")
     assert meridian["latest"] is None and meridian["being_calculated"]["code"] == "DCC"
     assert meridian["being_calculated"]["since"]
+    # A provider's pension keeps its name; contributions and charge (for the projection) may be set.
+    renamed = api_client.patch(f"/api/v1/pensions/accounts/{harbour['id']}/", {"name": "Mine"}, format="json")
+    assert renamed.status_code == 409 and renamed.json()["error"]["code"] == "not_manual"
+    paid = api_client.patch(f"/api/v1/pensions/accounts/{harbour['id']}/", {"monthly_contribution": "300"},
+                            format="json")
+    assert paid.status_code == 200 and paid.json()["monthly_contribution"] == "300.00"
+    assert api_client.delete(f"/api/v1/pensions/accounts/{harbour['id']}/").status_code == 409
     statement = api_client.post(f"/api/v1/pensions/connections/{connection['id']}/statement/")
     assert statement.status_code == 202, statement.json()
     assert other_api_client.post(f"/api/v1/pensions/connections/{connection['id']}/statement/").status_code == 404
