@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 from integrations_core.models import StatementImport, StatementImportStatus
-from integrations_core.person_cache import person_data_changed
 from transactions.models import Budget
 from transactions.services.budgets import budget_create, budget_update
 

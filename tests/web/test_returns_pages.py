@@ -25,8 +25,8 @@ from investments.models import (
     SecurityPrice,
 )
 from open_banking.models import BalanceSnapshot, BankAccount, BankConnection
-from web import charts
 from open_banking.services.manual import manual_account_create
+from web import charts
 
 pytestmark = pytest.mark.django_db
 D = Decimal
