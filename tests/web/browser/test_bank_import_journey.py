@@ -77,7 +77,7 @@ def test_import_ofx_into_a_synced_account_and_a_csv_with_its_columns(page: Page,
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("heading", name="Columns")).to_be_visible()
     expect(page.get_by_label("Money out (debit)")).to_have_value("Paid out")  # guessed from the headers
-    # A wrong choice: the balance column as the description is fine, the type column as the date is not.
+    # A wrong choice (the transaction-type column as the date): every row says why, by line and column.
     page.get_by_label("Date", exact=True).select_option("Transaction type")
     page.get_by_role("button", name="Read again with these columns").click()
     expect(page.get_by_role("heading", name=re.compile(r"\d+ problems? in the file"))).to_be_visible()
