@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import views
+from . import views_home as home
 from . import views_pensions_finder as pension_finder
 from . import views_portfolio as portfolio
 from . import views_tax as tax
@@ -12,7 +13,7 @@ from . import views_tax as tax
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     # Browsers ask for /favicon.ico on pages that name no icon (the sandbox's, the API docs).
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("connections/", views.connections, name="connections"),
@@ -57,4 +58,5 @@ urlpatterns = [
     path("pensions/requests/<uuid:pk>/answered/", pension_finder.pension_request_answered,
          name="pension-request-answered"),
     path("pensions/requests/<uuid:pk>/delete/", pension_finder.pension_request_delete, name="pension-request-delete"),
+    path("home/alerts/read/", home.alerts_read, name="home-alerts-read"),
 ]
