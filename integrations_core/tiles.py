@@ -32,7 +32,7 @@ def net_worth_tile(user, today: date) -> dict | None:
     history = net_worth_history(user, date_from=today - timedelta(days=TREND_DAYS - 1), date_to=today,
                                 currency=now.currency)
     known = [d for d in history.days if d.accounts_known]
-    start = known[0].total if known else None
+    start = known[0].total if len(known) > 1 else None  # one day known is no trend yet
     return {"total": now.total, "currency": now.currency,
             "by_family": [{"family": family, "value": value} for family, value in now.by_family.items() if value],
             "other_currencies": [{"currency": c, "value": v} for c, v in now.other_currencies.items()],
@@ -42,5 +42,5 @@ def net_worth_tile(user, today: date) -> dict | None:
 
 
 register(HomeTile(slug="net-worth", title="Net worth", data=net_worth_tile, order=10, link="web:accounts",
-                  link_label="All accounts", template="web/home/tiles/net_worth.html",
+                  link_label="Balances over time", template="web/home/tiles/net_worth.html",
                   empty_text="Connect a bank, platform or pension to see what you are worth."))

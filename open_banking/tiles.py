@@ -59,5 +59,5 @@ def accounts_needing_attention(user, today: date) -> dict | None:
 
 
 register(HomeTile(slug="attention", title="Needs your attention", data=accounts_needing_attention, order=15,
-                  link="web:connections", link_label="Connections", template="web/home/tiles/attention.html",
+                  link="web:connections", link_label="Manage your banks", template="web/home/tiles/attention.html",
                   empty_text="All your banks are up to date."))

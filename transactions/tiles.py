@@ -116,15 +116,15 @@ def budget_alerts(user, today: date) -> dict | None:
 
 
 register(HomeTile(slug="money-in-out", title="This month", data=money_in_out, order=20, link="web:budgets",
-                  link_label="Spending and budgets", template="web/home/tiles/money_in_out.html", wide=True,
+                  link_label="Spending by category", template="web/home/tiles/money_in_out.html", wide=True,
                   empty_text="No money in or out yet this month. Connect a bank to see it here."))
 register(HomeTile(slug="upcoming", title="Next 30 days", data=upcoming_payments, order=30, link="web:budgets",
                   link_label="Regular payments", template="web/home/tiles/upcoming.html", wide=True,
                   empty_text="No bills or income expected in the next 30 days. Regular payments show up "
                              "after three months of history."))
-register(HomeTile(slug="budgets-at-risk", title="Budgets", data=budgets_at_risk, order=40, link="web:budgets",
-                  link_label="All budgets", template="web/home/tiles/budgets_at_risk.html",
+register(HomeTile(slug="budgets-at-risk", title="Budgets at risk", data=budgets_at_risk, order=40, link="web:budgets",
+                  link_label="Set and review limits", template="web/home/tiles/budgets_at_risk.html",
                   empty_text="You have no budgets yet. Set a monthly limit for a category."))
 register(HomeTile(slug="budget-alerts", title="Budget alerts", data=budget_alerts, order=45, link="web:budgets",
-                  link_label="Budgets", template="web/home/tiles/budget_alerts.html",
+                  link_label="Your budget limits", template="web/home/tiles/budget_alerts.html",
                   empty_text="No budget alerts. We tell you here when a budget reaches 80% and 100%."))

@@ -43,5 +43,5 @@ def balances(user, today: date) -> dict | None:
 
 
 register(HomeTile(slug="balances", title="Balances", data=balances, order=5, link="web:accounts",
-                  link_label="Accounts", template="web/home/tiles/balances.html",
+                  link_label="See each balance", template="web/home/tiles/balances.html",
                   empty_text="No accounts yet. Connect a bank or add an account by hand."))
