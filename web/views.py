@@ -26,7 +26,7 @@ from integrations_core.networth import net_worth_summary
 from integrations_core.services.connections import SyncNotPossible, connection_sync_now
 from integrations_core.services.sync import SyncQueueUnavailable
 from open_banking import services as bank_services
-from open_banking.api.renderers import CSV_COLUMNS, csv_line
+from open_banking.api.renderers import CSV_COLUMNS, category_label_cell, csv_line
 from open_banking.selectors import bank_connection_get
 from transactions.selectors.spending import spending_summary, user_main_currency
 from transactions.selectors.transactions import bank_transaction_get_for_user
@@ -283,7 +283,7 @@ def transactions_export(request):
         for tx in rows.iterator(chunk_size=2000):
             yield csv_line([tx.booked_date, tx.value_date, tx.account.name, tx.description, tx.merchant_name,
                             tx.amount, tx.currency, tx.transaction_type, tx.status, tx.category,
-                            tx.provider_category, tx.running_balance, tx.id])
+                            category_label_cell(tx.category), tx.provider_category, tx.running_balance, tx.id])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="transactions.csv"'
