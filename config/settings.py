@@ -494,6 +494,8 @@ EXTRA_PERIODIC_TASKS: list[dict] = [
      "crontab": {"minute": "30", "hour": "6"}},
     {"name": "refresh-institutions", "task": "open_banking.tasks.refresh_institutions",
      "crontab": {"minute": "30", "hour": "3", "day_of_week": "1"}},
+    {"name": "tidy-abandoned-connects", "task": "integrations_core.tasks.tidy_abandoned_connects",
+     "crontab": {"minute": "40"}},
     {"name": "pension-requests-remind", "task": "pensions.info_requests.tasks.information_requests_remind",
      "crontab": {"minute": "0", "hour": "8"}},
 ]
@@ -502,6 +504,8 @@ PENSION_REGISTER_FEED = env.str("PENSION_REGISTER_FEED", default="shipped")
 # How long a disconnected connection's accounts and transactions are kept (for the person to
 # export or reconnect) before the daily purge deletes them. 0 = purge at the next run.
 REVOKED_DATA_RETENTION_DAYS = env.int("REVOKED_DATA_RETENTION_DAYS", default=30)
+# A connect left "Not finished" (pending, never synced) is deleted after this many hours.
+ABANDONED_CONNECT_HOURS = env.int("ABANDONED_CONNECT_HOURS", default=24)
 # Circuit breaker: after this many consecutive provider-wide failures (5xx, timeouts, unreadable
 # bodies) a provider's syncs pause for the cooldown, doubling on each re-trip (max 6 h).
 PROVIDER_BREAKER_THRESHOLD = env.int("PROVIDER_BREAKER_THRESHOLD", default=5)
