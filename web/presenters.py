@@ -34,6 +34,10 @@ class ConnectionCard:
     reconnect_label: str = "Reconnect"
     reconfirm_by: datetime | None = None
     reconfirmation_due: bool = False
+    # A sync already queued or running (the first one after connecting, say): the page shows its
+    # progress and follows it, rather than offer a second sync that would only be skipped.
+    running_status_url: str = ""
+    running_message: str = ""
 
     @property
     def can_sync(self) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -92,7 +92,7 @@ def connections(request):
         if provider else []
     current, revoked = selectors.connections_for_page(request.user)
     return render(request, "web/connections.html", {
-        "cards": [connection_card(c) for c in current], "revoked": revoked, "providers": providers,
+        "cards": [_card_following_its_sync(c) for c in current], "revoked": revoked, "providers": providers,
         "provider": provider, "search": search, "query": query, "institutions": institutions[:INSTITUTIONS_SHOWN],
         "more_institutions": len(institutions) > INSTITUTIONS_SHOWN, "retention_days": _retention_days(),
     })
@@ -131,6 +131,24 @@ def connection_reconnect(request, pk):
     return HttpResponseRedirect(authorization.authorization_url)
 
 
+def _sync_in_progress(connection):
+    """The connection's latest run if it is still queued or running, else None."""
+    run = selectors.sync_run_latest(connection)
+    return run if run is not None and run.outcome not in FINISHED else None
+
+
+def _card_following_its_sync(connection):
+    card = connection_card(connection)
+    run = _sync_in_progress(connection)
+    if run is None:
+        return card
+    first = connection.last_synced_at is None
+    message = "Fetching your accounts for the first time. This can take a minute." if first \
+        else sync_run_message(run)
+    return replace(card, running_status_url=reverse("web:connection-sync-status", args=[connection.pk, run.pk]),
+                   running_message=message)
+
+
 @dataclass(frozen=True)
 class SyncPage:
     """How one family's page shows a connection's "Sync now": its status URL, its card, where
@@ -155,6 +173,13 @@ def sync_payload(request, connection, run, page: SyncPage) -> dict:
 def sync_now_response(request, connection, page: SyncPage):
     """POST "Sync now" for any family (the core's connection_sync_now): JSON for the page's
     script, a redirect with a message otherwise."""
+    if (running := _sync_in_progress(connection)) is not None:
+        # A sync is already under way (often the first one after connecting): follow it instead of
+        # starting a second that could only be skipped as "another sync is already running".
+        if _wants_json(request):
+            return JsonResponse(sync_payload(request, connection, running, page), status=202)
+        messages.info(request, "A sync is already under way. Reload in a minute to see it finish.")
+        return redirect(page.back)
     if wait := _throttle_wait(request, SyncRequestThrottle):
         error = ("throttled", f"You have asked for a lot of syncs recently. Try again in {wait // 60 + 1} minutes.",
                  429)

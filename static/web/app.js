@@ -91,6 +91,17 @@
     });
   });
 
+  /* A sync already under way when the page loads (the first one after connecting): follow it. */
+  function followRunningSyncs() {
+    if (!window.fetch) return;
+    document.querySelectorAll("[data-sync-status-url]").forEach(function (card) {
+      setBusy(card, true);
+      window.setTimeout(function () { poll(card, card.getAttribute("data-sync-status-url"), 0); }, POLL_MS);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", followRunningSyncs);
+  else followRunningSyncs();
+
   /* --- Inline recategorisation: a picker in the row instead of a separate page. --- */
   function closePicker(cell) {
     var picker = cell.querySelector(".category-picker");
