@@ -78,4 +78,24 @@ def test_home_screen_tiles_on_desktop_and_phone(page: Page, logged_in, one_attem
     first, second = tiles.nth(0).bounding_box(), tiles.nth(1).bounding_box()
     assert second["y"] > first["y"] + first["height"] - 1  # stacked, not side by side
     shot("home-phone", docs="home-phone")
+
+    # Phone fixes: transaction rows are two or three short lines, not a card per cell.
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Transactions").click()
+    row = page.locator("table.transactions tbody tr").first
+    expect(row).to_be_visible()
+    shot("transactions-phone", docs="transactions-phone")
+    assert row.bounding_box()["height"] < 90
+    # "Next expected" and its date are apart, and the budget chart's labels fit.
+    nav.get_by_role("link", name="Budgets").click()
+    cell = page.locator("td[data-label='Next expected']").first
+    expect(cell).to_be_visible()
+    label_right = page.evaluate("""() => {
+        const cell = document.querySelector("td[data-label='Next expected']");
+        const time = cell.querySelector("time").getBoundingClientRect();
+        const before = parseFloat(getComputedStyle(cell, "::before").marginRight);
+        return {gap: before, timeLeft: time.left, cellLeft: cell.getBoundingClientRect().left};
+    }""")
+    assert label_right["gap"] >= 4
+    shot("budgets-phone", docs="budgets-phone")
     page.set_viewport_size(DESKTOP)
