@@ -411,10 +411,12 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "integrations_core.logging.RedactSecretsFilter"}},
+    "filters": {"redact_secrets": {"()": "integrations_core.logging.RedactSecretsFilter"},
+                "sandbox_faults": {"()": "sandbox.logging.IntendedSandboxFaultFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain",
+                    "filters": ["redact_secrets", "sandbox_faults"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

@@ -24,6 +24,7 @@ from sandbox.faults import (
     count_data_call,
     fault_for,
     flaky_call_fails,
+    intended,
     retry_after_seconds,
     slow_down,
     with_latency,
@@ -43,12 +44,13 @@ def _bank_fault(consent: Consent) -> HttpResponse | None:
     if fault == Fault.SLOW:
         slow_down()
     elif fault == Fault.PROVIDER_ERROR:
-        return error_response(500, "provider_error", "The provider service returned an error. Try again later.")
+        return intended(error_response(500, "provider_error", "The provider service returned an error. Try again "
+                                                              "later."), fault)
     elif fault == Fault.RATE_LIMIT:
-        return error_response(429, "provider_too_many_requests", "The provider is rate limiting requests.",
-                              headers={"Retry-After": str(retry_after_seconds())})
+        return intended(error_response(429, "provider_too_many_requests", "The provider is rate limiting requests.",
+                                       headers={"Retry-After": str(retry_after_seconds())}), fault)
     elif fault == Fault.FLAKY and flaky_call_fails(call_number):
-        return error_response(503, "provider_error", "The provider did not respond. Try again.")
+        return intended(error_response(503, "provider_error", "The provider did not respond. Try again."), fault)
     return None
 
 
