@@ -71,7 +71,13 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches("form[data-sync-form]") || !window.fetch) return;
+    if (!form.matches("form[data-sync-form]")) return;
+    // The bank's daily allowance is nearly spent: ask before the sync uses the last of it.
+    if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      return;
+    }
+    if (!window.fetch) return;
     event.preventDefault();
     var card = form.closest("[data-connection]");
     setBusy(card, true);
