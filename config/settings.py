@@ -506,6 +506,10 @@ PENSION_REGISTER_FEED = env.str("PENSION_REGISTER_FEED", default="shipped")
 # How long a disconnected connection's accounts and transactions are kept (for the person to
 # export or reconnect) before the daily purge deletes them. 0 = purge at the next run.
 REVOKED_DATA_RETENTION_DAYS = env.int("REVOKED_DATA_RETENTION_DAYS", default=30)
+# Connect a bank, not an aggregator (web/banks.py): which provider reaches a bank several list,
+# first preferred first; providers not named follow in INTEGRATION_PROVIDERS order.
+BANK_PROVIDER_PREFERENCE = env.list("BANK_PROVIDER_PREFERENCE", default=["truelayer", "gocardless", "plaid"])
+HOME_COUNTRY = env.str("HOME_COUNTRY", default="GB")  # its banks are listed first
 # A connect left "Not finished" (pending, never synced) is deleted after this many hours.
 ABANDONED_CONNECT_HOURS = env.int("ABANDONED_CONNECT_HOURS", default=24)
 # Circuit breaker: after this many consecutive provider-wide failures (5xx, timeouts, unreadable

@@ -35,6 +35,7 @@ from transactions.services.corrections import transaction_recategorise
 from transactions.taxonomy import label_of
 
 from . import selectors, services
+from .banks import bank_choices
 from .forms import (
     BudgetForm,
     ConnectForm,
@@ -86,10 +87,14 @@ def connections(request):
     providers = selectors.bank_providers_available()
     search = InstitutionSearchForm(request.GET, providers=providers)
     search.is_valid()
-    provider = search.cleaned_data.get("provider") or (providers[0].slug if providers else "")
+    # No provider chosen (the usual case): the person picks a bank and the platform picks the
+    # provider (web/banks.py). Choosing one ("Connect through") is still possible.
+    provider = search.cleaned_data.get("provider") or ""
     query = search.cleaned_data.get("q", "")
-    institutions = list(selectors.institution_search(provider=provider, text=query)[:INSTITUTIONS_SHOWN + 1]) \
-        if provider else []
+    if provider:
+        institutions = list(selectors.institution_search(provider=provider, text=query)[:INSTITUTIONS_SHOWN + 1])
+    else:
+        institutions = bank_choices(providers=providers, text=query, limit=INSTITUTIONS_SHOWN)
     current, revoked = selectors.connections_for_page(request.user)
     return render(request, "web/connections.html", {
         "cards": [_card_following_its_sync(c) for c in current], "revoked": revoked, "providers": providers,
