@@ -128,7 +128,7 @@ class _Generator:
             if interest > 0:
                 self._add(self.savings, day, next(seq), "INTEREST PAID", interest, "INT")
         for bill in profile.locale.bills:
-            if day.day == bill.day:
+            if day.day == bill.day and (not bill.instalment_months or day.month in bill.instalment_months):
                 self._add_bill(bill, day, next(seq))
         if day == payday + timedelta(days=1) and self.current and self.savings:
             self._sweep_to_savings(day, next(seq))
@@ -146,7 +146,11 @@ class _Generator:
         ledger = (self.card or self.current) if bill.bank_code == "DEB" else self.current
         if ledger is None:
             return
-        rng = rng_for("bill", self.institution.slug, self.username, bill.description, day.year, day.month)
+        if bill.instalment_months:  # one amount for the year that starts in April
+            rng = rng_for("bill", self.institution.slug, self.username, bill.description,
+                          day.year if day.month >= 4 else day.year - 1)
+        else:
+            rng = rng_for("bill", self.institution.slug, self.username, bill.description, day.year, day.month)
         amount = money(rng.uniform(float(bill.low), float(bill.high))) if bill.high > bill.low else bill.low
         if bill.bank_code == "DEB":  # a card subscription: authorised today, books tomorrow
             self._add_card_payment(ledger, day, seq, bill.description, amount, bill.name, bill.classification,

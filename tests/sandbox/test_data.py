@@ -147,3 +147,17 @@ def test_institutions_have_unique_ids_and_logo_files():
     assert institution_by_slug("monzo").truelayer_id == "ob-monzo"
     assert institution_by_slug("monzo").gocardless_id == "MONZO_MONZGB2L"
 
+
+
+def test_council_tax_is_ten_fixed_instalments_from_april():
+    from datetime import date
+
+    book = build_book("hsbc", "john", date(2027, 3, 20))
+    rows = [t for t in book.snapshot("current").booked if t.description.startswith("COUNCIL TAX")]
+    months = {t.timestamp.month for t in rows}
+    assert months and months.isdisjoint({2, 3})  # February and March are free
+    by_year = {}
+    for t in rows:
+        stamp = t.timestamp
+        by_year.setdefault(stamp.year if stamp.month >= 4 else stamp.year - 1, set()).add(t.amount)
+    assert all(len(amounts) == 1 for amounts in by_year.values())  # the same instalment all year
