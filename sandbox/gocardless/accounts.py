@@ -26,6 +26,7 @@ from sandbox.faults import (
 )
 from sandbox.institutions import institution_by_slug
 from sandbox.models import GoCardlessAccount, GoCardlessQuotaCall
+from sandbox.persona import is_main_bank
 
 from . import render
 from .auth import api_endpoint
@@ -83,7 +84,9 @@ def _load(account_id: str) -> GoCardlessAccount | JsonResponse:
 
 
 def _snapshot(row: GoCardlessAccount) -> AccountSnapshot:
-    return build_book(row.consent.institution_slug, row.consent.username, clock.today()).snapshot(row.account_key)
+    consent = row.consent
+    return build_book(consent.institution_slug, consent.username, clock.today(),
+                      is_main_bank(consent.username, consent.institution_slug)).snapshot(row.account_key)
 
 
 @require_GET

@@ -31,6 +31,7 @@ from sandbox.faults import (
 )
 from sandbox.institutions import institution_by_slug
 from sandbox.models import Consent
+from sandbox.persona import is_main_bank
 
 from . import render
 from .auth import bearer_token
@@ -76,7 +77,8 @@ def data_endpoint(*scopes: str):
                 return error_response(403, "access_denied", f"The token lacks the scope(s): {' '.join(missing)}.")
             if failure := _bank_fault(consent):
                 return failure
-            book = build_book(consent.institution_slug, consent.username, clock.today())
+            book = build_book(consent.institution_slug, consent.username, clock.today(),
+                              is_main_bank(consent.username, consent.institution_slug))
             results = fn(request, consent=consent, book=book, now=now, **kwargs)
             if isinstance(results, HttpResponse):
                 return results
