@@ -416,10 +416,12 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "integrations_core.logging.RedactSecretsFilter"}},
+    "filters": {"redact_secrets": {"()": "integrations_core.logging.RedactSecretsFilter"},
+                "sandbox_faults": {"()": "sandbox.logging.IntendedSandboxFaultFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain",
+                    "filters": ["redact_secrets", "sandbox_faults"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -480,7 +482,9 @@ SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=["transactio
 
 # Dev conveniences used by `make run` (seed_demo).
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
-SEED_COMMANDS = env.list("SEED_COMMANDS", default=["seed_institutions"])
+OPERATOR_PASSWORD = env.str("OPERATOR_PASSWORD", default="")  # seed_demo's admin@example.com; never the demo's
+# seed_demo_banks seeds the institutions, then the demo user's banks and budgets (sandbox in-process).
+SEED_COMMANDS = env.list("SEED_COMMANDS", default=["seed_demo_banks"])
 # Beat entries apps add beside the daily sync: {"name", "task", "crontab": {...}}.
 EXTRA_PERIODIC_TASKS: list[dict] = [
     {"name": "sync-retry-due", "task": "integrations_core.tasks.sync_retry_due",
@@ -497,6 +501,8 @@ EXTRA_PERIODIC_TASKS: list[dict] = [
      "crontab": {"minute": "30", "hour": "6"}},
     {"name": "refresh-institutions", "task": "open_banking.tasks.refresh_institutions",
      "crontab": {"minute": "30", "hour": "3", "day_of_week": "1"}},
+    {"name": "tidy-abandoned-connects", "task": "integrations_core.tasks.tidy_abandoned_connects",
+     "crontab": {"minute": "40"}},
     {"name": "pension-requests-remind", "task": "pensions.info_requests.tasks.information_requests_remind",
      "crontab": {"minute": "0", "hour": "8"}},
 ]
@@ -505,6 +511,12 @@ PENSION_REGISTER_FEED = env.str("PENSION_REGISTER_FEED", default="shipped")
 # How long a disconnected connection's accounts and transactions are kept (for the person to
 # export or reconnect) before the daily purge deletes them. 0 = purge at the next run.
 REVOKED_DATA_RETENTION_DAYS = env.int("REVOKED_DATA_RETENTION_DAYS", default=30)
+# Connect a bank, not an aggregator (web/banks.py): which provider reaches a bank several list,
+# first preferred first; providers not named follow in INTEGRATION_PROVIDERS order.
+BANK_PROVIDER_PREFERENCE = env.list("BANK_PROVIDER_PREFERENCE", default=["truelayer", "gocardless", "plaid"])
+HOME_COUNTRY = env.str("HOME_COUNTRY", default="GB")  # its banks are listed first
+# A connect left "Not finished" (pending, never synced) is deleted after this many hours.
+ABANDONED_CONNECT_HOURS = env.int("ABANDONED_CONNECT_HOURS", default=24)
 # Circuit breaker: after this many consecutive provider-wide failures (5xx, timeouts, unreadable
 # bodies) a provider's syncs pause for the cooldown, doubling on each re-trip (max 6 h).
 PROVIDER_BREAKER_THRESHOLD = env.int("PROVIDER_BREAKER_THRESHOLD", default=5)

@@ -5,8 +5,10 @@ their presence is shown."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.models import ContentType
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -52,8 +54,11 @@ class SyncRunInline(GenericTabularInline):
 class ConnectionAdminBase(admin.ModelAdmin):
     """Subclass per family: `admin.site.register(BankConnection, BankConnectionAdmin)`."""
 
-    list_display = ("id", "user", "provider", "institution_name", "status", "person_sees", "last_synced_at",
+    # Fits 1280 px: the bank's name is the link (a UUID column pushed the table off the screen);
+    # the id is still searchable and shown on the change page.
+    list_display = ("institution_name", "user", "provider", "status", "person_sees", "last_synced_at",
                     "next_sync_at", "consecutive_failures", "has_tokens")
+    list_display_links = ("institution_name",)
     list_filter = ("provider", "status")
     search_fields = ("id", "user__email", "institution_name", "institution_id", "external_id")
     exclude = SECRET_FIELDS
@@ -94,11 +99,22 @@ class ConnectionAdminBase(admin.ModelAdmin):
             return
         self.message_user(request, f"Queued {count} sync(s).", messages.SUCCESS)
 
-    @admin.action(description="Revoke (disconnect, erase tokens)")
+    @admin.action(description="Revoke (disconnect, erase tokens)…")
     def revoke(self, request, queryset):
+        """Asks first, like Django's delete: revoking cannot be undone (the person has to
+        reconnect at their bank), so the operator sees what will be revoked and confirms."""
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(request, "admin/integrations_core/revoke_confirmation.html", {
+                **self.admin_site.each_context(request), "title": "Revoke these connections?",
+                "connections": list(queryset.select_related("user")), "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            })
+        count = 0
         for connection in queryset:
             connection_revoke(connection, actor=request.user, delete_data=False)
-        self.message_user(request, f"Revoked {queryset.count()} connection(s).", messages.SUCCESS)
+            count += 1
+        self.message_user(request, f"Revoked {count} connection(s).", messages.SUCCESS)
+        return None
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

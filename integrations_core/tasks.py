@@ -83,6 +83,14 @@ def purge_revoked_connections() -> int:
     return connections_purge_revoked()
 
 
+@shared_task(acks_late=True)
+def tidy_abandoned_connects() -> int:
+    """Hourly: delete connects left "Not finished" for longer than ABANDONED_CONNECT_HOURS."""
+    from .services.connections import connections_tidy_abandoned
+
+    return connections_tidy_abandoned()
+
+
 # --- webhooks (services/webhooks.py) ----------------------------------------------------------
 WEBHOOK_MAX_RETRIES = 6
 

@@ -30,15 +30,23 @@ def provider_callback(request, provider: str):
         return redirect("/connections/?error=" + exc.code)
     connection.refresh_from_db()  # with an inline worker (dev, tests) the first sync has already run
     name = connection.institution_name or connection.provider
+    runs = sync_runs_for_connection(connection).order_by("-started_at")
+    # A reconnect renews the permission of a connection that has synced before (its history is
+    # kept); a first connect has only the run just queued.
+    latest = runs.first()
+    again = runs.filter(outcome__in=(SyncOutcome.SUCCEEDED, SyncOutcome.PARTIAL)).exclude(
+        pk=getattr(latest, "pk", None)).exists()
+    verb = "Reconnected" if again else "Connected"
     if connection.user_state == "ok":
-        first = sync_runs_for_connection(connection).order_by("-started_at").first()
-        if connection.last_synced_at is not None:
+        if latest is not None and latest.outcome in (SyncOutcome.SUCCEEDED, SyncOutcome.PARTIAL):
             news = "Your accounts are up to date."
-        elif first is not None and first.outcome == SyncOutcome.QUEUED and first.error:
-            news = first.error  # the queue could not take it yet; it starts by itself
+        elif latest is not None and latest.outcome == SyncOutcome.QUEUED and latest.error:
+            news = latest.error  # the queue could not take it yet; it starts by itself
+        elif again:
+            news = "We are fetching what is new since the last sync; you can follow it below."
         else:
-            news = "Your first sync is running."
-        messages.success(request, f"Connected {name}. {news}")
+            news = "We are fetching your accounts for the first time; you can follow it below."
+        messages.success(request, f"{verb} {name}. {news}")
     else:
-        messages.warning(request, f"Connected {name}, but the first sync did not complete. See below.")
+        messages.warning(request, f"{verb} {name}, but the sync did not complete. See below.")
     return redirect(f"/connections/?connected={connection.pk}")

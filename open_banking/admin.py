@@ -29,12 +29,8 @@ class BankAccountInline(admin.TabularInline):
 
 @admin.register(BankConnection)
 class BankConnectionAdmin(ConnectionAdminBase):
-    list_display = (*ConnectionAdminBase.list_display, "user_state")
+    # "Person sees" (the base's column) already shows the user state: no second copy here.
     inlines = [BankAccountInline, SyncRunInline]
-
-    @admin.display(description="User sees")
-    def user_state(self, obj: BankConnection) -> str:
-        return obj.user_state
 
 
 @admin.register(BankAccount)

@@ -9,6 +9,7 @@ SANDBOX_RETRY_AFTER_SECONDS (the Retry-After sent with `error.rate_limit`)."""
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from enum import StrEnum
 
@@ -17,6 +18,8 @@ from django.db import transaction
 from django.db.models import F
 
 from .models import Consent
+
+logger = logging.getLogger("sandbox.faults")
 
 FAULT_PREFIX = "error."
 FLAKY_EVERY = 3  # `error.flaky` fails the 3rd, 6th, 9th... data call of a consent
@@ -63,9 +66,24 @@ def with_latency(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         _sleep_ms(getattr(settings, "SANDBOX_LATENCY_MS", 0))
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        fault = getattr(response, "sandbox_fault", "")
+        if fault:
+            # The fault was asked for (a fault login): say so as the sandbox's own warning, and
+            # mark the request so Django does not log it as "ERROR Internal Server Error"
+            # (sandbox/logging.py drops that record).
+            request.sandbox_fault = fault
+            logger.warning("sandbox fault %s: %s %s answered %s, as the fault login asks", fault, request.method,
+                           request.path, response.status_code)
+        return response
 
     return wrapper
+
+
+def intended(response, fault: Fault):
+    """Mark a response as a fault the login asked for (with_latency logs it as such)."""
+    response.sandbox_fault = str(fault)
+    return response
 
 
 def slow_down() -> None:

@@ -68,6 +68,7 @@ def main() -> int:
         "PLAID_SECRET": sandbox_secret,
         **PROVIDER_HOSTS,
         "DEMO_PASSWORD": secrets.token_urlsafe(9),
+        "OPERATOR_PASSWORD": secrets.token_urlsafe(12),  # never the demo user's
         # The sandbox is served over plain http on localhost; oauthlib refuses http otherwise.
         "OAUTHLIB_INSECURE_TRANSPORT": "1",
     }

@@ -62,7 +62,8 @@ class InstitutionSearchForm(forms.Form):
 
     def __init__(self, *args, providers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].choices = [(p.slug, p.name) for p in providers]
+        self.fields["provider"].choices = [("", "Best for each bank (recommended)")] + [
+            (p.slug, p.name) for p in providers]
 
 
 class DisconnectForm(forms.Form):

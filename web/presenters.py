@@ -35,6 +35,24 @@ class ConnectionCard:
     reconnect_label: str = "Reconnect"
     reconfirm_by: datetime | None = None
     reconfirmation_due: bool = False
+    # A sync already queued or running (the first one after connecting, say): the page shows its
+    # progress and follows it, rather than offer a second sync that would only be skipped.
+    running_status_url: str = ""
+    running_message: str = ""
+    # Providers with a daily call allowance (GoCardless: 4 per account and scope): what is left.
+    calls_left_today: int | None = None
+    daily_call_quota: int | None = None
+
+    @property
+    def quota_warning(self) -> str:
+        """Said before "Sync now" spends the last of today's allowance (or when none is left)."""
+        if not self.can_sync or self.calls_left_today is None or self.calls_left_today > 1:
+            return ""
+        if self.calls_left_today <= 0:
+            return (f"The bank allows {self.daily_call_quota} updates a day and today's are used up: a sync now "
+                    "fetches nothing new. The next update is after midnight (UTC).")
+        return (f"One of today's {self.daily_call_quota} updates is left. Syncing now uses it; the daily update "
+                "then waits until after midnight (UTC).")
 
     @property
     def can_sync(self) -> bool:
@@ -72,12 +90,24 @@ def _is_file_import(connection: BankConnection) -> bool:
         return False
 
 
+def _quota(connection: BankConnection) -> dict:
+    try:
+        provider = registry.get(connection.provider)
+    except UnknownProvider:
+        return {}
+    if not provider.daily_call_quota:
+        return {}
+    return {"calls_left_today": provider.quota_left_today([connection.pk]).get(str(connection.pk)),
+            "daily_call_quota": provider.daily_call_quota}
+
+
 def connection_card(connection: BankConnection, *, now: datetime | None = None) -> ConnectionCard:
     now = now or timezone.now()
     state = connection_user_state(connection)
     consent_end = connection.consent_expires_at
     due = (connection.status == "active" and consent_end is not None and consent_end - now <= RECONFIRM_WINDOW)
-    common = {"connection": connection, "state": state, "reconfirm_by": consent_end, "reconfirmation_due": due}
+    common = {"connection": connection, "state": state, "reconfirm_by": consent_end, "reconfirmation_due": due,
+              **_quota(connection)}
     if _is_file_import(connection) and state == "ok":
         # A file connection has nothing to sync or reconnect: it holds the accounts of the
         # statements the person imported (docs/bank-imports.md).

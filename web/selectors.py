@@ -115,7 +115,9 @@ def account_rows(user) -> list[AccountRow]:
             id=str(account.pk), name=account.name, is_manual=False, type_label=types.get(account.type, account.type),
             institution=connection.institution_name or connection.provider.title(), currency=account.currency,
             balance=account.current_balance, available=account.available_balance,
-            updated_at=account.balance_updated_at or account.last_synced_at, is_live=live, detail=detail))
+            # When we last fetched it, not the bank's reference date for the balance (GoCardless
+            # dates balances yesterday): "Updated 22 hours ago" right after a sync misled people.
+            updated_at=account.last_synced_at or account.balance_updated_at, is_live=live, detail=detail))
     for manual in manual_account_list(user):
         rows.append(AccountRow(
             id=str(manual.pk), name=manual.name, is_manual=True, type_label=types.get(manual.type, manual.type),

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from . import views
 from . import views_bank_imports as bank_imports
 from . import views_editing as editing
+from . import views_home as home
 from . import views_pensions_finder as pension_finder
 from . import views_portfolio as portfolio
 from . import views_returns as figures
@@ -15,7 +16,7 @@ from . import views_tax as tax
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     # Browsers ask for /favicon.ico on pages that name no icon (the sandbox's, the API docs).
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("connections/", views.connections, name="connections"),
@@ -98,4 +99,5 @@ urlpatterns += [
     path("my-accounts/<uuid:pk>/", editing.account_page, name="account"),
     path("my-accounts/manual/<uuid:pk>/balance/", editing.manual_balance, name="manual-balance"),
     path("my-accounts/manual/<uuid:pk>/transactions/", editing.manual_transaction_new, name="manual-transaction-new"),
+    path("home/alerts/read/", home.alerts_read, name="home-alerts-read"),
 ]

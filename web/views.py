@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,7 +26,7 @@ from integrations_core.networth import net_worth_summary
 from integrations_core.services.connections import SyncNotPossible, connection_sync_now
 from integrations_core.services.sync import SyncQueueUnavailable
 from open_banking import services as bank_services
-from open_banking.api.renderers import CSV_COLUMNS, csv_line
+from open_banking.api.renderers import CSV_COLUMNS, category_label_cell, csv_line
 from open_banking.selectors import bank_connection_get
 from open_banking.services import manual as manual_services
 from transactions.selectors.listing import transactions_totals
@@ -37,6 +37,7 @@ from transactions.services.corrections import transaction_recategorise
 from transactions.user_taxonomy import user_taxonomy
 
 from . import selectors, services
+from .banks import bank_choices
 from .forms import (
     BudgetForm,
     ConnectForm,
@@ -89,13 +90,17 @@ def connections(request):
     providers = selectors.bank_providers_available()
     search = InstitutionSearchForm(request.GET, providers=providers)
     search.is_valid()
-    provider = search.cleaned_data.get("provider") or (providers[0].slug if providers else "")
+    # No provider chosen (the usual case): the person picks a bank and the platform picks the
+    # provider (web/banks.py). Choosing one ("Connect through") is still possible.
+    provider = search.cleaned_data.get("provider") or ""
     query = search.cleaned_data.get("q", "")
-    institutions = list(selectors.institution_search(provider=provider, text=query)[:INSTITUTIONS_SHOWN + 1]) \
-        if provider else []
+    if provider:
+        institutions = list(selectors.institution_search(provider=provider, text=query)[:INSTITUTIONS_SHOWN + 1])
+    else:
+        institutions = bank_choices(providers=providers, text=query, limit=INSTITUTIONS_SHOWN)
     current, revoked = selectors.connections_for_page(request.user)
     return render(request, "web/connections.html", {
-        "cards": [connection_card(c) for c in current], "revoked": revoked, "providers": providers,
+        "cards": [_card_following_its_sync(c) for c in current], "revoked": revoked, "providers": providers,
         "provider": provider, "search": search, "query": query, "institutions": institutions[:INSTITUTIONS_SHOWN],
         "more_institutions": len(institutions) > INSTITUTIONS_SHOWN, "retention_days": _retention_days(),
     })
@@ -134,6 +139,24 @@ def connection_reconnect(request, pk):
     return HttpResponseRedirect(authorization.authorization_url)
 
 
+def _sync_in_progress(connection):
+    """The connection's latest run if it is still queued or running, else None."""
+    run = selectors.sync_run_latest(connection)
+    return run if run is not None and run.outcome not in FINISHED else None
+
+
+def _card_following_its_sync(connection):
+    card = connection_card(connection)
+    run = _sync_in_progress(connection)
+    if run is None:
+        return card
+    first = connection.last_synced_at is None
+    message = "Fetching your accounts for the first time. This can take a minute." if first \
+        else sync_run_message(run)
+    return replace(card, running_status_url=reverse("web:connection-sync-status", args=[connection.pk, run.pk]),
+                   running_message=message)
+
+
 @dataclass(frozen=True)
 class SyncPage:
     """How one family's page shows a connection's "Sync now": its status URL, its card, where
@@ -158,6 +181,13 @@ def sync_payload(request, connection, run, page: SyncPage) -> dict:
 def sync_now_response(request, connection, page: SyncPage):
     """POST "Sync now" for any family (the core's connection_sync_now): JSON for the page's
     script, a redirect with a message otherwise."""
+    if (running := _sync_in_progress(connection)) is not None:
+        # A sync is already under way (often the first one after connecting): follow it instead of
+        # starting a second that could only be skipped as "another sync is already running".
+        if _wants_json(request):
+            return JsonResponse(sync_payload(request, connection, running, page), status=202)
+        messages.info(request, "A sync is already under way. Reload in a minute to see it finish.")
+        return redirect(page.back)
     if wait := _throttle_wait(request, SyncRequestThrottle):
         error = ("throttled", f"You have asked for a lot of syncs recently. Try again in {wait // 60 + 1} minutes.",
                  429)
@@ -293,7 +323,7 @@ def transactions_export(request):
         for tx in rows.iterator(chunk_size=2000):
             yield csv_line([tx.booked_date, tx.value_date, tx.account.name, tx.description, tx.merchant_name,
                             tx.amount, tx.currency, tx.transaction_type, tx.status, tx.category,
-                            tx.provider_category, tx.running_balance, tx.id])
+                            category_label_cell(tx.category), tx.provider_category, tx.running_balance, tx.id])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="transactions.csv"'

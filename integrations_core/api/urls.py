@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_connect, views_networth
+from . import views, views_connect, views_home, views_networth
 
 urlpatterns = [
     path("providers/", views.ProviderListView.as_view(), name="provider-list"),
@@ -12,4 +12,5 @@ urlpatterns = [
     path("statement-imports/<uuid:pk>/confirm/", views_connect.StatementImportConfirmView.as_view(),
          name="statement-import-confirm"),
     path("connections/<uuid:pk>/complete/", views.ConnectionCompleteView.as_view(), name="connection-complete"),
+    path("home/", views_home.HomeView.as_view(), name="home-tiles"),
 ]

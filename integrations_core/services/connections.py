@@ -124,6 +124,26 @@ def connections_purge_revoked(now=None) -> int:
     return purged
 
 
+def connections_tidy_abandoned(now=None) -> int:
+    """Delete connects the person started but never finished at the bank ("Not finished"):
+    still pending, never synced, older than ABANDONED_CONNECT_HOURS. Their single-use states
+    have long expired, so nothing can complete them any more. An audit event records each."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.ABANDONED_CONNECT_HOURS)
+    tidied = 0
+    for model in connection_models():
+        abandoned = model.objects.filter(status=ConnectionStatus.PENDING, last_synced_at__isnull=True,
+                                         created_at__lt=cutoff)
+        for connection in abandoned:
+            with transaction.atomic():
+                audit_record("connection.abandoned_tidied", connection=connection,
+                             details={"started_at": connection.created_at.isoformat(),
+                                      "after_hours": settings.ABANDONED_CONNECT_HOURS})
+                connection.delete()
+            tidied += 1
+    return tidied
+
+
 def connection_reconnect_required(connection: Connection, *, code: str = "consent_expired",
                                   message: str = "") -> bool:
     """Move a connection to its reconnect state because the provider told us (a webhook saying

@@ -31,7 +31,7 @@ from .filters import (
     TieBreakOrderingFilter,
     TransactionCursorPagination,
 )
-from .renderers import CSV_COLUMNS, CSVRenderer, csv_line
+from .renderers import CSV_COLUMNS, CSVRenderer, category_label_cell, csv_line
 from .serializers import (
     AuthorizationSerializer,
     BalanceSnapshotSerializer,
@@ -224,7 +224,8 @@ class BankTransactionViewSet(viewsets.ReadOnlyModelViewSet):
             for txn in queryset.iterator(chunk_size=2000):
                 yield csv_line([txn.booked_date, txn.value_date, txn.account.name, txn.description,
                                 txn.merchant_name, txn.amount, txn.currency, txn.transaction_type, txn.status,
-                                txn.category, txn.provider_category, txn.running_balance, txn.id])
+                                txn.category, category_label_cell(txn.category), txn.provider_category,
+                                txn.running_balance, txn.id])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="transactions.csv"'

@@ -77,9 +77,10 @@ class _Ledger:
 
 
 class _Generator:
-    def __init__(self, institution: Institution, username: str) -> None:
+    def __init__(self, institution: Institution, username: str, main: bool = True) -> None:
         self.institution = institution
         self.username = username
+        self.main = main  # the person's salary, rent and bills land here (sandbox/persona.py)
         self.profile = profile_for(institution, username)
         self.identity = identity_for(username, institution.country)
         self.tz = TIME_ZONES[institution.country]
@@ -113,24 +114,24 @@ class _Generator:
         payday = self._payday(day.year, day.month)
         profile = self.profile
         if day == payday:
-            if self.current:
+            if self.current and self.main:
                 self._add(self.current, day, next(seq), profile.locale.employer_description, profile.salary,
                           "BGC", counterparty=profile.locale.employer_name)
-            elif self.savings:
+            elif self.current or self.savings:  # paid elsewhere: they move some money in themselves
                 name = self.identity.full_name.upper()
-                self._add(self.savings, day, next(seq), f"FROM {name}", profile.savings_topup, "FPI",
-                          counterparty=name)
-        if day.day == 1 and self.current:
+                self._add(self.current or self.savings, day, next(seq), f"FROM {name}", profile.savings_topup,
+                          "FPI", counterparty=name)
+        if day.day == 1 and self.current and self.main:
             self._add(self.current, day, next(seq), f"{profile.locale.landlord_prefix} {profile.landlord}",
                       -profile.rent, "SO", ("Home", "Rent"), counterparty=profile.landlord.title())
         if day.day == 1 and self.savings and self.savings.balance > 0:
             interest = (self.savings.balance * profile.locale.savings_rate / 12).quantize(CENT)
             if interest > 0:
                 self._add(self.savings, day, next(seq), "INTEREST PAID", interest, "INT")
-        for bill in profile.locale.bills:
-            if day.day == bill.day:
+        for bill in profile.locale.bills if self.main else ():
+            if day.day == bill.day and (not bill.instalment_months or day.month in bill.instalment_months):
                 self._add_bill(bill, day, next(seq))
-        if day == payday + timedelta(days=1) and self.current and self.savings:
+        if day == payday + timedelta(days=1) and self.current and self.savings and self.main:
             self._sweep_to_savings(day, next(seq))
         for statement_date, owed in self.statements[-2:]:
             if day == statement_date + PAYMENT_DUE_AFTER and owed > 0:
@@ -146,7 +147,11 @@ class _Generator:
         ledger = (self.card or self.current) if bill.bank_code == "DEB" else self.current
         if ledger is None:
             return
-        rng = rng_for("bill", self.institution.slug, self.username, bill.description, day.year, day.month)
+        if bill.instalment_months:  # one amount for the year that starts in April
+            rng = rng_for("bill", self.institution.slug, self.username, bill.description,
+                          day.year if day.month >= 4 else day.year - 1)
+        else:
+            rng = rng_for("bill", self.institution.slug, self.username, bill.description, day.year, day.month)
         amount = money(rng.uniform(float(bill.low), float(bill.high))) if bill.high > bill.low else bill.low
         if bill.bank_code == "DEB":  # a card subscription: authorised today, books tomorrow
             self._add_card_payment(ledger, day, seq, bill.description, amount, bill.name, bill.classification,
@@ -184,13 +189,15 @@ class _Generator:
         fixed = profile.rent + sum((b.low + b.high) / 2 for b in profile.locale.bills)
         # Spend what is left after fixed costs, bar about 15% of pay that ends up saved.
         monthly = max(profile.salary * Decimal("0.85") - fixed, profile.salary * Decimal("0.10"))
+        if not self.main:  # a second bank spends about what they move into it
+            monthly = profile.savings_topup * Decimal("0.9")
         daily = float(monthly) / 30.4
         merchants = profile.locale.merchants
         if self.current and self.card:
             targets = [(self.current, [m for m in merchants if m.everyday], daily * (1 - profile.card_spend_share)),
                        (self.card, [m for m in merchants if not m.everyday], daily * profile.card_spend_share)]
         elif self.current:
-            targets = [(self.current, list(merchants), daily)]
+            targets = [(self.current, list(merchants) if self.main else [m for m in merchants if m.everyday], daily)]
         elif self.card:  # their pay lands elsewhere: only part of their spending is on this card
             targets = [(self.card, list(merchants), daily * profile.card_spend_share * 0.6)]
         else:
@@ -308,21 +315,22 @@ def _institution(slug: str) -> Institution:
 
 
 @lru_cache(maxsize=64)
-def _shared_generator(institution_slug: str, username: str) -> _Generator:
-    return _Generator(_institution(institution_slug), username)
+def _shared_generator(institution_slug: str, username: str, main: bool = True) -> _Generator:
+    return _Generator(_institution(institution_slug), username, main)
 
 
 @lru_cache(maxsize=64)
-def build_book(institution_slug: str, username: str, today: date) -> Book:
-    """Everything `username` has at the institution as of `today`. Cached: it is pure."""
-    generator = _shared_generator(institution_slug, username)
+def build_book(institution_slug: str, username: str, today: date, main: bool = True) -> Book:
+    """Everything `username` has at the institution as of `today`. Cached: it is pure. `main`:
+    whether their salary, rent and bills land here (sandbox/persona.py decides)."""
+    generator = _shared_generator(institution_slug, username, main)
     with generator.lock:
         generator.run(today)
         return _book(generator, today)
 
 
-def generate_book(institution_slug: str, username: str, today: date) -> Book:
+def generate_book(institution_slug: str, username: str, today: date, main: bool = True) -> Book:
     """The same book as `build_book`, replayed from ANCHOR with nothing shared or cached."""
-    generator = _Generator(_institution(institution_slug), username)
+    generator = _Generator(_institution(institution_slug), username, main)
     generator.run(today)
     return _book(generator, today)

@@ -36,6 +36,9 @@ class Bill:
     low: Decimal
     high: Decimal  # low == high: the same amount every month
     mcc: str = ""
+    # Paid only in these months, the same amount each time for a year from April (council tax:
+    # ten fixed instalments, April to January); empty: every month, the amount varying.
+    instalment_months: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,12 @@ def _m(description, name, top, sub, mcc, low, high, weight, everyday=True, tips=
     return Merchant(description, name, (top, sub), mcc, Decimal(low), Decimal(high), weight, everyday, tips)
 
 
-def _b(description, name, top, sub, code, day, low, high=None, mcc="") -> Bill:
-    return Bill(description, name, (top, sub), code, day, Decimal(low), Decimal(high or low), mcc)
+def _b(description, name, top, sub, code, day, low, high=None, mcc="", instalment_months=()) -> Bill:
+    return Bill(description, name, (top, sub), code, day, Decimal(low), Decimal(high or low), mcc,
+                tuple(instalment_months))
+
+
+TEN_INSTALMENTS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1)  # UK council tax by default: April to January
 
 
 GROCERIES = ("Food & Dining", "Groceries")
@@ -91,7 +98,8 @@ GB = Locale(
         _m("WAGAMAMA {store}", "Wagamama", *RESTAURANTS, "5812", "18.00", "55.00", 2, everyday=False, tips=True),
     ),
     bills=(
-        _b("COUNCIL TAX", "Council Tax", "Bills and Utilities", "Council tax", "DD", 1, "120.00", "190.00"),
+        _b("COUNCIL TAX", "Council Tax", "Bills and Utilities", "Council tax", "DD", 1, "120.00", "190.00",
+           instalment_months=TEN_INSTALMENTS),
         _b("BRITISH GAS", "British Gas", "Bills and Utilities", "Gas & Electric", "DD", 5, "55.00", "120.00"),
         _b("NETFLIX.COM", "Netflix", "Entertainment", "TV & Movies", "DEB", 9, "10.99", mcc="4899"),
         _b("THAMES WATER DD", "Thames Water", "Bills and Utilities", "Water", "DD", 12, "32.00", "48.00"),

@@ -20,11 +20,13 @@ from sandbox.faults import (
     count_data_call,
     fault_for,
     flaky_call_fails,
+    intended,
     retry_after_seconds,
     slow_down,
 )
 from sandbox.institutions import institution_by_slug
 from sandbox.models import GoCardlessAccount, GoCardlessQuotaCall
+from sandbox.persona import is_main_bank
 
 from . import render
 from .auth import api_endpoint
@@ -82,7 +84,9 @@ def _load(account_id: str) -> GoCardlessAccount | JsonResponse:
 
 
 def _snapshot(row: GoCardlessAccount) -> AccountSnapshot:
-    return build_book(row.consent.institution_slug, row.consent.username, clock.today()).snapshot(row.account_key)
+    consent = row.consent
+    return build_book(consent.institution_slug, consent.username, clock.today(),
+                      is_main_bank(consent.username, consent.institution_slug)).snapshot(row.account_key)
 
 
 @require_GET
@@ -124,15 +128,15 @@ def bank_call(scope: str):
             if fault == Fault.SLOW:
                 slow_down()
             elif fault == Fault.PROVIDER_ERROR:
-                return error_response(500, "Unknown Request Error", "Request to Institution returned an error",
-                                      type_="UnknownRequestError")
+                return intended(error_response(500, "Unknown Request Error", "Request to Institution returned an "
+                                               "error", type_="UnknownRequestError"), fault)
             elif fault == Fault.RATE_LIMIT:
                 wait = retry_after_seconds()
-                return _rate_limited(_quota_headers(0, wait, retry_after=wait))
+                return intended(_rate_limited(_quota_headers(0, wait, retry_after=wait)), fault)
             elif fault == Fault.FLAKY and flaky_call_fails(call_number):
-                return error_response(503, "Institution service unavailable",
-                                      "Couldn't connect to Institution. Please try again later.",
-                                      type_="ServiceError")
+                return intended(error_response(503, "Institution service unavailable",
+                                               "Couldn't connect to Institution. Please try again later.",
+                                               type_="ServiceError"), fault)
             body = fn(request, row, _snapshot(row))
             if isinstance(body, HttpResponse):
                 return body

@@ -24,12 +24,14 @@ from sandbox.faults import (
     count_data_call,
     fault_for,
     flaky_call_fails,
+    intended,
     retry_after_seconds,
     slow_down,
     with_latency,
 )
 from sandbox.institutions import institution_by_slug
 from sandbox.models import Consent
+from sandbox.persona import is_main_bank
 
 from . import render
 from .auth import bearer_token
@@ -43,12 +45,13 @@ def _bank_fault(consent: Consent) -> HttpResponse | None:
     if fault == Fault.SLOW:
         slow_down()
     elif fault == Fault.PROVIDER_ERROR:
-        return error_response(500, "provider_error", "The provider service returned an error. Try again later.")
+        return intended(error_response(500, "provider_error", "The provider service returned an error. Try again "
+                                                              "later."), fault)
     elif fault == Fault.RATE_LIMIT:
-        return error_response(429, "provider_too_many_requests", "The provider is rate limiting requests.",
-                              headers={"Retry-After": str(retry_after_seconds())})
+        return intended(error_response(429, "provider_too_many_requests", "The provider is rate limiting requests.",
+                                       headers={"Retry-After": str(retry_after_seconds())}), fault)
     elif fault == Fault.FLAKY and flaky_call_fails(call_number):
-        return error_response(503, "provider_error", "The provider did not respond. Try again.")
+        return intended(error_response(503, "provider_error", "The provider did not respond. Try again."), fault)
     return None
 
 
@@ -74,7 +77,8 @@ def data_endpoint(*scopes: str):
                 return error_response(403, "access_denied", f"The token lacks the scope(s): {' '.join(missing)}.")
             if failure := _bank_fault(consent):
                 return failure
-            book = build_book(consent.institution_slug, consent.username, clock.today())
+            book = build_book(consent.institution_slug, consent.username, clock.today(),
+                              is_main_bank(consent.username, consent.institution_slug))
             results = fn(request, consent=consent, book=book, now=now, **kwargs)
             if isinstance(results, HttpResponse):
                 return results

@@ -71,7 +71,13 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches("form[data-sync-form]") || !window.fetch) return;
+    if (!form.matches("form[data-sync-form]")) return;
+    // The bank's daily allowance is nearly spent: ask before the sync uses the last of it.
+    if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      return;
+    }
+    if (!window.fetch) return;
     event.preventDefault();
     var card = form.closest("[data-connection]");
     setBusy(card, true);
@@ -90,6 +96,17 @@
       setStatus(card, "The sync could not start. Check your connection and try again.", true);
     });
   });
+
+  /* A sync already under way when the page loads (the first one after connecting): follow it. */
+  function followRunningSyncs() {
+    if (!window.fetch) return;
+    document.querySelectorAll("[data-sync-status-url]").forEach(function (card) {
+      setBusy(card, true);
+      window.setTimeout(function () { poll(card, card.getAttribute("data-sync-status-url"), 0); }, POLL_MS);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", followRunningSyncs);
+  else followRunningSyncs();
 
   /* --- Inline recategorisation: a picker in the row instead of a separate page. --- */
   function closePicker(cell) {

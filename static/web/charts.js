@@ -55,15 +55,33 @@
     });
   }
 
+  function tickFormatter(currency) {
+    // Whole pounds on the axis ("£1.2K" on a phone): the bars' tooltips keep the pence.
+    var options = { style: "currency", currency: currency || "GBP", maximumFractionDigits: 0 };
+    if (narrow()) { options.notation = "compact"; options.maximumFractionDigits = 1; }
+    try { return new Intl.NumberFormat("en-GB", options); } catch (e) { return moneyFormatter(currency); }
+  }
+
+  function narrow() { return window.matchMedia && window.matchMedia("(max-width: 640px)").matches; }
+
   function spendingChart(canvas, data) {
     var money = moneyFormatter(data.currency);
+    var ticks = tickFormatter(data.currency);
     return new Chart(canvas, {
       type: "bar",
       data: { labels: data.labels,
               datasets: [{ label: "Spent", data: data.data, backgroundColor: data.colors, borderRadius: 4 }] },
       options: {
         indexAxis: "y", maintainAspectRatio: false,
-        scales: { x: { beginAtZero: true, ticks: { callback: function (v) { return money.format(v); } } } },
+        // On a phone the money ticks ran together: fewer, unrotated ticks, and long category
+        // names cut short (the tooltip has the full name).
+        scales: { x: { beginAtZero: true,
+                       ticks: { maxTicksLimit: narrow() ? 4 : 8, maxRotation: 0,
+                                callback: function (v) { return ticks.format(v); } } },
+                  y: { ticks: { autoSkip: false, callback: function (v) {
+                    var label = String(this.getLabelForValue(v));
+                    var limit = narrow() ? 14 : 28;
+                    return label.length > limit ? label.slice(0, limit - 1) + "\u2026" : label; } } } },
         plugins: { legend: { display: false },
                    tooltip: { callbacks: { label: function (ctx) { return money.format(ctx.parsed.x); } } } }
       }

@@ -70,7 +70,12 @@ def test_sync_now_action(client, operator, connection, fake_provider, django_cap
 def test_revoke_action_calls_provider_erases_tokens_and_audits(client, operator, connection, fake_provider):
     client.force_login(operator)
     url = reverse("admin:open_banking_bankconnection_changelist")
-    client.post(url, {"action": "revoke", "_selected_action": [connection.pk]})
+    # The action asks first: nothing is revoked until the operator confirms.
+    asked = client.post(url, {"action": "revoke", "_selected_action": [connection.pk]})
+    assert asked.status_code == 200 and "Yes, revoke 1 connection" in asked.content.decode()
+    connection.refresh_from_db()
+    assert connection.status != ConnectionStatus.REVOKED
+    client.post(url, {"action": "revoke", "_selected_action": [connection.pk], "confirm": "yes"})
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.REVOKED
     assert (connection.access_token, connection.refresh_token) == ("", "")

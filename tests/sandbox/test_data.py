@@ -147,3 +147,45 @@ def test_institutions_have_unique_ids_and_logo_files():
     assert institution_by_slug("monzo").truelayer_id == "ob-monzo"
     assert institution_by_slug("monzo").gocardless_id == "MONZO_MONZGB2L"
 
+
+
+def test_council_tax_is_ten_fixed_instalments_from_april():
+    from datetime import date
+
+    book = build_book("hsbc", "john", date(2027, 3, 20))
+    rows = [t for t in book.snapshot("current").booked if t.description.startswith("COUNCIL TAX")]
+    months = {t.timestamp.month for t in rows}
+    assert months and months.isdisjoint({2, 3})  # February and March are free
+    by_year = {}
+    for t in rows:
+        stamp = t.timestamp
+        by_year.setdefault(stamp.year if stamp.month >= 4 else stamp.year - 1, set()).add(t.amount)
+    assert all(len(amounts) == 1 for amounts in by_year.values())  # the same instalment all year
+
+
+def test_one_person_has_one_salary_and_one_rent_across_their_banks():
+    from datetime import date
+
+    today = date(2026, 11, 20)
+    main = [t.description for t in build_book("monzo", "john", today).snapshot("current").booked]
+    second = build_book("hsbc", "john", today, main=False)
+    other = [t.description for t in second.snapshot("current").booked]
+    assert "ACME LTD SALARY" in main and any(d.startswith("RENT ") for d in main)
+    assert "ACME LTD SALARY" not in other and not any(d.startswith(("RENT ", "COUNCIL TAX")) for d in other)
+    name = second.identity.full_name.upper()
+    assert f"FROM {name}" in other  # they pay their second bank from their own name
+
+
+@pytest.mark.django_db
+def test_the_first_bank_a_login_connects_is_their_main_bank():
+    from django.utils import timezone
+
+    from sandbox.models import Consent
+    from sandbox.persona import is_main_bank
+
+    assert is_main_bank("ann", "hsbc")  # nothing connected yet
+    now = timezone.now()
+    for n, slug in enumerate(("monzo", "hsbc")):
+        Consent.objects.create(provider="truelayer", institution_slug=slug, username="ann",
+                               authorised_at=now + timedelta(minutes=n), expires_at=now + timedelta(days=90))
+    assert is_main_bank("ann", "monzo") and not is_main_bank("ann", "hsbc")

@@ -203,4 +203,4 @@ def test_a_person_who_is_not_an_operator_never_gets_the_console(make_user):
     client = Client()
     client.force_login(user)
     response = client.get("/admin/", follow=True)
-    assert response.redirect_chain[-1][0] == "/my-accounts/"
+    assert response.redirect_chain[-1][0] == "/"  # the home screen

@@ -50,7 +50,7 @@ def test_a_new_signup_is_finished_with_the_emailed_code():
     assert client.get("/my-accounts/").status_code == 302  # not signed in until the code is typed
     code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.M).group(1)
     done = client.post("/accounts/confirm-email/", {"code": code}, follow=True)
-    assert done.redirect_chain[-1][0] == "/my-accounts/"
+    assert done.redirect_chain[-1][0] == "/"  # the home screen
 
 
 def _app_signup(email: str):

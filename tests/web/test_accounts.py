@@ -117,3 +117,16 @@ def test_chart_data_is_one_line_per_account_over_the_same_days(user, bank):
     assert [d["label"] for d in chart["datasets"]] == ["Club Lloyds (GBP)", "Platinum (GBP)"]
     assert chart["datasets"][0]["data"][-1] == "1170.20"
     assert all(len(d["data"]) == 7 for d in chart["datasets"])
+
+
+def test_updated_is_when_we_last_fetched_not_the_banks_reference_date(web, bank):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    account = bank["current"]
+    account.last_synced_at = timezone.now() - timedelta(minutes=2)
+    account.balance_updated_at = timezone.now() - timedelta(hours=22)  # GoCardless: yesterday's date
+    account.save(update_fields=["last_synced_at", "balance_updated_at"])
+    page = web.get("/my-accounts/").content.decode()
+    assert "2\xa0minutes ago" in page and "22\xa0hours ago" not in page

@@ -203,3 +203,29 @@ def _ct(connection) -> int:
     from django.contrib.contenttypes.models import ContentType
 
     return ContentType.objects.get_for_model(connection).pk
+
+
+def test_a_bank_listed_by_two_providers_is_shown_once_through_the_preferred_one(web, institutions, settings):
+    page = web.get("/connections/", {"q": "monzo"}).content.decode()
+    assert page.count('Connect<span class="visually-hidden"> Monzo') == 1
+    assert 'value="ob-monzo"' in page and 'value="MONZO_MONZGB2L"' not in page
+    settings.BANK_PROVIDER_PREFERENCE = ["gocardless", "truelayer"]  # the operators prefer GoCardless
+    page = web.get("/connections/", {"q": "monzo"}).content.decode()
+    assert 'value="MONZO_MONZGB2L"' in page and 'value="ob-monzo"' not in page
+
+
+def test_home_country_banks_come_first(web, institutions):
+    Institution.objects.create(provider="gocardless", external_id="AAA_BANK_DE", name="Aachener Bank", country="DE")
+    page = web.get("/connections/").content.decode()
+    assert page.index("Lloyds") < page.index("Aachener Bank")
+
+
+def test_each_connection_card_lists_its_accounts(web, user):
+    for n, names in enumerate((["Everyday", "Bills pot"], ["ISA Saver"])):
+        connection = make_connection(user, institution_name="Santander UK")
+        for name in names:
+            BankAccount.objects.create(connection=connection, external_id=f"{n}-{name}", name=name, type="current",
+                                       currency="GBP")
+    page = web.get("/connections/").content.decode()
+    assert page.count('aria-label="Accounts in this connection"') == 2
+    assert "Everyday" in page and "Bills pot" in page and "ISA Saver" in page

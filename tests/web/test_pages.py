@@ -12,12 +12,13 @@ pytestmark = pytest.mark.django_db
 PAGES = ["/connections/", "/my-accounts/", "/transactions/", "/budgets/", "/transactions/export.csv"]
 
 
-def test_the_home_page_invites_people_in_and_sends_members_to_their_accounts(client, web):
+def test_the_home_page_invites_people_in_and_shows_members_their_money(client, web):
     from django.test import Client
 
     page = Client().get("/").content.decode()
     assert "Create an account" in page and 'href="/accounts/signup/"' in page
-    assert web.get("/")["Location"] == "/my-accounts/"
+    home = web.get("/")
+    assert home.status_code == 200 and "Your money" in home.content.decode()
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -55,14 +56,14 @@ def test_log_out_is_a_post_from_every_page(web):
     assert web.get("/my-accounts/").status_code == 302
 
 
-def test_sign_up_lands_on_the_accounts_page(client):
+def test_sign_up_lands_on_the_home_screen(client):
     response = client.post("/accounts/signup/", {"email": "new@example.com", "password1": "a-long-Passphrase-42",
                                                  "password2": "a-long-Passphrase-42"}, follow=True)
     assert response.redirect_chain[-1][0] == "/accounts/confirm-email/"
     code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.M).group(1)
     response = client.post("/accounts/confirm-email/", {"code": code}, follow=True)
-    assert response.redirect_chain[-1][0] == "/my-accounts/"
-    assert "No accounts yet" in response.content.decode()
+    assert response.redirect_chain[-1][0] == "/"
+    assert "No accounts yet" in response.content.decode()  # the balances tile, empty
 
 
 def test_static_files_are_served_locally(client):

@@ -128,3 +128,12 @@ def test_another_persons_transactions_stay_theirs(other_web, bank):
     export = b"".join(other_web.get("/transactions/export.csv").streaming_content).decode()
     assert export.count("\n") == 1  # the header only
     assert other_web.get("/transactions/", {"account": str(bank["current"].pk)}).status_code == 200
+
+
+def test_csv_export_puts_the_category_label_beside_its_code(web, bank):
+    response = web.get("/transactions/export.csv")
+    data = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    by_description = {row["description"]: row for row in data}
+    assert by_description["TESCO STORES 123"]["category"] == "FOOD_AND_DRINK_GROCERIES"
+    assert by_description["TESCO STORES 123"]["category_label"] == "Groceries"
+    assert list(data[0]).index("category_label") == list(data[0]).index("category") + 1

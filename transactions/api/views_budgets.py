@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 from integrations_core.api.pagination import CreatedCursorPagination
 from transactions.models import Budget, BudgetAlert, RecurringPayment
 from transactions.selectors.spending import spending_summary, user_main_currency
+from transactions.services.alerts import budget_alerts_mark_read
 from transactions.services.budgets import budget_alerts_check, budget_create, budget_summary, budget_update
 from transactions.services.recurring import recurring_detect
 
@@ -78,10 +78,8 @@ class BudgetViewSet(BudgetSettingsMixin, viewsets.ModelViewSet):
     def alerts_read(self, request):
         body = AlertsReadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        alerts = BudgetAlert.objects.filter(user=request.user, read_at__isnull=True)
-        if body.validated_data.get("ids"):
-            alerts = alerts.filter(pk__in=body.validated_data["ids"])
-        return Response({"count": alerts.update(read_at=timezone.now())})
+        ids = body.validated_data.get("ids") or None
+        return Response({"count": budget_alerts_mark_read(user=request.user, ids=ids)})
 
 
 class SpendingSummaryView(APIView):

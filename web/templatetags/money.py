@@ -83,3 +83,11 @@ def gain_tone(value) -> str:
         return ""
     number = Decimal(str(value))
     return "up" if number > 0 else "down" if number < 0 else ""
+
+
+@register.filter
+def money_abs(amount, currency="GBP") -> str:
+    """The size of a change, when the words around it say which way ("up £12.00")."""
+    if amount is None or amount == "":
+        return "—"
+    return format_money(abs(Decimal(str(amount))), currency)

@@ -148,5 +148,5 @@ def logged_in(page, make_user):
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Accounts", exact=True).wait_for()
+    page.get_by_role("heading", name="Your money", exact=True).wait_for()  # the home screen
     return user

@@ -67,6 +67,8 @@ def test_sign_up_connect_categorise_budget_disconnect(page: Page, shot):
     code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.M).group(1)
     page.get_by_label("Code").fill(code)
     page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Your money", exact=True)).to_be_visible()  # the home screen
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounts").click()
     expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
     expect(page.get_by_text("No accounts yet")).to_be_visible()
 
@@ -192,7 +194,8 @@ def test_sign_up_connect_categorise_budget_disconnect(page: Page, shot):
     page.get_by_label("Password").fill(PASSWORD)
     shot("10-log-in")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Your money", exact=True)).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounts").click()
     expect(page.locator("table.accounts")).to_contain_text("Disconnected: no longer updating")
 
 

@@ -1,0 +1,5 @@
+from django import forms
+
+
+class AlertsReadForm(forms.Form):
+    alert = forms.UUIDField(required=False)  # empty: every unread alert
