@@ -1,5 +1,6 @@
 """The balances tile (integrations_core/home_tiles.py): cash, savings and what is owed on cards,
-from the same counted bank accounts as net worth plus the person's manual accounts. A card's
+from the same counted bank accounts as net worth (manual accounts are bank accounts under the
+person's own connection, open_banking/services/manual.py). A card's
 balance is negative when money is owed; the tile shows the owed amount as a positive "owed"."""
 
 from __future__ import annotations
@@ -13,15 +14,12 @@ from integrations_core.models import AccountType
 from open_banking.selectors import bank_accounts_counted
 from transactions.selectors.spending import user_main_currency
 
-from .models import ManualAccount
-
 ZERO = Decimal("0.00")
 GROUPS = {AccountType.CURRENT: "cash", AccountType.SAVINGS: "savings", AccountType.CREDIT_CARD: "credit"}
 
 
 def balances(user, today: date) -> dict | None:
     accounts = [(a.type, a.currency, a.current_balance) for a in bank_accounts_counted(user).filter(is_active=True)]
-    accounts += [(m.type, m.currency, m.balance) for m in ManualAccount.objects.filter(user=user)]
     accounts = [a for a in accounts if GROUPS.get(a[0]) and a[2] is not None]
     if not accounts:
         return None

@@ -93,6 +93,11 @@ OBJECT_ROUTES: dict[str, dict] = {
     "/api/v1/pensions/requests/{id}/letter/": {"object": "pension_request"},
     "/api/v1/pensions/requests/{id}/sent/": {"object": "pension_request", "post": {}},
     "/api/v1/pensions/requests/{id}/answered/": {"object": "pension_request", "post": {"notes": "mine now"}},
+    "/api/v1/pensions/accounts/{id}/": {"object": "pension_account", "patch": {"name": "mine now"}},
+    "/api/v1/pensions/accounts/{id}/values/": {"object": "pension_account",
+                                                "post": {"value": "1.00", "date": "2026-01-31"}},
+    "/api/v1/pensions/connections/{id}/": {"object": "pension_connection"},
+    "/api/v1/pensions/connections/{id}/statement/": {"object": "pension_connection", "post": {}},
     "/api/v1/open-banking/statement-imports/{id}/": {"object": "bank_statement_import"},
     "/api/v1/open-banking/statement-imports/{id}/remap/": {"object": "bank_statement_import",
                                                            "post": {"date_order": "dmy"}},
@@ -109,6 +114,7 @@ OWN_ONLY_POSTS = {"/api/v1/budgets/", "/api/v1/budgets/alerts/read/", "/api/v1/o
                   "/api/v1/recurring/refresh/", "/api/v1/rules/", "/api/v1/rules/preview/",
                   "/api/v1/investments/accounts/", "/api/v1/pensions/requests/",
                   "/api/v1/open-banking/statement-imports/",
+                  "/api/v1/pensions/accounts/", "/api/v1/pensions/connect/", "/api/v1/pensions/consents/",
                   "/api/v1/custom-categories/", "/api/v1/open-banking/manual-accounts/"}
 # Extra query strings so lists reach back far enough to include A's data if it leaked.
 LIST_QUERIES = {"/api/v1/spending/summary/": {"from": (timezone.localdate() - timedelta(days=1000)).isoformat(),
@@ -180,10 +186,14 @@ def _alice_pensions(user) -> dict:
     from pensions.info_requests.services import information_request_create
     from pensions.models import PensionScheme
 
+    from pensions.services.pots import manual_pot_create
+
     scheme = PensionScheme.objects.create(register_id="shared-scheme", name="Shared Scheme", kind="occupational",
                                           sources=[{"url": "https://example.org", "retrieved_on": "2026-01-01"}])
+    pot = manual_pot_create(user, name=f"{MARKER} POT", pension_type="DC", value=Decimal("1234.00"))
     return {"pension_request": information_request_create(
-        user=user, scheme=scheme, details={"full_name": f"{MARKER} PERSON", "ni_number": "AB123456C"})}
+        user=user, scheme=scheme, details={"full_name": f"{MARKER} PERSON", "ni_number": "AB123456C"}),
+        "pension_account": pot, "pension_connection": pot.connection}
 
 
 def _alice_investments(user) -> dict:
@@ -231,9 +241,10 @@ def alice_state(user) -> list:
 
 
 def _pension_tables():
-    from pensions.models import PensionInformationRequest
+    from pensions.models import PensionAccount, PensionConnection, PensionInformationRequest, PensionValuation
 
-    return ((PensionInformationRequest, "user"),)
+    return ((PensionInformationRequest, "user"), (PensionConnection, "user"), (PensionAccount, "connection__user"),
+            (PensionValuation, "account__connection__user"))
 
 
 def _investment_tables():
@@ -369,4 +380,15 @@ def test_own_only_posts_cannot_reach_another_users_data(alice, bob, other_user):
         "file": SimpleUploadedFile("b.qif", b"!Type:Bank\nD02/04/2024\nT-1.00\nPX\n^\n"), "bank": "B",
         "account": str(alice["account"].pk)}, format="multipart")
     assert into.status_code == 404 and MARKER not in into.content.decode()
+    # A manual pension pot is the caller's own; connecting and consenting act on the caller only.
+    from pensions.models import PensionAccount
+
+    pot = bob.post("/api/v1/pensions/accounts/", {"name": "Bob's pot", "pension_type": "DC"}, format="json")
+    assert pot.status_code == 201, pot.content
+    assert PensionAccount.objects.get(pk=pot.json()["id"]).connection.user == other_user
+    refused = bob.post("/api/v1/pensions/connect/", {"provider": "sandbox-pensions", "consent": "no"}, format="json")
+    assert refused.status_code == 400 and MARKER not in refused.content.decode()
+    withdrawn = bob.post("/api/v1/pensions/consents/", {"provider": "sandbox-pensions", "answer": "withdraw"},
+                         format="json")
+    assert withdrawn.status_code < 500 and MARKER not in withdrawn.content.decode()
     assert alice_state(alice["connection"].user) == before

@@ -17,7 +17,6 @@ from open_banking.models import BalanceSnapshot, BankAccount, BankTransaction
 from tests.web.conftest import make_connection
 from transactions.models import Budget, BudgetAlert, RecurringPayment
 from transactions.services.budgets import budget_alerts_check
-from web.models import ManualAccount
 
 pytestmark = pytest.mark.django_db
 
@@ -171,8 +170,10 @@ def test_accounts_needing_attention_most_urgent_first(user):
 
 
 def test_manual_accounts_count_in_the_balances(user):
-    ManualAccount.objects.create(user=user, name="Cash tin", type="current", currency="GBP", balance=Decimal("40"))
-    ManualAccount.objects.create(user=user, name="Dollars", type="savings", currency="USD", balance=Decimal("9"))
+    from open_banking.services.manual import manual_account_create
+
+    manual_account_create(user=user, name="Cash tin", type="current", currency="GBP", balance=Decimal("40"))
+    manual_account_create(user=user, name="Dollars", type="savings", currency="USD", balance=Decimal("9"))
     data = by_slug(user, date(2026, 1, 1))["balances"].data
     assert data["cash"] == Decimal("40") and data["other_currency_accounts"] == {"USD": 1}
 
