@@ -4,8 +4,6 @@ a 404. The portfolio writer is faked (its own tests live with it)."""
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import timedelta
 from decimal import Decimal
 
@@ -47,10 +45,10 @@ def statements():
 
 @pytest.fixture
 def writer(monkeypatch):
+    # The real module stays importable (the URLconf and other writers import it); only the
+    # writer the statement service looks up by name is replaced.
     fake = FakePortfolioWriter()
-    module = types.ModuleType("integrations_core.services.imports.portfolio")
-    module.statement_import_write = fake
-    monkeypatch.setitem(sys.modules, "integrations_core.services.imports.portfolio", module)
+    monkeypatch.setattr("integrations_core.services.imports.portfolio.statement_import_write", fake)
     return fake
 
 
@@ -64,7 +62,7 @@ def test_preview_parses_and_writes_nothing_but_itself(api_client, statements, wr
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["status"] == "previewed" and data["rows"] == 2 and data["errors"] == []
-    assert data["summary"] == {"account": "Fake ISA", "currency": "GBP", "securities": 2, "transactions": 2,
+    assert data["summary"] == {"account": "Fake ISA", "currency": "GBP", "securities": 2, "transactions": 2, "cash_transactions": 0,
                                "holdings": 0}
     assert writer.calls == [] and not BankConnection.objects.exists()
     with db.cursor() as cursor:
