@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from investments.allocation import allocation_for
-from investments.returns.periods import STANDARD, Period
+from investments.returns.periods import Period
 
 from . import returns as presenters
 
@@ -24,19 +24,16 @@ from . import returns as presenters
 def returns_page(request):
     form = presenters.ReturnsForm(request.GET or None)
     if request.GET and not form.is_valid():
-        return render(request, "web/returns/returns.html", {"form": form, "periods": presenters.PERIOD_LABELS},
-                      status=400)
+        return render(request, "web/returns/returns.html", {"form": form}, status=400)
     query = form.cleaned_data if request.GET else {"period": Period.Y1.value, "currency": "GBP", "kind": "overall",
                                                    "key": "", "date_from": None, "date_to": None}
     parts = presenters.returns_page_parts(request.user, query)
     if parts is None:
         raise Http404("No such holding, account, wrapper or platform")
     context = {
-        "form": form if request.GET else presenters.ReturnsForm(initial=query),
-        "query": query, "period_label": presenters.PERIOD_LABELS[Period(query["period"])],
-        "periods": [(p.value, presenters.PERIOD_LABELS[p]) for p in STANDARD],
-        "shown": True, "history": parts.history,
-        "chart": parts.chart, "local": query["currency"] == "local", # Our own template's output (escaped there), cached as a plain string.
+        "form": form if request.GET else presenters.ReturnsForm(initial=query), "query": query, "shown": True,
+        "history": parts.history, "chart": parts.chart,
+        # Our own template's output (web/returns/_tables.html, escaped there), cached as a string.
         "tables_html": mark_safe(parts.tables_html),  # noqa: S308
     }
     return render(request, "web/returns/returns.html", context)
