@@ -6,10 +6,12 @@ offset/count; the linked connection follows its bank connection (reconnect, revo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 import responses
+import time_machine
 from django.test import Client
 
 from integrations_core.models import ConnectionLink, ConnectionStatus, SyncOutcome
@@ -45,6 +47,15 @@ def plaid_sandbox(settings):
     settings.SANDBOX_LATENCY_MS = 0
     settings.PROVIDER_HTTP_RETRIES = 0
     settings.CELERY_TASK_ALWAYS_EAGER = False  # the tests run each sync themselves
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    """The mock Plaid's book is a function of the day and its window of "now": a sync that
+    straddles a second, an hour or midnight would see another book. One fixed moment (a
+    Wednesday, inside the 24 months Plaid serves) makes every sync here see the same one."""
+    with time_machine.travel(datetime(2026, 11, 18, 15, 30, tzinfo=UTC), tick=False):
+        yield
 
 
 @pytest.fixture
