@@ -285,6 +285,7 @@ SPECTACULAR_SETTINGS = {
         "TransactionStatusEnum": "integrations_core.models.TransactionStatus",
         "SyncOutcomeEnum": "integrations_core.models.SyncOutcome",
         "AccountTypeEnum": "integrations_core.models.AccountType",
+        "BankAccountTypeEnum": "open_banking.models.BankAccountType",  # + loan, mortgage, property
     },
 }
 
