@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "StatementImportStatusEnum": "integrations_core.models.StatementImportStatus",
         "StatementDateOrderEnum": "open_banking.api.views_statements.DATE_ORDERS",
         "MappingDateOrderEnum": "open_banking.api.views_statements.MAPPING_DATE_ORDERS",
+        "BankAccountTypeEnum": "open_banking.models.BankAccountType",  # + loan, mortgage, property
     },
 }
 

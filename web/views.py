@@ -50,7 +50,7 @@ from .forms import (
     parse_month,
 )
 from .presenters import FINISHED, budget_rows, connection_card, spending_chart, sync_run_message
-from .views_editing import budget_page_extras
+from .views_editing import budget_page_extras, current_period_month
 
 INSTITUTIONS_SHOWN = 60
 TRANSACTIONS_PER_PAGE = 50
@@ -369,8 +369,10 @@ def transaction_category(request, pk):
 @login_required
 @require_GET
 def budgets(request):
-    month = parse_month(request.GET.get("month", ""))
-    this_month = parse_month("")
+    # With a payday, "now" is the period today is in (paid on the 25th, 3 December is in
+    # November's period, 25 November to 24 December).
+    this_month = current_period_month(request.user)
+    month = parse_month(request.GET["month"]) if request.GET.get("month") else this_month
     currency = user_main_currency(request.user)
     extras = budget_page_extras(request.user, month)  # the budget period: from payday when set
     spending = spending_summary(request.user, date_from=extras["period_start"], date_to=extras["period_end"],

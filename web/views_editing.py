@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from open_banking.models import MANUAL_PROVIDER, BankAccountType
@@ -25,6 +26,7 @@ from transactions.services.budgets import (
     budget_settings_get,
     budget_settings_update,
     budget_summary,
+    period_containing,
 )
 from transactions.services.editing import (
     EditError,
@@ -155,6 +157,11 @@ def category_delete(request, pk):
 
 
 # --- budgets ----------------------------------------------------------------------------------
+def current_period_month(user):
+    """The month whose budget period today falls in (the calendar month without a payday)."""
+    return period_containing(timezone.localdate(), budget_settings_get(user).payday)[0].replace(day=1)
+
+
 def budget_page_extras(user, month) -> dict:
     """What the budgets page adds for payday periods, the total budget and pending payments."""
     options = budget_settings_get(user)

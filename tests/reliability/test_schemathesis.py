@@ -90,6 +90,12 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
     objects.update(_investments(user))
     objects.update(_pensions(user))
     objects.update(_bank_files(user, current))
+    from open_banking.services.manual import manual_account_create
+    from transactions.services.editing import custom_category_create
+
+    objects["manual_account"] = manual_account_create(user=user, name="House", type="property", currency="GBP",
+                                                      balance=Decimal("300000"))
+    objects["custom_category"] = custom_category_create(user=user, parent="FOOD_AND_DRINK", label="Treats")
     # Throttling has its own tests (test_throttling.py); here a limit of 10 connects an hour
     # would answer 429 to half the examples and hide whether the happy path works.
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
@@ -152,7 +158,9 @@ REAL_IDS = [("/api/v1/budgets/", "budget"), ("/api/v1/rules/", "rule"), ("/api/v
             ("/api/v1/pensions/register/schemes/", "pension_scheme"), ("/api/v1/pensions/requests/", "pension_request"),
             ("/api/v1/pensions/accounts/", "pension_account"), ("/api/v1/pensions/connections/", "pension_connection"),
             ("/api/v1/open-banking/statement-imports/", "bank_statement_import"),
-            ("/api/v1/open-banking/statement-mappings/", "bank_mapping")]
+            ("/api/v1/open-banking/statement-mappings/", "bank_mapping"),
+            ("/api/v1/custom-categories/", "custom_category"),
+            ("/api/v1/open-banking/manual-accounts/", "manual_account")]
 # Bodies a random string never hits (a registered provider's slug): one known-good case each,
 # besides the fuzzed ones, so the happy path is reached and checked against the schema too.
 KNOWN_GOOD_BODIES = {"POST /api/v1/connections/": {"provider": "truelayer"},

@@ -109,3 +109,15 @@ def test_the_schema_covers_the_editing_routes(api_client):
                   "/api/v1/open-banking/manual-accounts/", "/api/v1/open-banking/manual-accounts/{id}/balance/",
                   "/api/v1/open-banking/manual-accounts/{id}/transactions/"):
         assert route in schema, route
+
+
+def test_the_summary_defaults_to_the_period_today_is_in(api_client, user):
+    import time_machine
+
+    from transactions.models import BudgetSettings
+
+    BudgetSettings.objects.create(user=user, payday=31)
+    with time_machine.travel("2026-03-30 12:00:00+01:00", tick=False):  # BST; 28 Feb - 30 Mar period
+        summary = api_client.get(f"{BASE}/budgets/summary/").json()
+    assert (summary["month"], summary["period_start"], summary["period_end"]) == ("2026-02", "2026-02-28",
+                                                                                  "2026-03-30")

@@ -150,3 +150,16 @@ def test_manual_account_balance_history_transactions_and_delete_with_confirmatio
 def test_a_connected_account_has_no_manual_forms(web, bank):
     assert web.post(f"/my-accounts/manual/{bank['current'].pk}/balance/", {"balance": "1"}).status_code == 404
     assert web.get(f"/my-accounts/manual/{bank['current'].pk}/delete/").status_code == 404
+
+
+@pytest.mark.parametrize("now, shown", [
+    ("2026-12-03 10:00:00+00:00", "25 Nov – 24 Dec 2026"),  # before payday: last month's period
+    ("2026-12-25 00:30:00+00:00", "25 Dec – 24 Jan 2027"),  # payday: the new period, over the year end
+])
+def test_the_budgets_page_opens_on_the_period_today_is_in(web, user, now, shown):
+    BudgetSettings.objects.create(user=user, payday=25)
+    import time_machine
+
+    with time_machine.travel(now, tick=False):
+        web.force_login(user)  # a session from the real today may have expired by then
+        assert shown in web.get("/budgets/").content.decode()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -12,7 +15,14 @@ from integrations_core.api.pagination import CreatedCursorPagination
 from transactions.models import Budget, BudgetAlert, RecurringPayment
 from transactions.selectors.spending import spending_summary, user_main_currency
 from transactions.services.alerts import budget_alerts_mark_read
-from transactions.services.budgets import budget_alerts_check, budget_create, budget_summary, budget_update
+from transactions.services.budgets import (
+    budget_alerts_check,
+    budget_create,
+    budget_settings_get,
+    budget_summary,
+    budget_update,
+    period_containing,
+)
 from transactions.services.recurring import recurring_detect
 
 from .serializers import (
@@ -56,7 +66,14 @@ class BudgetViewSet(BudgetSettingsMixin, viewsets.ModelViewSet):
         query = BudgetSummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(BudgetSummarySerializer(budget_summary(user=request.user,
-                                                               month=query.month_or_current())).data)
+                                                               month=self._month(query))).data)
+
+    def _month(self, query) -> date:
+        """The month asked for, else the one whose budget period today is in (with a payday on the
+        25th, 3 December is in November's period)."""
+        if query.validated_data.get("month"):
+            return query.validated_data["month"]
+        return period_containing(timezone.localdate(), budget_settings_get(self.request.user).payday)[0].replace(day=1)
 
     @extend_schema(summary="Budget alerts (80% and 100% reached)",
                    parameters=[OpenApiParameter("unread", bool, description="Only alerts not yet read")],

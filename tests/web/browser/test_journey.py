@@ -117,14 +117,14 @@ def test_sign_up_connect_categorise_budget_disconnect(page: Page, shot):
     # --- transactions: categorised, pending marked, filters ------------------------------------
     page.get_by_role("link", name="Transactions").click()
     table = page.locator("table.transactions")
-    expect(table.locator("tbody tr").first).to_be_visible()
+    expect(table.locator("tbody tr[data-transaction]").first).to_be_visible()
     expect(table.locator(".badge--pending").first).to_have_text("Pending")
     expect(table.locator(".category-label", has_text="Groceries").first).to_be_visible()
     expect(page.get_by_role("navigation", name="Pages")).to_be_visible()
     page.get_by_label("Search").fill("TESCO")
     page.get_by_label("Status").select_option("booked")
     page.get_by_role("button", name="Apply filters").click()
-    tesco = table.locator("tbody tr").first
+    tesco = table.locator("tbody tr[data-transaction]").first
     expect(tesco).to_contain_text("TESCO")
     expect(tesco.locator(".category-label")).to_have_text("Groceries")
     booked_on = tesco.locator("time").get_attribute("datetime")
