@@ -37,6 +37,8 @@ class InProcessSandbox:
     def __init__(self) -> None:
         self.cpu = 0.0
         self.requests = 0
+        self.queries = 0
+        self.answering = False
 
     def __enter__(self):
         import responses
@@ -55,6 +57,7 @@ class InProcessSandbox:
         from django.test import Client
 
         started = time.process_time()
+        self.answering = True
         try:
             url = urlsplit(request.url)
             path = url.path + (f"?{url.query}" if url.query else "")
@@ -65,6 +68,7 @@ class InProcessSandbox:
                                         content_type=request.headers.get("Content-Type", ""), headers=headers)
             return response.status_code, dict(response.items()), response.content
         finally:
+            self.answering = False
             self.requests += 1
             self.cpu += time.process_time() - started
 
@@ -99,18 +103,29 @@ def measure(n: int, personas: int, *, profile: bool = False) -> dict:
         ids = sorted(fleet.connection_ids, key=str)
         providers = dict(BankConnection.objects.filter(pk__in=ids).values_list("pk", "provider"))
         since = timezone.now()
-        sandbox.cpu, sandbox.requests = 0.0, 0
-        profiler = cProfile.Profile() if profile else None
+        sandbox.cpu, sandbox.requests, sandbox.queries = 0.0, 0, 0
+        platform_queries = [0]
+
+        def count(execute, sql, params, many, context):
+            if sandbox.answering:
+                sandbox.queries += 1
+            else:
+                platform_queries[0] += 1
+            return execute(sql, params, many, context)
+        profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not wall
         per_provider: dict[str, list[float]] = {}
-        for pk in ids:
-            bank_before, started = sandbox.cpu, time.process_time()
-            if profiler:
-                profiler.enable()
-            connection_sync_by_id("open_banking.BankConnection", str(pk), trigger="scheduled")
-            if profiler:
-                profiler.disable()
-            platform = time.process_time() - started - (sandbox.cpu - bank_before)
-            per_provider.setdefault(providers[pk], []).append(platform)
+        from django.db import connection as db
+
+        with db.execute_wrapper(count):
+            for pk in ids:
+                bank_before, started = sandbox.cpu, time.process_time()
+                if profiler:
+                    profiler.enable()
+                connection_sync_by_id("open_banking.BankConnection", str(pk), trigger="scheduled")
+                if profiler:
+                    profiler.disable()
+                platform = time.process_time() - started - (sandbox.cpu - bank_before)
+                per_provider.setdefault(providers[pk], []).append(platform)
         runs = list(SyncRun.objects.filter(connection_id__in=ids, started_at__gte=since))
         account_counts: dict[str, int] = {}
         for provider in BankAccount.objects.filter(connection_id__in=ids).values_list("connection__provider",
@@ -124,7 +139,8 @@ def measure(n: int, personas: int, *, profile: bool = False) -> dict:
         stats.sort_stats("tottime").print_stats(30)
         text = out.getvalue()
     return {"n": len(ids), "per_provider": per_provider, "runs": runs, "accounts": account_counts,
-            "bank_cpu": sandbox.cpu, "bank_requests": sandbox.requests, "profile": text}
+            "bank_cpu": sandbox.cpu, "bank_requests": sandbox.requests,
+            "platform_queries": platform_queries[0], "bank_queries": sandbox.queries, "profile": text}
 
 
 def run(quick: bool = False, profile: bool | None = None) -> dict:
@@ -152,6 +168,8 @@ def run(quick: bool = False, profile: bool | None = None) -> dict:
                  "CPU ms (p50)"], rows)
     print(f"the mock banks: {r['bank_requests']} requests, {r['bank_cpu'] * 1000 / max(1, r['n']):.1f} ms of CPU "
           f"per connection (not the platform's); target: platform <= 40 ms per connection")
+    print(f"queries per connection: platform {r['platform_queries'] / max(1, r['n']):.1f}, "
+          f"mock banks {r['bank_queries'] / max(1, r['n']):.1f}")
     if r["profile"]:
         print(r["profile"])
     r["mean_ms"] = sum(totals) / len(totals) * 1000
