@@ -22,6 +22,7 @@ import pstats
 import re
 import sys
 import time
+from collections import Counter
 from urllib.parse import urlsplit
 
 from bench.fleet_seed import fleet_books, seed_fleet
@@ -39,6 +40,7 @@ class InProcessSandbox:
         self.requests = 0
         self.queries = 0
         self.answering = False
+        self.profiler = None  # paused while the bank answers: the profile is the platform's
 
     def __enter__(self):
         import responses
@@ -56,6 +58,8 @@ class InProcessSandbox:
     def _answer(self, request):
         from django.test import Client
 
+        if self.profiler:
+            self.profiler.disable()
         started = time.process_time()
         self.answering = True
         try:
@@ -71,6 +75,8 @@ class InProcessSandbox:
             self.answering = False
             self.requests += 1
             self.cpu += time.process_time() - started
+            if self.profiler:
+                self.profiler.enable()
 
 
 def provider_settings() -> dict:
@@ -105,14 +111,17 @@ def measure(n: int, personas: int, *, profile: bool = False) -> dict:
         since = timezone.now()
         sandbox.cpu, sandbox.requests, sandbox.queries = 0.0, 0, 0
         platform_queries = [0]
+        statements: Counter = Counter()
 
         def count(execute, sql, params, many, context):
             if sandbox.answering:
                 sandbox.queries += 1
             else:
                 platform_queries[0] += 1
+                statements[re.sub(r"'[^']*'|\b\d+\b", "?", sql)[:150]] += 1
             return execute(sql, params, many, context)
         profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not wall
+        sandbox.profiler = profiler
         per_provider: dict[str, list[float]] = {}
         from django.db import connection as db
 
@@ -133,14 +142,16 @@ def measure(n: int, personas: int, *, profile: bool = False) -> dict:
             account_counts[provider] = account_counts.get(provider, 0) + 1
     text = ""
     if profiler:
+        if os.environ.get("BENCH_SYNC_CPU_PROFILE_OUT"):  # for snakeviz / pstats
+            profiler.dump_stats(os.environ["BENCH_SYNC_CPU_PROFILE_OUT"])
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(45)
-        stats.sort_stats("tottime").print_stats(30)
+        stats.sort_stats("cumulative").print_stats(70)
+        stats.sort_stats("tottime").print_stats(40)
         text = out.getvalue()
     return {"n": len(ids), "per_provider": per_provider, "runs": runs, "accounts": account_counts,
             "bank_cpu": sandbox.cpu, "bank_requests": sandbox.requests,
-            "platform_queries": platform_queries[0], "bank_queries": sandbox.queries, "profile": text}
+            "platform_queries": platform_queries[0], "statements": statements, "bank_queries": sandbox.queries, "profile": text}
 
 
 def run(quick: bool = False, profile: bool | None = None) -> dict:
@@ -171,6 +182,9 @@ def run(quick: bool = False, profile: bool | None = None) -> dict:
     print(f"queries per connection: platform {r['platform_queries'] / max(1, r['n']):.1f}, "
           f"mock banks {r['bank_queries'] / max(1, r['n']):.1f}")
     if r["profile"]:
+        print("the platform's statements, most frequent first (count over all syncs):")
+        for sql, times in r["statements"].most_common(40):
+            print(f"{times:6} {sql}")
         print(r["profile"])
     r["mean_ms"] = sum(totals) / len(totals) * 1000
     r["calls_per_account"] = calls_total / max(1, accounts_total)

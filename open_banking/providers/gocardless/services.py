@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations_core.providers.errors import ProviderAuthError, ProviderConfigurationError
@@ -99,16 +99,21 @@ def _next_utc_midnight():
 def quota_wait_seconds(account_id: str, scope: str) -> float | None:
     """Seconds until a call to this account's scope may be spent, or None if it may be now."""
     now = timezone.now()
-    blocked = (QuotaLedger.objects.filter(provider=PROVIDER, account_id=account_id, scope=scope,
-                                          remaining=0, reset_at__gt=now)
-               .order_by("-reset_at").values_list("reset_at", flat=True).first())
+    # One query for both questions (an announced reset still ahead, and today's spend): this runs
+    # before every GoCardless call.
+    rows = list(QuotaLedger.objects.filter(provider=PROVIDER, account_id=account_id, scope=scope)
+                .filter(Q(remaining=0, reset_at__gt=now) | Q(day=now.date()))
+                .values_list("day", "remaining", "reset_at", "successful_calls", "limit"))
+    blocked = max((reset_at for _, remaining, reset_at, _, _ in rows
+                   if remaining == 0 and reset_at is not None and reset_at > now), default=None)
     if blocked is not None:
         return (blocked - now).total_seconds()
-    today = QuotaLedger.objects.filter(provider=PROVIDER, account_id=account_id, scope=scope,
-                                       day=now.date()).first()
-    if today is not None and today.successful_calls >= (today.limit or DEFAULT_DAILY_LIMIT):
-        until = today.reset_at if today.reset_at and today.reset_at > now else _next_utc_midnight()
-        return (until - now).total_seconds()
+    today = next((row for row in rows if row[0] == now.date()), None)
+    if today is not None:
+        _, _, reset_at, successful_calls, limit = today
+        if successful_calls >= (limit or DEFAULT_DAILY_LIMIT):
+            until = reset_at if reset_at and reset_at > now else _next_utc_midnight()
+            return (until - now).total_seconds()
     return None
 
 
