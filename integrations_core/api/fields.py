@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import reduce
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from integrations_core.money import money_text
 
@@ -30,3 +33,49 @@ class MoneyField(serializers.Field):
     def to_representation(self, value):
         amount, currency = value
         return None if amount is None else money_text(Decimal(amount), currency)
+
+
+class FastReadMixin:
+    """A read path for list serialisers, same output as DRF's `Serializer.to_representation`.
+
+    DRF rebuilds the list of readable fields for every row and reads each attribute through
+    `Field.get_attribute`'s general machinery: for a page of 50 rows of 21 fields that is half of
+    a list request's CPU. This keeps the readable fields once per serialiser (the list's child is
+    one instance for the whole page) and reads plain attributes (a field whose `get_attribute` is
+    DRF's own, with a non-empty source path) with getattr. Anything unusual (a callable, a
+    mapping, a missing attribute, a relation that does not exist) goes through the field's own
+    `get_attribute`, so defaults, errors and SkipField behave exactly as before."""
+
+    def to_representation(self, instance):
+        plan = self.__dict__.get("_fast_read_plan")
+        if plan is None:
+            plan = [(f, f.field_name,
+                     tuple(f.source_attrs) if type(f).get_attribute is serializers.Field.get_attribute
+                     and f.source_attrs else None)
+                    for f in self._readable_fields]
+            self.__dict__["_fast_read_plan"] = plan
+        ret = {}
+        plain_instance = not isinstance(instance, Mapping)
+        for field, name, attrs in plan:
+            value = _MISSING
+            if attrs is not None and plain_instance:
+                try:
+                    value = instance
+                    for attr in attrs:
+                        value = getattr(value, attr)
+                        if callable(value):
+                            value = _MISSING
+                            break
+                except Exception:  # noqa: BLE001 - the field's own path decides what it means
+                    value = _MISSING
+            if value is _MISSING:
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            check = value.pk if isinstance(value, PKOnlyObject) else value
+            ret[name] = None if check is None else field.to_representation(value)
+        return ret
+
+
+_MISSING = object()

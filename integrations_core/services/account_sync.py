@@ -39,6 +39,15 @@ class AccountSyncOutcome:
         return out
 
 
+def connection_share(account: Account, connection: Connection) -> None:
+    """Give the account the sync's own connection object as its `connection`, so the import and
+    its hooks (which read `account.connection.user`) do not load the connection again, decrypting
+    its tokens, once per account."""
+    field = type(account)._meta.get_field("connection")
+    if account.connection_id == connection.pk and not field.is_cached(account):
+        field.set_cached_value(account, connection)
+
+
 def account_sync(connection: Connection, provider, record: AccountRecord, *, known: Account | None,
                  fetch: Callable, hooks: list[Callable]) -> AccountSyncOutcome:
     """Sync one account. Consent and token failures propagate (the whole connection needs the
@@ -54,6 +63,7 @@ def account_sync(connection: Connection, provider, record: AccountRecord, *, kno
         return AccountSyncOutcome(NEW_ACCOUNT_NAME, "failed", error=ProviderError("Account details missing"))
 
     account = account_upsert(connection, record, known=known)
+    connection_share(account, connection)
     since = sync_window_start(account, overlap_days=OVERLAP_DAYS, settlement_max_days=provider.settlement_max_days,
                               history_max_days=provider.history_max_days_unattended)
     try:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from integrations_core.api.fields import MoneyField
+from integrations_core.api.fields import FastReadMixin, MoneyField
 from integrations_core.models import ConnectionStatus, SyncRun
 from integrations_core.providers.registry import registry
 
@@ -168,7 +168,7 @@ class BalanceSnapshotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BankTransactionSerializer(serializers.ModelSerializer):
+class BankTransactionSerializer(FastReadMixin, serializers.ModelSerializer):
     account = serializers.UUIDField(source="account_id", read_only=True)
     account_name = serializers.CharField(source="account.name", read_only=True)
     connection = serializers.UUIDField(source="account.connection_id", read_only=True)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from integrations_core.models import Account, Connection, SyncRun
 from integrations_core.providers.base import Provider
 
+from ..account_sync import connection_share
+
 
 @dataclass
 class RunContext:
@@ -27,7 +29,11 @@ class RunContext:
 
     def stored_accounts(self) -> dict[str, Account]:
         """The connection's stored accounts by external id, in one query."""
-        return {a.external_id: a for a in self.connection.account_model.objects.filter(connection=self.connection)}
+        accounts = {a.external_id: a for a in self.connection.account_model.objects.filter(connection=self.connection)}
+        for account in accounts.values():
+            connection_share(account, self.connection)
+        return accounts
+
 
 
 def vanished_accounts_hide(ctx: RunContext, stored: dict[str, Account], seen: set[str]) -> None:

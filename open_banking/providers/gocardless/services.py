@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F
+from django.db import connections
+from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations_core.providers.errors import ProviderAuthError, ProviderConfigurationError
@@ -98,18 +99,38 @@ def _next_utc_midnight():
 
 def quota_wait_seconds(account_id: str, scope: str) -> float | None:
     """Seconds until a call to this account's scope may be spent, or None if it may be now."""
+    return quota_waits([account_id], [scope])[(account_id, scope)]
+
+
+def quota_waits(account_ids: list[str], scopes) -> dict[tuple[str, str], float | None]:
+    """quota_wait_seconds for every (account, scope) pair, in one query: both questions (an
+    announced reset still ahead, and today's spend) for all of a connection's accounts. The
+    GoCardless sync asks before every call, so this is read once per sync, not per call."""
     now = timezone.now()
-    blocked = (QuotaLedger.objects.filter(provider=PROVIDER, account_id=account_id, scope=scope,
-                                          remaining=0, reset_at__gt=now)
-               .order_by("-reset_at").values_list("reset_at", flat=True).first())
-    if blocked is not None:
-        return (blocked - now).total_seconds()
-    today = QuotaLedger.objects.filter(provider=PROVIDER, account_id=account_id, scope=scope,
-                                       day=now.date()).first()
-    if today is not None and today.successful_calls >= (today.limit or DEFAULT_DAILY_LIMIT):
-        until = today.reset_at if today.reset_at and today.reset_at > now else _next_utc_midnight()
-        return (until - now).total_seconds()
-    return None
+    today = now.date()
+    rows = QuotaLedger.objects.filter(provider=PROVIDER, account_id__in=list(account_ids), scope__in=list(scopes)) \
+        .filter(Q(remaining=0, reset_at__gt=now) | Q(day=today)) \
+        .values_list("account_id", "scope", "day", "remaining", "reset_at", "successful_calls", "limit")
+    blocked: dict[tuple, object] = {}
+    spent: dict[tuple, tuple] = {}
+    for account_id, scope, day, remaining, reset_at, successful_calls, limit in rows:
+        key = (account_id, scope)
+        if remaining == 0 and reset_at is not None and reset_at > now:
+            blocked[key] = max(blocked.get(key, reset_at), reset_at)
+        if day == today:
+            spent[key] = (reset_at, successful_calls, limit)
+    waits: dict[tuple[str, str], float | None] = {}
+    for key in ((a, s) for a in account_ids for s in scopes):
+        wait = None
+        if key in blocked:
+            wait = (blocked[key] - now).total_seconds()
+        elif key in spent:
+            reset_at, successful_calls, limit = spent[key]
+            if successful_calls >= (limit or DEFAULT_DAILY_LIMIT):
+                until = reset_at if reset_at and reset_at > now else _next_utc_midnight()
+                wait = (until - now).total_seconds()
+        waits[key] = wait
+    return waits
 
 
 def quota_left_today(connection_ids: list, *, default: int = DEFAULT_DAILY_LIMIT) -> dict[str, int]:
@@ -133,16 +154,32 @@ def _entry(account_id: str, scope: str, connection) -> QuotaLedger:
 
 
 def quota_record_success(account_id: str, scope: str, *, connection=None, info: QuotaInfo | None = None) -> None:
-    row = _entry(account_id, scope, connection)
-    updates: dict = {"successful_calls": F("successful_calls") + 1, "updated_at": timezone.now()}
-    if info is not None:
-        if info.limit is not None:
-            updates["limit"] = info.limit
-        if info.remaining is not None:
-            updates["remaining"] = info.remaining
-        if info.reset_seconds is not None:
-            updates["reset_at"] = timezone.now() + timedelta(seconds=info.reset_seconds)
-    QuotaLedger.objects.filter(pk=row.pk).update(**updates)
+    """One successful call spent: today's entry created or incremented in one statement (an
+    INSERT ... ON CONFLICT DO UPDATE; PostgreSQL and SQLite both have it), what the bank
+    announced kept when it said nothing new. It runs after every GoCardless call."""
+    now = timezone.now()
+    reset_at = now + timedelta(seconds=info.reset_seconds) if info is not None and info.reset_seconds is not None \
+        else None
+    limit = info.limit if info is not None else None
+    remaining = info.remaining if info is not None else None
+    q = connections[QuotaLedger.objects.db].ops.quote_name
+    table = q(QuotaLedger._meta.db_table)
+    columns = ["provider", "account_id", "connection_id", "scope", "day", "successful_calls", "rate_limited_calls",
+               "limit", "remaining", "reset_at", "updated_at"]
+    kept = [f"{q(c)} = COALESCE(EXCLUDED.{q(c)}, {table}.{q(c)})" for c in ("limit", "remaining", "reset_at")]
+    sql = (f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
+           f"ON CONFLICT ({', '.join(q(c) for c in ('provider', 'account_id', 'scope', 'day'))}) DO UPDATE SET "
+           f"{q('successful_calls')} = {table}.{q('successful_calls')} + 1, "
+           f"{q('updated_at')} = EXCLUDED.{q('updated_at')}, {', '.join(kept)}")
+    field = QuotaLedger._meta.get_field
+    db = connections[QuotaLedger.objects.db]
+    connection_id = getattr(connection, "pk", None)
+    params = [PROVIDER, account_id, None if connection_id is None else field("connection").get_db_prep_value(
+        connection_id, db), scope, field("day").get_db_prep_value(now.date(), db),
+              1, 0, limit, remaining, field("reset_at").get_db_prep_value(reset_at, db),
+              field("updated_at").get_db_prep_value(now, db)]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def quota_record_limited(account_id: str, scope: str, *, connection=None, retry_after: float | None = None,

@@ -28,7 +28,7 @@ from ...selectors import bank_accounts_by_external_id
 from ...services.connections import bank_account_rekey
 from . import digest, mapper
 from .client import GoCardlessClient, NotFound
-from .services import quota_record_limited, quota_record_success, quota_wait_seconds
+from .services import quota_record_limited, quota_record_success, quota_wait_seconds, quota_waits
 
 if TYPE_CHECKING:
     from ...models import BankAccount, BankConnection
@@ -62,6 +62,10 @@ class GoCardlessSource:
         self.client = client
         self._deferred: dict[str, ProviderError] = {}
         self._digests: dict[str, set[str]] = {}  # account id -> accepted forms of its IBAN digest
+        # The ledger read once for the sync's accounts (_stop_if_all_blocked), each answer used
+        # once, by the call it was read for; the lease keeps other syncs of this connection off
+        # these entries meanwhile, and nothing else spends them.
+        self._quota_read: dict[tuple[str, str], float | None] = {}
 
     @property
     def calls(self) -> int:
@@ -114,7 +118,8 @@ class GoCardlessSource:
         known = [a for a in stored.values() if a.is_active and "details" in (a.raw or {})]
         if not known:
             return
-        waits = [quota_wait_seconds(a.external_id, "transactions") for a in known]
+        self._quota_read = quota_waits([a.external_id for a in known], ("transactions", "balances"))
+        waits = [self._quota_read[(a.external_id, "transactions")] for a in known]
         if all(w is not None for w in waits):
             raise self._limited(min(waits))
 
@@ -139,7 +144,7 @@ class GoCardlessSource:
         account_id = account.external_id
         if account_id in self._deferred:
             raise self._deferred.pop(account_id)
-        wait = quota_wait_seconds(account_id, "transactions")
+        wait = self._quota_wait(account_id, "transactions")
         if wait is not None:
             raise self._limited(wait)
         # First sync: no date_from, so GoCardless returns all the agreement's history. No date_to
@@ -154,7 +159,7 @@ class GoCardlessSource:
         """(balance, error): the balance if the quota allows. The transactions are already paid
         for, so a balance failure costs only the balance, not the rows, but it is reported: the
         account shows its balance as stale, with its date, instead of "ok"."""
-        wait = quota_wait_seconds(account_id, "balances")
+        wait = self._quota_wait(account_id, "balances")
         if wait is not None:
             # Reported as the balance's own error (the account shows a stale balance), not raised.
             return None, RateLimited("The bank's daily balance limit for this account is spent",
@@ -164,6 +169,12 @@ class GoCardlessSource:
         except (RateLimited, ProviderUnavailable, BadProviderResponse) as exc:
             logger.info("gocardless balance skipped connection=%s code=%s", self.connection.pk, exc.code)
             return None, exc
+
+    def _quota_wait(self, account_id: str, scope: str) -> float | None:
+        key = (account_id, scope)
+        if key in self._quota_read:
+            return self._quota_read.pop(key)
+        return quota_wait_seconds(account_id, scope)
 
     def _scoped(self, account_id: str, scope: str, fn, **kwargs):
         try:

@@ -1,0 +1,8 @@
+"""The project's URLs plus bench/api_cpu.py's floor view."""
+
+from django.urls import path
+
+from bench.api_cpu import FLOOR, floor_view
+from config.urls import urlpatterns as project_urls
+
+urlpatterns = [path(FLOOR.lstrip("/"), floor_view), *project_urls]
