@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 from sandbox.institutions import Institution, Product, institution_by_slug
 
-from .merchants import Bill, Merchant
-from .profile import CENT, accounts_for, identity_for, money, profile_for, rng_for
+from .merchants import GROCERIES, Bill, Merchant
+from .profile import CENT, accounts_for, household_for, identity_for, money, profile_for, rng_for
 from .records import AccountSnapshot, Book, CardStatement, SandboxAccount, Transaction
 
 ANCHOR = date(2025, 1, 1)
@@ -83,6 +83,7 @@ class _Generator:
         self.main = main  # the person's salary, rent and bills land here (sandbox/persona.py)
         self.profile = profile_for(institution, username)
         self.identity = identity_for(username, institution.country)
+        self.household = household_for(username, institution.country)
         self.tz = TIME_ZONES[institution.country]
         self.ledgers: dict[str, _Ledger] = {}
         for account in accounts_for(institution, username, self.identity):
@@ -136,6 +137,8 @@ class _Generator:
         for statement_date, owed in self.statements[-2:]:
             if day == statement_date + PAYMENT_DUE_AFTER and owed > 0:
                 self._add(self.card, day, next(seq), "PAYMENT RECEIVED - THANK YOU", owed, "PAY")
+        if self.main:
+            self._groceries(day, seq)
         self._card_spending(day, seq)
 
     def _payday(self, year: int, month: int) -> date:
@@ -184,15 +187,45 @@ class _Generator:
         self._add(self.savings, day, seq, f"FROM {current.account_number} CURRENT", amount, "TFR",
                   counterparty=self.identity.full_name)
 
+    def _groceries(self, day: date, seq) -> None:
+        """One household's food shopping (sandbox/data/profile.py `Household`): the big shops on
+        their shop days at their own supermarket, sharing the week's budget, plus a few small
+        top-ups. Drawn from the person and the day only, never the bank, and played at the main
+        bank only, so one person's banks hold one household's groceries."""
+        ledger = self.current or self.card
+        if ledger is None:
+            return
+        household, habits = self.household, self.profile.locale.groceries
+        rng = rng_for("groceries", self.institution.country, self.username, day.isoformat())
+        stores = [m for m in self.profile.locale.merchants if m.classification == GROCERIES]
+        weekly = float(household.weekly_budget)
+        if day.weekday() in household.shop_days:
+            store = next(m for m in stores if m.name == household.store)
+            big_shop = weekly * (1 - float(habits.top_up_share)) / len(household.shop_days)
+            number = rng_for("local store", self.institution.country, self.username).randint(1000, 9999)
+            self._grocery_shop(ledger, day, next(seq), store, money(big_shop * rng.uniform(0.85, 1.15)), number, rng)
+        top_up_mean = float(sum(habits.top_up)) / 2
+        for _ in range(_poisson(rng, weekly * float(habits.top_up_share) / top_up_mean / 7)):
+            store = rng.choices(stores, weights=[m.weight for m in stores])[0]
+            amount = money(rng.uniform(*map(float, habits.top_up)))
+            self._grocery_shop(ledger, day, next(seq), store, amount, rng.randint(1000, 9999), rng)
+
+    def _grocery_shop(self, ledger: _Ledger, day: date, seq: int, store: Merchant, amount: Decimal, number: int,
+                      rng) -> None:
+        self._add_card_payment(ledger, day, seq, store.description.format(store=number, ref=""), amount, store.name,
+                               store.classification, store.mcc, settle_days=rng.randint(1, 3), at=_shop_hours(rng))
+
     def _card_spending(self, day: date, seq) -> None:
         profile = self.profile
         fixed = profile.rent + sum((b.low + b.high) / 2 for b in profile.locale.bills)
-        # Spend what is left after fixed costs, bar about 15% of pay that ends up saved.
-        monthly = max(profile.salary * Decimal("0.85") - fixed, profile.salary * Decimal("0.10"))
+        # Spend what is left after fixed costs and food, bar about 15% of pay that ends up saved.
+        food = self.household.weekly_budget * 52 / 12
+        monthly = max(profile.salary * Decimal("0.85") - fixed - food, profile.salary * Decimal("0.10"))
         if not self.main:  # a second bank spends about what they move into it
             monthly = profile.savings_topup * Decimal("0.9")
         daily = float(monthly) / 30.4
-        merchants = profile.locale.merchants
+        # Food shopping is the household's (`_groceries`), not a random draw per bank.
+        merchants = [m for m in profile.locale.merchants if m.classification != GROCERIES]
         if self.current and self.card:
             targets = [(self.current, [m for m in merchants if m.everyday], daily * (1 - profile.card_spend_share)),
                        (self.card, [m for m in merchants if not m.everyday], daily * profile.card_spend_share)]

@@ -42,6 +42,21 @@ class Bill:
 
 
 @dataclass(frozen=True)
+class GroceryHabits:
+    """What a household spends on food and non-alcoholic drink a week, by its size: the first
+    person costs `first_person`, each further one `extra_person` (a share of the shop is fixed
+    per household, so a family of four costs less than four single people). Drawn once per
+    person, in this locale's currency."""
+
+    first_person: tuple[Decimal, Decimal]
+    extra_person: tuple[Decimal, Decimal]
+    household_sizes: tuple[int, ...]  # 1, 2, 3, 4 people
+    household_weights: tuple[int, ...]
+    top_up: tuple[Decimal, Decimal]  # a corner-shop top-up basket
+    top_up_share: Decimal  # of the weekly budget spent in top-ups rather than the big shops
+
+
+@dataclass(frozen=True)
 class Locale:
     faker_locale: str
     employer_description: str
@@ -52,6 +67,7 @@ class Locale:
     rent_range: tuple[int, int]
     merchants: tuple[Merchant, ...]
     bills: tuple[Bill, ...]
+    groceries: GroceryHabits
 
 
 def _m(description, name, top, sub, mcc, low, high, weight, everyday=True, tips=False) -> Merchant:
@@ -74,6 +90,13 @@ FUEL = ("Auto & Transport", "Gas & Fuel")
 TAXI = ("Auto & Transport", "Taxi")
 SHOPPING = ("Shopping", "General")
 PHARMACY = ("Health & Fitness", "Pharmacy")
+
+def _g(first, extra, top_up) -> GroceryHabits:
+    # Household sizes weighted like the UK's (ONS Families and Households: about 30% live alone,
+    # 35% in twos, 15% in threes, 20% in four or more).
+    return GroceryHabits(tuple(map(Decimal, first)), tuple(map(Decimal, extra)), (1, 2, 3, 4), (30, 35, 15, 20),
+                         tuple(map(Decimal, top_up)), Decimal("0.20"))
+
 
 GB = Locale(
     faker_locale="en_GB",
@@ -106,6 +129,10 @@ GB = Locale(
         _b("SPOTIFY", "Spotify", "Entertainment", "Music", "DEB", 14, "11.99", mcc="5815"),
         _b("VODAFONE", "Vodafone", "Bills and Utilities", "Mobile phone", "DD", 18, "18.00", "45.00"),
     ),
+    # ONS Family Spending (FYE 2023, uprated for food inflation): about £40-£60 a week for one
+    # person, £25-£40 for each further one, so a couple about £65-£100 and a family of four
+    # £115-£180.
+    groceries=_g(("40.00", "60.00"), ("25.00", "40.00"), ("3.50", "14.00")),
 )
 
 US = Locale(
@@ -139,6 +166,8 @@ US = Locale(
         _b("SPOTIFY USA", "Spotify", "Entertainment", "Music", "DEB", 14, "11.99", mcc="5815"),
         _b("AT&T MOBILITY", "AT&T", "Bills and Utilities", "Mobile phone", "DD", 18, "65.00", "90.00"),
     ),
+    # USDA food plans (low-cost to moderate, food at home): about $65-$90 a week for one adult.
+    groceries=_g(("65.00", "90.00"), ("45.00", "70.00"), ("5.00", "20.00")),
 )
 
 

@@ -17,7 +17,7 @@ from faker import Faker
 
 from sandbox.institutions import Institution, Product
 
-from .merchants import Locale, locale_for
+from .merchants import GROCERIES, Locale, locale_for
 from .records import Identity, SandboxAccount
 
 CENT = Decimal("0.01")
@@ -113,6 +113,35 @@ def profile_for(institution: Institution, username: str) -> Profile:
         statement_day=rng.randint(2, 20),
         card_spend_share=rng.uniform(0.3, 0.6),
     )
+
+
+@dataclass(frozen=True)
+class Household:
+    """Who a person shops for, and how: one per login and country, never per bank, so a person
+    with two banks buys one household's food (the main bank pays for it, sandbox/persona.py)."""
+
+    size: int
+    weekly_budget: Decimal  # food and non-alcoholic drink, in the locale's currency
+    shop_days: tuple[int, ...]  # weekdays (Monday 0) of the big shops: one or two a week
+    store: str  # merchant name of the supermarket they do the big shops at
+
+
+@lru_cache(maxsize=256)
+def household_for(username: str, country: str) -> Household:
+    rng = rng_for("household", country, username)
+    habits = locale_for(country).groceries
+    size = rng.choices(habits.household_sizes, weights=habits.household_weights)[0]
+    budget = rng.uniform(*map(float, habits.first_person)) + sum(
+        rng.uniform(*map(float, habits.extra_person)) for _ in range(size - 1))
+    # Most do one big shop a week (Saturday or Sunday, sometimes midweek); larger households
+    # more often two, midweek and weekend.
+    if rng.random() < 0.25 + 0.15 * (size - 1):
+        shop_days = (rng.choice((1, 2, 3)), rng.choice((5, 6)))
+    else:
+        shop_days = (rng.choice((2, 4, 5, 5, 6, 6)),)
+    stores = [m for m in locale_for(country).merchants if m.classification == GROCERIES]
+    store = rng.choices(stores, weights=[m.weight for m in stores])[0].name
+    return Household(size=size, weekly_budget=money(budget), shop_days=shop_days, store=store)
 
 
 def _gb_iban(bic: str, sort_code: str, number: str) -> str:
