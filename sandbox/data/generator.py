@@ -202,6 +202,8 @@ class _Generator:
         if day.weekday() in household.shop_days:
             store = next(m for m in stores if m.name == household.store)
             big_shop = weekly * (1 - float(habits.top_up_share)) / len(household.shop_days)
+            if day.month == 12 and 18 <= day.day <= 24:  # the Christmas shop
+                big_shop *= 1.3
             number = rng_for("local store", self.institution.country, self.username).randint(1000, 9999)
             self._grocery_shop(ledger, day, next(seq), store, money(big_shop * rng.uniform(0.85, 1.15)), number, rng)
         top_up_mean = float(sum(habits.top_up)) / 2

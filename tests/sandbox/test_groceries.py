@@ -80,3 +80,17 @@ def test_groceries_are_deterministic_and_the_same_at_whichever_bank_is_main():
     # Each bank's feed reaches back its own distance: compare the months both hold in full.
     recent = ((2026, 10), (2026, 11))
     assert [first[m] for m in recent] == [elsewhere[m] for m in recent]
+
+
+def test_the_week_before_christmas_has_the_bigger_big_shops():
+    today = date(2026, 12, 31)
+    household = household_for("sam", "GB")
+    with frozen_at(today):
+        current = build_book("monzo", "sam", today).snapshot("current")
+    big_shops = [t for t in (*current.booked, *current.pending)
+                 if t.merchant_name == household.store and t.timestamp.month == 12
+                 and t.timestamp.weekday() in household.shop_days and -t.amount > household.weekly_budget / 4]
+    christmas = [-t.amount for t in big_shops if 18 <= t.timestamp.day <= 24]
+    others = [-t.amount for t in big_shops if not 18 <= t.timestamp.day <= 24]
+    assert christmas and others
+    assert sum(christmas) / len(christmas) > sum(others) / len(others)
