@@ -6,7 +6,7 @@ offset/count; the linked connection follows its bank connection (reconnect, revo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -148,12 +148,21 @@ def test_a_resync_changes_nothing_and_a_hidden_trade_inside_the_window_goes(user
     assert run.outcome == SyncOutcome.SUCCEEDED and (run.added, run.updated, run.removed) == (0, 0, 0), \
         run.account_results
     assert sorted(InvestmentTransaction.objects.values_list("id", "external_id", "amount", "updated_at")) == before
-    newest = InvestmentTransaction.objects.order_by("-booked_date").first()
+    newest = InvestmentTransaction.objects.order_by("-booked_date", "external_id").first()
+    oldest = InvestmentTransaction.objects.order_by("booked_date", "external_id").first()
+    # The mock books a trade every 9-16 days, so its newest may be older than the sync's 10-day
+    # overlap: date the last sync the day after it, so that trade is inside the window the next
+    # sync reads, while the oldest (two years back) stays far outside it.
+    InvestmentAccount.objects.filter(connection=linked).update(
+        last_synced_at=datetime.combine(newest.booked_date + timedelta(days=1), time(12), tzinfo=UTC))
     item = PlaidItem.objects.get()
-    item.mutations = {**item.mutations, "investments_removed": [newest.external_id]}
+    item.mutations = {**item.mutations, "investments_removed": [newest.external_id, oldest.external_id]}
     item.save(update_fields=["mutations"])
     run = connection_sync(linked, trigger="manual")
-    assert run.removed == 1 and not InvestmentTransaction.objects.filter(pk=newest.pk).exists(), run.account_results
+    assert run.removed == 1 and not InvestmentTransaction.objects.filter(pk=newest.pk).exists(), \
+        (run.account_results, newest.booked_date)
+    # Outside the window a missing row is history the provider no longer pages, never a removal.
+    assert InvestmentTransaction.objects.filter(pk=oldest.pk).exists()
 
 
 def test_item_login_required_fails_the_linked_sync_and_nothing_is_lost(user, router, browser):
