@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from integrations_core.api.throttles import StatementImportThrottle
 from integrations_core.models import StatementImport, StatementImportStatus
-from integrations_core.services.statements import StatementError, statement_options, statement_size_check
+from integrations_core.services.statements import StatementError, statement_options
 from open_banking.services import statement_imports as imports
 from open_banking.statements import FORMATS
 
@@ -42,11 +42,8 @@ def bank_import_upload(request):
     account = imports.importable_account_get(request.user, data["account"]) if data["account"] else None
     upload = data["file"]
     try:
-        provider = imports.bank_file_provider()
-        if provider is not None:
-            statement_size_check(provider, upload.size)
-        preview = imports.bank_statement_preview(
-            request.user, upload=upload.read(), filename=upload.name, bank=data["bank"], account=account,
+        preview = imports.bank_statement_file_preview(
+            request.user, file=upload, bank=data["bank"], account=account,
             account_name=data["account_name"], date_order=data["date_order"] or "auto", file_format=data["format"])
     except StatementError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -16,7 +16,7 @@ from integrations_core.api.serializers_connect import RowErrorSerializer
 from integrations_core.api.throttles import StatementImportThrottle
 from integrations_core.api.views_connect import connect_error_response
 from integrations_core.models import StatementImport
-from integrations_core.services.statements import StatementError, statement_options, statement_size_check
+from integrations_core.services.statements import StatementError, statement_options
 
 from ..models import BankStatementMapping
 from ..services import statement_imports as imports
@@ -150,11 +150,8 @@ class BankStatementImportCreateView(APIView):
         account = imports.importable_account_get(request.user, data["account"]) if data["account"] else None
         upload = data["file"]
         try:
-            provider = imports.bank_file_provider()
-            if provider is not None:
-                statement_size_check(provider, upload.size)
-            preview = imports.bank_statement_preview(
-                request.user, upload=upload.read(), filename=upload.name, bank=data["bank"], account=account,
+            preview = imports.bank_statement_file_preview(
+                request.user, file=upload, bank=data["bank"], account=account,
                 account_name=data["account_name"], mapping=data["mapping"], date_order=data["date_order"],
                 file_format=data["format"])
         except StatementError as exc:

@@ -23,6 +23,7 @@ from integrations_core.services.statements import (
     statement_parsed,
     statement_preview,
     statement_reparse,
+    statement_size_check,
 )
 from open_banking.models import BankAccount, BankStatementMapping
 from open_banking.statements import FORMATS
@@ -106,6 +107,15 @@ def bank_statement_preview(user, *, upload: bytes, filename: str, bank: str, acc
     preview = statement_preview(user=user, provider=_provider(), upload=upload, filename=filename, options=options)
     _remember_mapping(user, preview)
     return preview
+
+
+def bank_statement_file_preview(user, *, file, **options) -> StatementImport:
+    """An uploaded file (the web form's and the API's): refused by size before it is read, then
+    previewed by `bank_statement_preview` with the same options."""
+    provider = bank_file_provider()
+    if provider is not None:
+        statement_size_check(provider, file.size)
+    return bank_statement_preview(user, upload=file.read(), filename=file.name, **options)
 
 
 def bank_statement_remap(statement_import: StatementImport, *, mapping: dict | None = None,

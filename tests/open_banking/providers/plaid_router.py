@@ -11,6 +11,17 @@ import responses
 from django.test import Client
 
 HOST = "http://plaid.sandbox.test"
+
+
+def plaid_sandbox_settings(settings, *, host: str = HOST) -> None:
+    """Point the Plaid provider at the mock Plaid served by `PlaidRouter` (no latency, no retries,
+    no webhook URL): the settings every Plaid test against the sandbox starts from."""
+    settings.PLAID_URL = host
+    settings.PLAID_LINK_URL = "http://testserver/sandbox/plaid/link/"
+    settings.PLAID_CLIENT_ID = settings.SANDBOX_CLIENT_ID = "sandbox-client"
+    settings.PLAID_SECRET = settings.SANDBOX_CLIENT_SECRET = "sandbox-secret"
+    settings.PLAID_WEBHOOK_URL = ""
+    settings.SANDBOX_LATENCY_MS = 0
 PREFIX = "/sandbox/plaid/api"
 
 

@@ -32,19 +32,14 @@ from sandbox import clock
 from sandbox.models import PlaidItem
 from sandbox.plaid import investments as mock_investments
 
-from .plaid_router import HOST, PlaidRouter, link_through
+from .plaid_router import PlaidRouter, link_through, plaid_sandbox_settings
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def plaid_sandbox(settings):
-    settings.PLAID_URL = HOST
-    settings.PLAID_LINK_URL = "http://testserver/sandbox/plaid/link/"
-    settings.PLAID_CLIENT_ID = settings.SANDBOX_CLIENT_ID = "sandbox-client"
-    settings.PLAID_SECRET = settings.SANDBOX_CLIENT_SECRET = "sandbox-secret"
-    settings.PLAID_WEBHOOK_URL = ""
-    settings.SANDBOX_LATENCY_MS = 0
+    plaid_sandbox_settings(settings)
     settings.PROVIDER_HTTP_RETRIES = 0
     settings.CELERY_TASK_ALWAYS_EAGER = False  # the tests run each sync themselves
 

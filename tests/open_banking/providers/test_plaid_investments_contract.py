@@ -24,7 +24,7 @@ from open_banking.services import bank_connection_initiate
 from sandbox.models import PlaidItem
 from tests.integrations_core.contract.portfolio import SnapshotSourceContract
 
-from .plaid_router import link_through
+from .plaid_router import link_through, plaid_sandbox_settings
 
 HOST = "http://plaid.contract.test"
 
@@ -108,12 +108,7 @@ class TestPlaidInvestmentsContract(SnapshotSourceContract):
 
     # --- hooks ------------------------------------------------------------------------------------
     def configure(self, settings):
-        settings.PLAID_URL = HOST
-        settings.PLAID_LINK_URL = "http://testserver/sandbox/plaid/link/"
-        settings.PLAID_CLIENT_ID = settings.SANDBOX_CLIENT_ID = "sandbox-client"
-        settings.PLAID_SECRET = settings.SANDBOX_CLIENT_SECRET = "sandbox-secret"
-        settings.PLAID_WEBHOOK_URL = ""
-        settings.SANDBOX_LATENCY_MS = 0
+        plaid_sandbox_settings(settings, host=HOST)
         settings.PLAID_INVESTMENTS_PAGE_SIZE = 10
 
     def make_provider(self):
