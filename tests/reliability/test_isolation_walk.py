@@ -185,7 +185,6 @@ def _alice_pensions(user) -> dict:
     """An information request of A's (their details carry the marker) to a shared register scheme."""
     from pensions.info_requests.services import information_request_create
     from pensions.models import PensionScheme
-
     from pensions.services.pots import manual_pot_create
 
     scheme = PensionScheme.objects.create(register_id="shared-scheme", name="Shared Scheme", kind="occupational",
