@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from .models import AuditEvent, OAuthState, ProviderSetting, StatementImport, SyncRun
+from .providers.base import Capability
+from .providers.registry import registry
 from .services.connections import connection_revoke
 from .services.sync import SyncQueueUnavailable, connection_sync_enqueue
 
@@ -87,17 +89,23 @@ class ConnectionAdminBase(admin.ModelAdmin):
 
     @admin.action(description="Sync now")
     def sync_now(self, request, queryset):
-        count = 0
+        # Only providers that fetch on their own: a manual or statement-file connection has
+        # nothing to sync, and a run for it would only record a failure the person then sees.
+        fetching = set(registry.slugs_with(Capability.SCHEDULED_SYNC))
+        count = skipped = 0
         try:
             for connection in queryset:
-                if connection.is_syncable:
+                if connection.is_syncable and connection.provider in fetching:
                     connection_sync_enqueue(connection, trigger="manual")
                     count += 1
+                else:
+                    skipped += 1
         except SyncQueueUnavailable:
             self.message_user(request, f"The task queue is unavailable; queued {count} before it failed.",
                               messages.ERROR)
             return
-        self.message_user(request, f"Queued {count} sync(s).", messages.SUCCESS)
+        left = f" Skipped {skipped}: not active, or nothing to fetch (manual or statement files)." if skipped else ""
+        self.message_user(request, f"Queued {count} sync(s).{left}", messages.SUCCESS)
 
     @admin.action(description="Revoke (disconnect, erase tokens)…")
     def revoke(self, request, queryset):

@@ -67,6 +67,21 @@ def test_sync_now_action(client, operator, connection, fake_provider, django_cap
     assert SyncRun.objects.filter(connection_id=connection.pk, trigger="manual").count() == 1
 
 
+def test_sync_now_skips_connections_with_nothing_to_fetch(client, operator, user, django_capture_on_commit_callbacks):
+    from decimal import Decimal
+
+    from open_banking.services.manual import manual_account_create
+
+    manual = manual_account_create(user=user, name="Cash tin", type="current", currency="GBP",
+                                   balance=Decimal("40")).connection
+    client.force_login(operator)
+    url = reverse("admin:open_banking_bankconnection_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "sync_now", "_selected_action": [manual.pk]}, follow=True)
+    assert "Queued 0 sync(s). Skipped 1" in response.content.decode()
+    assert not SyncRun.objects.filter(connection_id=manual.pk).exists()
+
+
 def test_revoke_action_calls_provider_erases_tokens_and_audits(client, operator, connection, fake_provider):
     client.force_login(operator)
     url = reverse("admin:open_banking_bankconnection_changelist")
