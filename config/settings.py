@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "investments",
     "pensions",
     "transactions",
+    "reconciliation",  # matches across families (payouts to bank credits, invoices to payments)
     "web",
     "sandbox",
     "django_prometheus",  # request/response and database metrics (integrations_core/metrics.py adds ours)

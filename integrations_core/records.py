@@ -245,3 +245,269 @@ class ChangeSet:
     # Balances the page reports, by account external_id (Plaid's /transactions/sync carries the
     # accounts with their balances); the last page's win. Written in the same block as the rows.
     balances: dict[str, BalanceRecord] = field(default_factory=dict)
+
+
+# --- Payment processor kinds (the payments family: Stripe, PayPal) ----------------------------
+# Amounts are Decimal in MAJOR units of `currency` (mappers convert from minor units with
+# integrations_core.money, which knows each currency's exponent: JPY has none). Signs are from
+# the merchant's balance: money into the balance is positive (a charge's gross), out is negative
+# (a refund, a dispute withdrawal, a payout to the bank). `fee` is what the processor kept,
+# positive when charged and negative when returned; `net` = `amount` - `fee`, exactly.
+
+
+@dataclass(frozen=True)
+class FeeDetailRecord:
+    """One part of a balance transaction's fee (Stripe's fee_details: processor fee, tax...)."""
+
+    type: str  # stripe_fee | application_fee | tax | paypal_fee | other
+    amount: Decimal
+    currency: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class BalanceTransactionRecord:
+    """One movement of a processor balance (Stripe's balance transaction, PayPal's transaction
+    search row): charges, refunds, fees, payouts, disputes, adjustments."""
+
+    external_id: str  # txn_... / PayPal transaction_id: the stable dedupe key
+    type: str  # charge | refund | fee | payout | payout_failure | dispute | dispute_reversal | adjustment | transfer | other
+    created_at: datetime
+    amount: Decimal  # gross, signed (see above)
+    fee: Decimal
+    net: Decimal
+    currency: str
+    status: str = "available"  # pending | available (funds usable / settled)
+    available_on: date | None = None
+    description: str = ""
+    source_id: str = ""  # the object behind it: ch_..., re_..., po_..., dp_...
+    payout_external_id: str = ""  # the payout that carried (or will carry) it, when known
+    reporting_category: str = ""  # the provider's own category (Stripe reporting_category, PayPal event code)
+    fee_details: tuple[FeeDetailRecord, ...] = ()
+    counterparty: str = ""  # the paying customer's name when known
+    reference: str = ""  # an invoice number or order id the charge carries (metadata, invoice_id)
+    # What the customer was charged when it differs from the settlement currency.
+    original_amount: Decimal | None = None
+    original_currency: str = ""
+    exchange_rate: Decimal | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PayoutRecord:
+    """Money sent from the processor balance to the merchant's bank (Stripe payout, PayPal
+    withdrawal). `amount` is positive: what the bank receives."""
+
+    external_id: str
+    amount: Decimal
+    currency: str
+    status: str  # pending | in_transit | paid | failed | canceled
+    created_at: datetime
+    arrival_date: date | None  # when the bank is expected to (or did) receive it
+    reference: str = ""  # what the bank statement shows (statement descriptor)
+    destination: str = ""  # the bank account, masked (last 4)
+    method: str = "standard"  # standard | instant
+    automatic: bool = True
+    # The balance transactions this payout settled, when the provider can say (Stripe lists
+    # them with ?payout=); empty when not known.
+    balance_transaction_ids: tuple[str, ...] = ()
+    failure_message: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DisputeRecord:
+    """A chargeback or PayPal case. `amount` positive: what is (or was) held back."""
+
+    external_id: str
+    amount: Decimal
+    currency: str
+    status: str  # the provider's own status: warning_needs_response | needs_response | under_review | won | lost | ...
+    reason: str
+    created_at: datetime
+    evidence_due_by: datetime | None = None
+    charge_external_id: str = ""  # the payment disputed
+    closed: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaymentsActivity:
+    """What one sync of a processor connection read: its balances (one account per settlement
+    currency: AccountRecord.currency, external_id e.g. "balance:gbp") and every record changed
+    in the window [window_from, window_to). Records name their currency; the writer files each
+    under the account of that currency. `state` is an opaque, JSON-safe note the source wants
+    back next time (PayPal: where its 31-day windows got to) and is stored with the write."""
+
+    accounts: list[AccountRecord]
+    balances: dict[str, BalanceRecord] = field(default_factory=dict)  # by account external_id
+    balance_transactions: list[BalanceTransactionRecord] = field(default_factory=list)
+    payouts: list[PayoutRecord] = field(default_factory=list)
+    disputes: list[DisputeRecord] = field(default_factory=list)
+    window_from: datetime | None = None
+    window_to: datetime | None = None
+    state: dict = field(default_factory=dict)
+    # A part that could not be read while the rest could (a ProviderError each).
+    disputes_error: Exception | None = None
+
+
+# --- Accounting kinds (the accounting family: Xero, QuickBooks) -------------------------------
+# One connection may reach several organisations (Xero tenants; a QuickBooks realm is one):
+# each organisation is an AccountRecord (external_id = tenant id / realm id). Amounts are
+# Decimal in major units, positive; the kind says the direction.
+
+
+@dataclass(frozen=True)
+class LedgerAccountRecord:
+    """One account of the chart of accounts."""
+
+    external_id: str  # Xero AccountID / QuickBooks Account.Id
+    name: str
+    code: str = ""
+    type: str = ""  # the provider's own type (REVENUE, EXPENSE, BANK / Income, Expense, Bank)
+    classification: str = ""  # asset | liability | equity | revenue | expense
+    status: str = "active"  # active | archived
+    currency: str = ""
+    tax_type: str = ""
+    is_bank: bool = False  # a bank account in the books (bank transactions are pushed to one)
+    bank_account_number: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    external_id: str
+    name: str
+    email: str = ""
+    is_customer: bool = False
+    is_supplier: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrackingCategoryRecord:
+    """Xero tracking category / QuickBooks class or department, with its options (id, name)."""
+
+    external_id: str
+    name: str
+    options: tuple[tuple[str, str], ...] = ()
+    status: str = "active"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BookPaymentRecord:
+    """A payment applied to an invoice or a bill, as the books record it."""
+
+    external_id: str
+    invoice_external_id: str
+    paid_on: date
+    amount: Decimal
+    currency: str
+    bank_account_external_id: str = ""  # the ledger account it was paid into / from
+    reference: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """A sales invoice (kind "invoice": money owed to the business) or a bill (kind "bill":
+    owed by it), with its payments."""
+
+    external_id: str
+    kind: str  # invoice | bill
+    number: str
+    status: str  # draft | submitted | authorised | paid | voided | deleted
+    currency: str
+    total: Decimal
+    amount_due: Decimal
+    amount_paid: Decimal
+    issue_date: date | None = None
+    due_date: date | None = None
+    contact_external_id: str = ""
+    contact_name: str = ""
+    reference: str = ""
+    updated_at: datetime | None = None
+    payments: tuple[BookPaymentRecord, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BookLineRecord:
+    """One line of a bank transaction in the books: which ledger account it is coded to."""
+
+    amount: Decimal
+    ledger_account_external_id: str = ""
+    ledger_account_code: str = ""
+    description: str = ""
+    tracking: tuple[tuple[str, str], ...] = ()  # (tracking category id, option id)
+
+
+@dataclass(frozen=True)
+class BookBankTransactionRecord:
+    """A bank transaction as the books hold it (Xero BankTransaction; QuickBooks Purchase for
+    money out, Deposit for money in). `reference` carries our id for what we pushed."""
+
+    external_id: str
+    kind: str  # spend | receive
+    date: date
+    amount: Decimal  # positive; `kind` is the direction
+    currency: str
+    bank_account_external_id: str = ""
+    contact_name: str = ""
+    reference: str = ""
+    description: str = ""
+    lines: tuple[BookLineRecord, ...] = ()
+    status: str = "active"  # active | deleted | voided
+    updated_at: datetime | None = None
+    # The provider's version of the record (Xero UpdatedDateUTC, QuickBooks SyncToken): an
+    # update must name it, and a changed version means someone edited it in the books.
+    version: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BooksData:
+    """One read of one organisation's books: everything changed since the source's cursor
+    (everything on the first read). `removed` lists (kind, external_id) the books deleted, where
+    the provider says (QuickBooks CDC). Keep the cursor only with the write it belongs to."""
+
+    organisation: AccountRecord
+    ledger_accounts: list[LedgerAccountRecord] = field(default_factory=list)
+    contacts: list[ContactRecord] = field(default_factory=list)
+    tracking_categories: list[TrackingCategoryRecord] = field(default_factory=list)
+    invoices: list[InvoiceRecord] = field(default_factory=list)
+    bank_transactions: list[BookBankTransactionRecord] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    next_cursor: str = ""
+    complete: bool = True  # False: the read stopped early (a rate limit); nothing removed
+
+
+@dataclass(frozen=True)
+class BankTransactionPush:
+    """One of our categorised bank transactions, to be written to the books as a bank
+    transaction. `reference` is our stable id for it (the idempotency key: stored as their
+    reference, so a re-push finds it instead of creating a second one)."""
+
+    reference: str
+    kind: str  # spend | receive
+    date: date
+    amount: Decimal  # positive
+    currency: str
+    bank_account_external_id: str  # the books' bank account the person chose
+    ledger_account_external_id: str  # where the category is mapped
+    description: str = ""
+    contact_name: str = ""
+    ledger_account_code: str = ""
+    tracking: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What the books answered for one pushed item."""
+
+    reference: str
+    external_id: str = ""
+    version: str = ""
+    status: str = "created"  # created | updated | unchanged | failed
+    message: str = ""

@@ -31,6 +31,8 @@ class Family(StrEnum):
     BANKING = "banking"
     INVESTMENTS = "investments"
     PENSIONS = "pensions"
+    PAYMENTS = "payments"  # card processors and wallets (Stripe, PayPal): money in, fees, payouts
+    ACCOUNTING = "accounting"  # the books (Xero, QuickBooks): read, and written back to
 
 
 class Capability(StrEnum):
@@ -47,6 +49,19 @@ class Capability(StrEnum):
     INVESTMENT_TRANSACTIONS = "investment_transactions"
     CARDS = "cards"
     SCHEDULED_SYNC = "scheduled_sync"  # synced by the daily run (a file import is not)
+    # Payment processors (records: BalanceTransactionRecord, PayoutRecord, DisputeRecord).
+    BALANCE_TRANSACTIONS = "balance_transactions"
+    PAYOUTS = "payouts"
+    DISPUTES = "disputes"
+    # Accounting (records: LedgerAccountRecord ... BookBankTransactionRecord).
+    CHART_OF_ACCOUNTS = "chart_of_accounts"
+    CONTACTS = "contacts"
+    INVOICES = "invoices"  # invoices and bills, with their payments
+    TRACKING_CATEGORIES = "tracking_categories"
+    BOOK_BANK_TRANSACTIONS = "book_bank_transactions"
+    PUSH_BANK_TRANSACTIONS = "push_bank_transactions"  # the provider is a BooksWriter
+    CHANGE_DATA_CAPTURE = "change_data_capture"  # incremental reads with deletions (QuickBooks CDC)
+    WEBHOOKS = "webhooks"
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from integrations_core.records import (
     AccountData,
     AccountRecord,
     BalanceRecord,
+    BankTransactionPush,
+    BookBankTransactionRecord,
+    BooksData,
     ChangeSet,
     HoldingSnapshotRecord,
     InvestmentTransactionRecord,
+    PaymentsActivity,
     PortfolioData,
+    PushResult,
     SecurityRecord,
     TransactionRecord,
     ValuationData,
@@ -78,6 +83,47 @@ class ValuationSource(Protocol):
     def list_valuation_accounts(self) -> list[AccountRecord]: ...
 
     def fetch_valuations(self, account: AccountRecord) -> ValuationData: ...
+
+
+@runtime_checkable
+class ActivitySource(Protocol):
+    """Payment processors (Stripe, PayPal): the balances, and every balance transaction, payout
+    and dispute created or changed since `since` (None: all the provider lets us read), for the
+    whole connection at once (processors list across currencies). `state` is what the last
+    answer put in `PaymentsActivity.state` ({} the first time)."""
+
+    calls: int
+
+    def fetch_activity(self, *, since: datetime | None, state: dict) -> PaymentsActivity: ...
+
+
+@runtime_checkable
+class BooksSource(Protocol):
+    """Accounting (Xero, QuickBooks): the organisations the consent reaches (Xero tenants, a
+    QuickBooks realm), and per organisation what changed since `cursor` (None: everything)."""
+
+    calls: int
+
+    def list_organisations(self) -> list[AccountRecord]: ...
+
+    def fetch_books(self, organisation: AccountRecord, *, cursor: str | None) -> BooksData: ...
+
+
+@runtime_checkable
+class BooksWriter(Protocol):
+    """Accounting providers that take bank transactions from us. Idempotent by `reference`:
+    `pushed_find` answers what the books already hold under our references, so a re-push
+    updates or skips instead of creating a second one."""
+
+    def pushed_find(self, organisation: AccountRecord, references: list[str]) -> dict[str, BookBankTransactionRecord]:
+        """Their record for each of our references they hold (by reference)."""
+        ...
+
+    def bank_transactions_create(self, organisation: AccountRecord,
+                                 items: list[BankTransactionPush]) -> list[PushResult]: ...
+
+    def bank_transaction_update(self, organisation: AccountRecord, external_id: str, version: str,
+                                item: BankTransactionPush) -> PushResult: ...
 
 
 @runtime_checkable
