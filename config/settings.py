@@ -542,3 +542,8 @@ ALERT_FAILURE_THRESHOLD = env.int("ALERT_FAILURE_THRESHOLD", default=3)
 ALERT_EXPIRY_DAYS = env.int("ALERT_EXPIRY_DAYS", default=7)
 ALERT_QUOTA_HEADROOM = env.float("ALERT_QUOTA_HEADROOM", default=0.25)
 ADMINS = [tuple(item.split(":", 1)) for item in env.list("ADMINS", default=[]) if ":" in item]  # "Name:email"
+
+# Reconciliation (issue 16): re-match the person's items after every sync (integrations_core's
+# SYNC_AFTER_RUN_HOOKS), looking back this many days.
+SYNC_AFTER_RUN_HOOKS = env.list("SYNC_AFTER_RUN_HOOKS", default=["reconciliation.hooks.reconcile_after_sync"])
+RECONCILIATION_LOOKBACK_DAYS = env.int("RECONCILIATION_LOOKBACK_DAYS", default=400)

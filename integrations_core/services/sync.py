@@ -73,6 +73,13 @@ def _post_import_hooks() -> list[Callable]:
     return [import_string(path) for path in getattr(settings, "SYNC_POST_IMPORT_HOOKS", [])]
 
 
+def _after_run_hooks() -> list[Callable]:
+    """settings.SYNC_AFTER_RUN_HOOKS: `hook(connection=, run=)` once a sync has finished and its
+    lease is released, whatever the outcome (an app that works across families, such as the
+    reconciliation, starts its own work from here). A hook must not fail the sync."""
+    return [import_string(path) for path in getattr(settings, "SYNC_AFTER_RUN_HOOKS", [])]
+
+
 # --- the engine -----------------------------------------------------------------------------
 class _Spend:
     """What a sync spent at the provider: every HTTP attempt on the wire (urllib3's retries
@@ -179,6 +186,11 @@ def _after_run(connection: Connection, run: SyncRun) -> None:
         connection_alerts_evaluate(connection)
     except Exception:
         logger.exception("could not evaluate alerts connection=%s", connection.pk)
+    for hook in _after_run_hooks():
+        try:
+            hook(connection=connection, run=run)
+        except Exception:
+            logger.exception("after-run hook failed connection=%s", connection.pk)
 
 
 def _skip(connection: Connection, run: SyncRun, code: str, message: str) -> SyncRun:
