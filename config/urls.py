@@ -37,6 +37,9 @@ urlpatterns = [
     path("integrations/<slug:provider>/webhook/", provider_webhook, name="integrations-webhook"),
 ]
 
+# Appended (issue 16): include(api_v1) above holds this same list, so the route is served.
+api_v1.append(path("reconciliation/", include("reconciliation.api.urls")))  # matches, business summary
+
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
 

@@ -80,6 +80,15 @@ INSTITUTIONS: tuple[Institution, ...] = (
                 card_network="MASTERCARD"),
 )
 
+# The business persona's bank (sandbox/business/): one business current account whose lines are
+# the business book's bank lines (payouts, PayPal withdrawals, invoice transfers, bill payments),
+# not a household's; sandbox/data/generator.py hands its books to sandbox/business/bank.py.
+BUSINESS_BANK = "sandbox-business-bank"
+INSTITUTIONS += (
+    Institution(BUSINESS_BANK, "Sandbox Business Bank", "GB", "GBP", "ob-sandbox-business",
+                "SANDBOX_BUSINESS_SBIZGB2L", "SBIZGB2L", "#2f4858", (Product.CURRENT,)),
+)
+
 _BY_SLUG = {i.slug: i for i in INSTITUTIONS}
 _BY_TRUELAYER_ID = {i.truelayer_id: i for i in INSTITUTIONS}
 _BY_GOCARDLESS_ID = {i.gocardless_id: i for i in INSTITUTIONS}

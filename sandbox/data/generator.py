@@ -24,7 +24,7 @@ from decimal import ROUND_FLOOR, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sandbox.institutions import Institution, Product, institution_by_slug
+from sandbox.institutions import BUSINESS_BANK, Institution, Product, institution_by_slug
 
 from .merchants import GROCERIES, Bill, Merchant
 from .profile import CENT, accounts_for, household_for, identity_for, money, profile_for, rng_for
@@ -358,6 +358,10 @@ def _shared_generator(institution_slug: str, username: str, main: bool = True) -
 def build_book(institution_slug: str, username: str, today: date, main: bool = True) -> Book:
     """Everything `username` has at the institution as of `today`. Cached: it is pure. `main`:
     whether their salary, rent and bills land here (sandbox/persona.py decides)."""
+    if institution_slug == BUSINESS_BANK:  # not a household's book: the business persona's bank
+        from sandbox.business.bank import business_bank_book
+
+        return business_bank_book(username, today)
     generator = _shared_generator(institution_slug, username, main)
     with generator.lock:
         generator.run(today)
@@ -366,6 +370,10 @@ def build_book(institution_slug: str, username: str, today: date, main: bool = T
 
 def generate_book(institution_slug: str, username: str, today: date, main: bool = True) -> Book:
     """The same book as `build_book`, replayed from ANCHOR with nothing shared or cached."""
+    if institution_slug == BUSINESS_BANK:
+        from sandbox.business.bank import business_bank_book
+
+        return business_bank_book(username, today)  # already pure and computed from the persona's book
     generator = _Generator(_institution(institution_slug), username, main)
     generator.run(today)
     return _book(generator, today)

@@ -40,6 +40,7 @@ class SandboxAccount:
     credit_limit: Decimal | None = None
     valid_from: date | None = None
     valid_to: date | None = None
+    business: bool = False  # a business account (sandbox/business/bank.py): its type says so
 
     @property
     def is_card(self) -> bool:
@@ -76,6 +77,7 @@ class Transaction:
     counterparty: str = ""
     is_pending: bool = False
     running_balance: Decimal | None = None
+    reference: str = ""  # the payer's reference (business lines: an invoice number, "STRIPE")
 
     @property
     def is_credit(self) -> bool:

@@ -140,7 +140,7 @@ def details(row: GoCardlessAccount, snapshot: AccountSnapshot) -> dict:
         "cashAccountType": CASH_ACCOUNT_TYPE[acc.product],
         "status": "enabled",
         "bic": acc.bic,
-        "usage": "PRIV",
+        "usage": "ORGA" if acc.business else "PRIV",
     })
     return {"account": body}
 
@@ -169,6 +169,8 @@ def transaction(line: Transaction, *, ids_survive_booking: bool) -> dict:
     if line.counterparty:
         body["debtorName" if line.is_credit else "creditorName"] = line.counterparty
     body["remittanceInformationUnstructured"] = line.description
+    if line.reference:
+        body["remittanceInformationStructured"] = line.reference
     body["proprietaryBankTransactionCode"] = line.bank_code
     if line.merchant_category_code:
         body["merchantCategoryCode"] = line.merchant_category_code

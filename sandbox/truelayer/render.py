@@ -64,7 +64,8 @@ def account(book: Book, snapshot: AccountSnapshot, request: HttpRequest, now: da
     return {
         "update_timestamp": _iso(now),
         "account_id": account_id(book, acc.key),
-        "account_type": "SAVINGS" if acc.product == Product.SAVINGS else "TRANSACTION",
+        "account_type": ("BUSINESS_" if acc.business else "") + (
+            "SAVINGS" if acc.product == Product.SAVINGS else "TRANSACTION"),
         "display_name": acc.display_name,
         "currency": acc.currency,
         "account_number": number,
@@ -142,6 +143,8 @@ def transaction(book: Book, line: Transaction, *, is_card: bool) -> dict:
     }
     if line.merchant_name:
         body["merchant_name"] = line.merchant_name
+    if line.reference:  # TrueLayer's meta carries the bank's reference and counterparty when it has them
+        body["meta"].update({"provider_reference": line.reference, "counterparty_preferred_name": line.counterparty})
     if line.running_balance is not None:
         body["running_balance"] = {"amount": shown(line.running_balance), "currency": line.currency}
     return body

@@ -55,7 +55,7 @@ def test_institutions_by_country(gc):
     us = gc("get", "institutions/", {"country": "US"}).json()
     assert {i["id"] for i in gb} >= {"MONZO_MONZGB2L", "HSBC_HBUKGB4B", "NATIONWIDE_NAIAGB21"}
     assert all(i["countries"] == ["GB"] for i in gb) and all(i["countries"] == ["US"] for i in us)
-    assert len(gb) == 6 and len(us) == 5
+    assert len(gb) == 7 and len(us) == 5  # six household banks and the Sandbox Business Bank
     assert isinstance(gb[0]["transaction_total_days"], str)
     detail = gc("get", "institutions/MONZO_MONZGB2L/").json()
     assert detail["name"] == "Monzo" and "supported_features" in detail
