@@ -101,3 +101,13 @@ urlpatterns += [
     path("my-accounts/manual/<uuid:pk>/transactions/", editing.manual_transaction_new, name="manual-transaction-new"),
     path("home/alerts/read/", home.alerts_read, name="home-alerts-read"),
 ]
+
+from . import views_reconciliation as reconciliation  # noqa: E402  (appended: issue 16, reconciliation and business)
+
+urlpatterns += [
+    path("business/", reconciliation.business_dashboard, name="business"),
+    path("business/reconciliation/", reconciliation.reconciliation_page, name="reconciliation"),
+    path("business/reconciliation/run/", reconciliation.reconciliation_run_now, name="reconciliation-run"),
+    path("business/reconciliation/matches/<uuid:pk>/<slug:verb>/", reconciliation.reconciliation_match_action,
+         name="reconciliation-match-action"),
+]
