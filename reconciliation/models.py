@@ -98,3 +98,6 @@ class ReconRun(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["user", "-started_at"], name="recon_run_user_started")]
+
+    def __str__(self) -> str:
+        return f"{self.trigger} run at {self.started_at:%Y-%m-%d %H:%M}: {self.matched} matched"

@@ -30,8 +30,8 @@ from .serializers import (
     ReconMatchListQuerySerializer,
     ReconMatchSerializer,
     ReconRunSerializer,
-    SummaryQuerySerializer,
     ReconUnmatchedSerializer,
+    SummaryQuerySerializer,
 )
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
