@@ -132,6 +132,23 @@ def _by_account(connection, written, stored, records) -> dict[ProcessorAccount, 
     return grouped
 
 
+def _disputes_by_account(connection, written, stored, records) -> dict[ProcessorAccount, list]:
+    """A dispute names the customer's currency (a EUR card on a GBP balance): it is filed under
+    the balance its charge settled in when we hold that charge, else under its own currency."""
+    charge_accounts = dict(BalanceTransaction.objects.filter(
+        account__connection=connection, source_id__in=[r.charge_external_id for r in records if r.charge_external_id])
+        .values_list("source_id", "account_id"))
+    by_pk = {a.pk: a for a in written.accounts.values()} | {a.pk: a for a in stored.values()}
+    grouped: dict[ProcessorAccount, list] = {}
+    for record in records:
+        account = by_pk.get(charge_accounts.get(record.charge_external_id))
+        if account is None:
+            account = _account_for(connection, written, stored, record.currency)
+        written.result_for(account)
+        grouped.setdefault(account, []).append(record)
+    return grouped
+
+
 def activity_write(connection: Connection, activity: PaymentsActivity,
                    stored: dict[str, ProcessorAccount]) -> ActivityResult:
     """Write one read. Call inside a transaction (the runner does)."""
@@ -160,7 +177,7 @@ def activity_write(connection: Connection, activity: PaymentsActivity,
             rows[record.external_id] = values
         _rows_upsert(BalanceTransaction, account, rows, written.result_for(account), fill_only=("payout_external_id",))
 
-    for account, records in _by_account(connection, written, stored, activity.disputes).items():
+    for account, records in _disputes_by_account(connection, written, stored, activity.disputes).items():
         _rows_upsert(Dispute, account, {r.external_id: _dispute_values(r) for r in records},
                      written.result_for(account))
 
