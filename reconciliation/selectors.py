@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .models import MatchStatus, ReconMatch, ReconRun
-from .registry import ReconItem
+from .registry import ItemKind, ReconItem
 from .services.items import items_collect, lookback_period
 from .services.rules import LEFT_KINDS, RIGHT_KINDS
 
@@ -78,8 +78,24 @@ def reconciliation_overview(user, *, today: date | None = None) -> Overview:
         by_key[v.match.left_key].append(v)
         by_key[v.match.right_key].append(v)
     free = sorted((i for i in items.values() if i.key not in held), key=lambda i: (i.date, i.key), reverse=True)
+    expected = _expected_right_kinds(items.values())
     return Overview(
         matched=matched, suggested=suggested,
         unmatched_left=[UnmatchedItem(i, by_key[i.key]) for i in free if i.kind in LEFT_KINDS],
-        unmatched_right=[UnmatchedItem(i, by_key[i.key]) for i in free if i.kind in RIGHT_KINDS],
+        unmatched_right=[UnmatchedItem(i, by_key[i.key]) for i in free if i.kind in expected or by_key[i.key]],
         run=last_run(user))
+
+
+def _expected_right_kinds(items) -> set[str]:
+    """Which money-side kinds are worth listing as unmatched: bank credits always (money in
+    should be explained); card charges only once invoice payments exist (a charge is only ever
+    matched to an invoice, and without books every card payment would be listed); bank debits
+    only once bill payments exist (the same for every card purchase). An item with a
+    suggestion is listed whatever its kind."""
+    kinds = {i.kind for i in items}
+    expected = {ItemKind.BANK_CREDIT}
+    if ItemKind.INVOICE_PAYMENT in kinds:
+        expected.add(ItemKind.CHARGE)
+    if ItemKind.BILL_PAYMENT in kinds:
+        expected.add(ItemKind.BANK_DEBIT)
+    return expected & RIGHT_KINDS

@@ -180,3 +180,15 @@ def test_the_schema_covers_the_reconciliation_routes(api_client):
         assert route in schema["paths"], route
     match = schema["components"]["schemas"]["ReconMatch"]["properties"]
     assert {"left", "right", "locked", "status", "score"} <= set(match)
+
+
+def test_charges_and_debits_are_listed_unmatched_only_once_books_could_explain_them(api_client, user, fake_items):
+    fake_items.credit(user, 1, date(2026, 11, 10), "10.00")
+    fake_items.debit(user, 1, date(2026, 11, 10), "4.20")
+    fake_items.add(user, ItemKind.CHARGE, "payments.charge:1", date(2026, 11, 10), "30.00")
+    right = {r["item"]["key"] for r in api_client.get(f"{BASE}/unmatched/").json()["right"]}
+    assert right == {"bank.txn:c1"}
+    fake_items.add(user, ItemKind.INVOICE_PAYMENT, "books.payment:1", date(2026, 10, 1), "99.00")
+    fake_items.add(user, ItemKind.BILL_PAYMENT, "books.payment:2", date(2026, 10, 1), "98.00")
+    right = {r["item"]["key"] for r in api_client.get(f"{BASE}/unmatched/").json()["right"]}
+    assert right == {"bank.txn:c1", "bank.txn:d1", "payments.charge:1"}
