@@ -82,7 +82,8 @@ def reconciliation_overview(user, *, today: date | None = None) -> Overview:
     return Overview(
         matched=matched, suggested=suggested,
         unmatched_left=[UnmatchedItem(i, by_key[i.key]) for i in free if i.kind in LEFT_KINDS],
-        unmatched_right=[UnmatchedItem(i, by_key[i.key]) for i in free if i.kind in expected or by_key[i.key]],
+        unmatched_right=[UnmatchedItem(i, by_key[i.key]) for i in free
+                         if i.kind in RIGHT_KINDS and (i.kind in expected or by_key[i.key])],
         run=last_run(user))
 
 
