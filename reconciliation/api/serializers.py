@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -80,7 +79,7 @@ class ReconMatchSerializer(serializers.ModelSerializer):
     def get_changed(self, match) -> bool:
         return self._changed(match, self._items())
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_decided_by(self, match) -> str | None:
         """"you" when the person decided (confirmed, rejected, paired), null for the engine's."""
         return self._who(match)

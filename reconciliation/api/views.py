@@ -34,7 +34,7 @@ from .serializers import (
     SummaryQuerySerializer,
 )
 
-ERRORS = {400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+ERRORS = {400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 503: ErrorSerializer}
 
 
 def _refused(exc: actions.ActionRefused) -> Response:
@@ -71,7 +71,8 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             context["items"] = items_collect(self.request.user, lookback_period(timezone.localdate()))
         return context
 
-    @extend_schema(summary="The person's matches", parameters=[ReconMatchListQuerySerializer])
+    @extend_schema(summary="The person's matches", parameters=[ReconMatchListQuerySerializer],
+                   responses={200: ReconMatchSerializer(many=True), 400: ErrorSerializer})
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -121,7 +122,7 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 class UnmatchedView(APIView):
     @extend_schema(summary="Items no match holds, each side, with their suggestions",
-                   responses={200: ReconUnmatchedSerializer})
+                   responses={200: ReconUnmatchedSerializer, 503: ErrorSerializer})
     def get(self, request):
         try:
             overview = selectors.reconciliation_overview(request.user)

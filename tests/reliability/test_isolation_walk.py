@@ -164,7 +164,7 @@ def alice(user, bank_data):
     manual_account = manual_account_create(user=user, name=f"{MARKER} HOUSE", type="property", currency="GBP",
                                            balance=Decimal("300000"))
     custom_category = custom_category_create(user=user, parent="FOOD_AND_DRINK", label=f"{MARKER} TREATS")
-    objects = {"manual_account": manual_account, "custom_category": custom_category, **_alice_investments(user), **_alice_pensions(user), **_alice_bank_files(user, current), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
+    objects = {**_alice_reconciliation(user), "manual_account": manual_account, "custom_category": custom_category, **_alice_investments(user), **_alice_pensions(user), **_alice_bank_files(user, current), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
                "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
                "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
     return objects
@@ -231,7 +231,7 @@ def alice_state(user) -> list:
                          (CustomCategory, "user"),
                          (TransactionSplit, "transaction__account__connection__user"),
                          (TransactionDetails, "transaction__account__connection__user"),
-                         *_investment_tables(), *_pension_tables()):
+                         *_investment_tables(), *_pension_tables(), *_reconciliation_tables()):
         for obj in model.objects.filter(**{owner: user}).order_by("pk"):
             rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),
                          getattr(obj, "updated_at", None)))
@@ -390,4 +390,46 @@ def test_own_only_posts_cannot_reach_another_users_data(alice, bob, other_user):
     withdrawn = bob.post("/api/v1/pensions/consents/", {"provider": "sandbox-pensions", "answer": "withdraw"},
                          format="json")
     assert withdrawn.status_code < 500 and MARKER not in withdrawn.content.decode()
+    assert alice_state(alice["connection"].user) == before
+
+
+# --- Reconciliation (issue 16): A's match (its labels carry the marker) and the routes ---------
+OBJECT_ROUTES.update({
+    "/api/v1/reconciliation/matches/{id}/": {"object": "recon_match"},
+    "/api/v1/reconciliation/matches/{id}/confirm/": {"object": "recon_match", "post": {}},
+    "/api/v1/reconciliation/matches/{id}/reject/": {"object": "recon_match", "post": {}},
+    "/api/v1/reconciliation/matches/{id}/unmatch/": {"object": "recon_match", "post": {}},
+})
+OWN_ONLY_POSTS |= {"/api/v1/reconciliation/matches/", "/api/v1/reconciliation/run/"}
+
+
+def _alice_reconciliation(user) -> dict:
+    from reconciliation.models import MatchStatus, ReconMatch
+
+    today = timezone.localdate()
+    match = ReconMatch.objects.create(
+        user=user, rule="payout_bank_credit", status=MatchStatus.SUGGESTED, score=Decimal("0.8"),
+        left_key="payments.payout:alice", left_kind="payout", left_date=today, left_amount=Decimal("12.34"),
+        left_label=f"{MARKER} PAYOUT", right_key="open_banking.banktransaction:alice", right_kind="bank_credit",
+        right_date=today, right_amount=Decimal("12.34"), right_label=f"{MARKER} CREDIT", currency="GBP")
+    return {"recon_match": match}
+
+
+def _reconciliation_tables():
+    from reconciliation.models import ReconMatch, ReconRun
+
+    return ((ReconMatch, "user"), (ReconRun, "user"))
+
+
+def test_reconciliation_posts_cannot_reach_another_users_data(alice, bob):
+    before = alice_state(alice["connection"].user)
+    # Pairing by hand with A's item keys: they are not the caller's, so "no such item".
+    private = str(alice["transaction"].pk)
+    paired = bob.post("/api/v1/reconciliation/matches/", {
+        "left_key": "payments.payout:alice", "right_key": f"open_banking.banktransaction:{private}"}, format="json")
+    assert paired.status_code == 400 and set(paired.json()["error"]["fields"]) == {"left_key", "right_key"}
+    assert MARKER not in paired.content.decode()
+    # Running the engine runs it on the caller's own items only.
+    ran = bob.post("/api/v1/reconciliation/run/", {}, format="json")
+    assert ran.status_code == 200 and ran.json()["items"] == 0
     assert alice_state(alice["connection"].user) == before

@@ -90,6 +90,7 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
     objects.update(_investments(user))
     objects.update(_pensions(user))
     objects.update(_bank_files(user, current))
+    objects.update(_reconciliation(user, bank_data["txns"]["t1"]))
     from open_banking.services.manual import manual_account_create
     from transactions.services.editing import custom_category_create
 
@@ -238,3 +239,24 @@ def test_fuzzing_reached_the_happy_paths():
     can_succeed = {label: codes for label, codes in STATUSES.items() if label not in CANNOT_SUCCEED}
     succeeded = {label for label, codes in can_succeed.items() if any(200 <= c < 300 for c in codes)}
     assert len(succeeded) >= 0.8 * len(can_succeed), {k: dict(v) for k, v in can_succeed.items() if k not in succeeded}
+
+
+# --- Reconciliation (issue 16) -------------------------------------------------------------------
+REAL_IDS.append(("/api/v1/reconciliation/matches/", "recon_match"))
+CANNOT_SUCCEED["POST /api/v1/reconciliation/matches/"] = (
+    "pairs two of the person's item keys, a payout or paid invoice with a bank line; the fuzzed person has "
+    "bank lines but no processor or books (tests/reconciliation/test_api.py pairs for real)")
+
+
+def _reconciliation(user, transaction) -> dict:
+    """A suggestion pairing a made-up payout with one of the person's bank lines."""
+    from reconciliation.models import MatchStatus, ReconMatch
+
+    match = ReconMatch.objects.create(
+        user=user, rule="payout_bank_credit", status=MatchStatus.SUGGESTED, score=Decimal("0.8"),
+        left_key="payments.payout:fuzz", left_kind="payout", left_date=transaction.booked_date,
+        left_amount=abs(transaction.amount), left_label="Stripe payout",
+        right_key=f"{transaction._meta.app_label}.{transaction._meta.model_name}:{transaction.pk}",
+        right_kind="bank_credit", right_date=transaction.booked_date, right_amount=abs(transaction.amount),
+        right_label=transaction.description, currency=transaction.currency)
+    return {"recon_match": match}
