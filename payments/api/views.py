@@ -25,9 +25,9 @@ from ..models import BalanceTransaction, Dispute, PaymentsConnection, Payout, Pr
 from .filters import BalanceTransactionFilter, BalanceTransactionPagination, PayoutFilter, PayoutPagination
 from .serializers import (
     BalanceTransactionSerializer,
+    DisputeSerializer,
     PaymentsConnectionSerializer,
     PaymentsSyncRequestedSerializer,
-    DisputeSerializer,
     PayoutDetailSerializer,
     PayoutSerializer,
     ProcessorBalanceSerializer,

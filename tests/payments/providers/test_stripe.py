@@ -5,6 +5,7 @@ lacking a permission, and the error mapping."""
 from __future__ import annotations
 
 import time
+
 import pytest
 import responses
 import stripe
