@@ -82,3 +82,20 @@ class DisputeSerializer(serializers.ModelSerializer):
         fields = ["id", "account", "external_id", "amount", "currency", "status", "reason", "occurred_at",
                   "evidence_due_by", "charge_external_id", "closed"]
         read_only_fields = fields
+
+
+class PaymentsConnectionSerializer(serializers.ModelSerializer):
+    user_state = serializers.CharField(read_only=True)
+
+    class Meta:
+        from ..models import PaymentsConnection
+
+        model = PaymentsConnection
+        fields = ["id", "provider", "institution_name", "status", "user_state", "last_error", "last_error_code",
+                  "last_synced_at", "next_sync_at", "created_at"]
+        read_only_fields = fields
+
+
+class PaymentsSyncRequestedSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="queued, or the run's outcome if it already ran")
+    sync_run = serializers.UUIDField(source="sync_run.id")

@@ -7,16 +7,27 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from integrations_core.api.errors import error_body
+from integrations_core.api.serializers import ErrorSerializer
+from integrations_core.api.throttles import SyncRequestThrottle
+from integrations_core.selectors import sync_run_observed
+from integrations_core.services.connections import SyncNotPossible, connection_revoke, connection_sync_now
+from integrations_core.services.sync import SyncQueueUnavailable
 
 from .. import selectors
-from ..models import BalanceTransaction, Dispute, Payout, ProcessorAccount
+from ..models import BalanceTransaction, Dispute, PaymentsConnection, Payout, ProcessorAccount
 from .filters import BalanceTransactionFilter, BalanceTransactionPagination, PayoutFilter, PayoutPagination
 from .serializers import (
     BalanceTransactionSerializer,
     DisputeSerializer,
+    PaymentsConnectionSerializer,
+    PaymentsSyncRequestedSerializer,
     PayoutDetailSerializer,
     PayoutSerializer,
     ProcessorBalanceSerializer,
@@ -87,3 +98,45 @@ class DisputeViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Dispute.objects.none()
         return selectors.disputes(self.request.user)
+
+
+class PaymentsConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+                                viewsets.GenericViewSet):
+    """The person's processor connections. DELETE disconnects (the processor is told where it
+    can be: Stripe's /oauth/deauthorize; keys and tokens are erased; the history stays)."""
+
+    serializer_class = PaymentsConnectionSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PaymentsConnection.objects.none()
+        return (PaymentsConnection.objects.filter(user=self.request.user)
+                .defer("access_token", "refresh_token", "credentials").order_by("-created_at"))
+
+    def get_throttles(self):
+        return [SyncRequestThrottle()] if self.action == "sync" else super().get_throttles()
+
+    def destroy(self, request, pk=None):
+        connection_revoke(self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={202: PaymentsSyncRequestedSerializer, 409: ErrorSerializer,
+                                            503: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk=None):
+        connection = self.get_object()
+        try:
+            run = connection_sync_now(connection, actor=request.user)
+        except SyncNotPossible as exc:
+            headers = {}
+            if exc.retry_after is not None:
+                headers["Retry-After"] = str(max(1, int((exc.retry_after - timezone.now()).total_seconds())))
+            return Response(error_body(exc.code, exc.message), status=status.HTTP_409_CONFLICT, headers=headers)
+        except SyncQueueUnavailable:
+            return Response(error_body("queue_unavailable", "We could not start the sync right now. Try again shortly."),
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "30"})
+        run = sync_run_observed(run, connection)
+        return Response(PaymentsSyncRequestedSerializer({"status": run.outcome, "sync_run": run}).data,
+                        status=status.HTTP_202_ACCEPTED)
