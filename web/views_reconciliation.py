@@ -72,7 +72,8 @@ def reconciliation_run_now(request):
     except ItemSourceFailed:
         messages.error(request, "Some of your data could not be read just now; try again.")
     else:
-        messages.success(request, f"Checked {run.items} items: {run.matched} matched, {run.suggested} suggestions.")
+        messages.success(request, f"Checked {run.items} items: {run.matched} matched automatically, {run.locked} confirmed, "
+                                  f"{run.suggested} suggestions.")
     return redirect("web:reconciliation")
 
 

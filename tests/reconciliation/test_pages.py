@@ -82,7 +82,7 @@ def test_actions_need_a_post_and_sign_in(client, user, items):
 def test_check_again_runs_the_engine(client, user, items):
     client.force_login(user)
     page = client.post("/business/reconciliation/run/", follow=True).content.decode()
-    assert "Checked 7 items: 1 matched, 4 suggestions." in page
+    assert "Checked 7 items: 1 matched automatically, 0 confirmed, 4 suggestions." in page
 
 
 def test_the_business_dashboard_shows_income_fees_and_outstanding_invoices(client, user):
