@@ -492,7 +492,8 @@ SYNC_POST_IMPORT_HOOKS = env.list("SYNC_POST_IMPORT_HOOKS", default=["transactio
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 OPERATOR_PASSWORD = env.str("OPERATOR_PASSWORD", default="")  # seed_demo's admin@example.com; never the demo's
 # seed_demo_banks seeds the institutions, then the demo user's banks and budgets (sandbox in-process).
-SEED_COMMANDS = env.list("SEED_COMMANDS", default=["seed_demo_banks"])
+# seed_demo_business: the demo user's sandbox business bank and Stripe, reconciled after their first syncs.
+SEED_COMMANDS = env.list("SEED_COMMANDS", default=["seed_demo_banks", "seed_demo_business"])
 # Beat entries apps add beside the daily sync: {"name", "task", "crontab": {...}}.
 EXTRA_PERIODIC_TASKS: list[dict] = [
     {"name": "sync-retry-due", "task": "integrations_core.tasks.sync_retry_due",
