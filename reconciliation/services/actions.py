@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ..models import MatchStatus, ReconMatch
 from ..registry import ReconItem
-from .engine import reconciliation_run
+from .engine import person_lock, reconciliation_run
 from .items import items_collect, lookback_period
 from .rules import LEFT_KINDS, RIGHT_KINDS, rule_for
 
@@ -48,6 +48,12 @@ def match_confirm(user, match: ReconMatch, *, rerun: bool = True) -> ReconMatch:
         raise ActionRefused("This pair was rejected; pair the items by hand to match them.",
                             {"status": ["Rejected matches cannot be confirmed."]})
     with transaction.atomic():
+        match = _current(user, match)
+        if match.status == MatchStatus.CONFIRMED:
+            return match
+        if match.status == MatchStatus.REJECTED:
+            raise ActionRefused("This pair was rejected meanwhile.",
+                                {"status": ["Rejected matches cannot be confirmed."]})
         keys = {"left": match.left_key, "right": match.right_key}
         refused = _held_elsewhere(user, match.pk, keys, MatchStatus.CONFIRMED)
         if refused:
@@ -61,6 +67,17 @@ def match_confirm(user, match: ReconMatch, *, rerun: bool = True) -> ReconMatch:
     return match
 
 
+def _current(user, match: ReconMatch) -> ReconMatch:
+    """The match as it is now, under the person's lock (a run may have replaced it since the page
+    was shown; saving the stale copy would bring it back)."""
+    person_lock(user)
+    current = ReconMatch.objects.filter(pk=match.pk, user=user).first()
+    if current is None:
+        raise ActionRefused("This match has changed since it was shown; look again.",
+                            {"status": ["This match is no longer current."]})
+    return current
+
+
 def _either(match: ReconMatch) -> Q:
     return (Q(left_key=match.left_key) | Q(right_key=match.right_key) | Q(left_key=match.right_key)
             | Q(right_key=match.left_key))
@@ -70,11 +87,13 @@ def match_reject(user, match: ReconMatch, *, rerun: bool = True) -> ReconMatch:
     """Never suggest this pair again. A confirmed match is unmatched first (it is locked)."""
     if match.status == MatchStatus.REJECTED:
         return match
-    if match.status == MatchStatus.CONFIRMED:
-        raise ActionRefused("This match is confirmed (locked); unmatch it first.",
-                            {"status": ["Confirmed matches are locked."]})
-    _decide(match, user, MatchStatus.REJECTED)
-    match.save()
+    with transaction.atomic():
+        match = _current(user, match)
+        if match.status == MatchStatus.CONFIRMED:
+            raise ActionRefused("This match is confirmed (locked); unmatch it first.",
+                                {"status": ["Confirmed matches are locked."]})
+        _decide(match, user, MatchStatus.REJECTED)
+        match.save()
     if rerun:
         reconciliation_run(user, trigger="action")
     return match
@@ -83,10 +102,12 @@ def match_reject(user, match: ReconMatch, *, rerun: bool = True) -> ReconMatch:
 def match_unmatch(user, match: ReconMatch, *, rerun: bool = True) -> None:
     """Unlock a confirmed match: the row goes and its items are the engine's again (it may
     pair them again on its own if they are each other's only candidate; reject to stop that)."""
-    if match.status != MatchStatus.CONFIRMED:
-        raise ActionRefused("Only a confirmed match can be unmatched; reject a suggestion instead.",
-                            {"status": ["Only confirmed matches can be unmatched."]})
-    match.delete()
+    with transaction.atomic():
+        match = _current(user, match)
+        if match.status != MatchStatus.CONFIRMED:
+            raise ActionRefused("Only a confirmed match can be unmatched; reject a suggestion instead.",
+                                {"status": ["Only confirmed matches can be unmatched."]})
+        match.delete()
     if rerun:
         reconciliation_run(user, trigger="action")
 
@@ -113,6 +134,7 @@ def match_create(user, *, left_key: str, right_key: str) -> ReconMatch:
     if left.currency.upper() != right.currency.upper():
         raise ActionRefused("Different currencies.", {"right_key": ["Not in the same currency."]}, code="invalid")
     with transaction.atomic():
+        person_lock(user)
         refused = _held_elsewhere(user, None, {"left": left_key, "right": right_key}, MatchStatus.CONFIRMED)
         if refused:
             raise ActionRefused("An item is already in a confirmed match.", refused)

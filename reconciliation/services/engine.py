@@ -87,6 +87,13 @@ def _differs(match: ReconMatch, fields: dict) -> bool:
     return any(getattr(match, name) != value for name, value in fields.items())
 
 
+def person_lock(user) -> None:
+    """Inside a transaction: one writer of a person's matches at a time (a run, a confirmation,
+    a pairing), so the engine never holds an item a confirmation is taking; the person's user
+    row is the lock, and a second writer waits behind the first."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+
+
 def reconciliation_run(user, *, trigger: str = "manual", today: date | None = None) -> ReconRun:
     """Run the engine for one person and return the run. A failing item source raises
     ItemSourceFailed before anything is written."""
@@ -94,8 +101,7 @@ def reconciliation_run(user, *, trigger: str = "manual", today: date | None = No
     started = timezone.now()
     items = items_collect(user, lookback_period(today))
     with transaction.atomic():
-        # One run per person at a time: the row lock queues a second run behind the first.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        person_lock(user)
         existing = list(ReconMatch.objects.filter(user=user))
         locked = [m for m in existing if m.status == MatchStatus.CONFIRMED]
         rejected = {(m.left_key, m.right_key) for m in existing if m.status == MatchStatus.REJECTED}

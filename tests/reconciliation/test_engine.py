@@ -265,3 +265,19 @@ def test_people_never_share_matches(user, other_user, fake_items):
     run(user)
     run(other_user)
     assert ReconMatch.objects.count() == 0
+
+
+def test_confirming_a_suggestion_a_run_has_since_dropped_is_refused_and_not_brought_back(user, fake_items):
+    fake_items.payout(user, 1, date(2026, 11, 10), "120.00")
+    fake_items.credit(user, 1, date(2026, 11, 10), "120.00")
+    fake_items.credit(user, 2, date(2026, 11, 11), "120.00")
+    run(user)
+    shown = ReconMatch.objects.get(user=user, right_key="bank.txn:c2")  # the page showed this suggestion
+    fake_items.remove(user, "bank.txn:c2")
+    run(user)  # ... and a sync dropped it
+    with pytest.raises(ActionRefused):
+        match_confirm(user, shown)
+    with pytest.raises(ActionRefused):
+        match_reject(user, shown)
+    assert not ReconMatch.objects.filter(pk=shown.pk).exists()
+    assert rows(user) == {("payments.payout:1", "bank.txn:c1"): MatchStatus.MATCHED}
