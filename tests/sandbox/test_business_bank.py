@@ -73,3 +73,15 @@ def test_a_personal_bank_serves_no_references_and_its_usual_type(client, truelay
         assert {a["account_type"] for a in accounts} <= {"TRANSACTION", "SAVINGS"}
         lines = tl_get(f"accounts/{accounts[0]['account_id']}/transactions", tokens["access_token"]).json()["results"]
     assert lines and not any("provider_reference" in t["meta"] for t in lines)
+
+
+def test_the_gocardless_mock_carries_the_reference_of_business_lines_only():
+    from sandbox.gocardless import render
+
+    business = build_book(BUSINESS_BANK, "taylor", TODAY).accounts[0].booked
+    invoice = next(t for t in business if t.reference.startswith("INV-"))
+    body = render.transaction(invoice, ids_survive_booking=False)
+    assert body["remittanceInformationStructured"] == invoice.reference
+    assert body["debtorName"] == invoice.counterparty
+    personal = build_book("hsbc", "taylor", TODAY).accounts[0].booked[0]
+    assert "remittanceInformationStructured" not in render.transaction(personal, ids_survive_booking=False)
