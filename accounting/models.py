@@ -45,7 +45,7 @@ class Organisation(Account):
     country = models.CharField(max_length=2, blank=True, default="")
     # Where the last complete read ended (Xero: the If-Modified-Since timestamp; QuickBooks:
     # the CDC changedSince). Saved in the same transaction as the rows it covers.
-    books_cursor = models.CharField(max_length=100, blank=True, default="")
+    books_cursor = models.CharField(max_length=500, blank=True, default="")
     disconnected_at = models.DateTimeField(null=True, blank=True,
                                            help_text="When the provider said the organisation is no longer shared.")
 
