@@ -14,6 +14,7 @@ inactive and the others go on syncing."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 
@@ -156,6 +157,9 @@ def books_write(organisation: Organisation, data: BooksData) -> ImportResult:
     """One read of one organisation's books, and its cursor, in one transaction."""
     total = ImportResult()
     with transaction.atomic():
+        if data.organisation.external_id == organisation.external_id and data.organisation.currency:
+            # The books answer the organisation's details (name, base currency) with its rows.
+            account_upsert(organisation.connection, data.organisation, known=organisation)
         _add(total, rows_upsert(LedgerAccount, organisation, data.ledger_accounts, ledger_account_values))
         _add(total, rows_upsert(Contact, organisation, data.contacts, contact_values))
         _add(total, rows_upsert(TrackingCategory, organisation, data.tracking_categories, tracking_category_values))
@@ -209,7 +213,12 @@ def books_run(ctx: RunContext) -> dict[str, dict]:
     seen: set[str] = set()
     for record in records:
         seen.add(record.external_id)
-        organisation = account_upsert(ctx.connection, record, known=stored.get(record.external_id))
+        known = stored.get(record.external_id)
+        if known is not None and not record.currency:
+            # The list names the tenant only; its currency came with its books last time.
+            record = dataclasses.replace(record, currency=known.currency, raw=known.raw,
+                                         extra={"country": known.country, **record.extra})
+        organisation = account_upsert(ctx.connection, record, known=known)
         cursor = organisation.books_cursor or None
         try:
             data: BooksData = ctx.call("fetch_books", record, cursor=cursor)

@@ -42,7 +42,9 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 100  # Xero pages hold 100 rows; a shorter page is the last
 # The transport retries reads (and DELETE, idempotent); never the writes.
 RETRIED_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
-DAY_LIMIT_WAIT = 3600.0  # a spent daily budget without a Retry-After: try again in an hour
+DAY_LIMIT_WAIT = 3600.0
+# Pages in the order rows changed, so a read cut short can go on from its last row.
+UPDATED_ORDER = "UpdatedDateUTC ASC"  # a spent daily budget without a Retry-After: try again in an hour
 
 
 def validation_messages(body: Any) -> list[str]:
@@ -201,13 +203,15 @@ class XeroClient:
         return rows, False
 
     def contacts(self, tenant_id: str, since: datetime | None) -> tuple[list[dict], bool]:
-        return self.pages(self.accounting.get_contacts, "Contacts", tenant_id, since, include_archived=True)
+        return self.pages(self.accounting.get_contacts, "Contacts", tenant_id, since, include_archived=True,
+                          order=UPDATED_ORDER)
 
     def invoices(self, tenant_id: str, since: datetime | None) -> tuple[list[dict], bool]:
-        return self.pages(self.accounting.get_invoices, "Invoices", tenant_id, since)
+        return self.pages(self.accounting.get_invoices, "Invoices", tenant_id, since, order=UPDATED_ORDER)
 
     def bank_transactions(self, tenant_id: str, since: datetime | None) -> tuple[list[dict], bool]:
-        return self.pages(self.accounting.get_bank_transactions, "BankTransactions", tenant_id, since)
+        return self.pages(self.accounting.get_bank_transactions, "BankTransactions", tenant_id, since,
+                          order=UPDATED_ORDER)
 
     def bank_transactions_by_reference(self, tenant_id: str, references: list[str]) -> list[dict]:
         """Bank transactions whose Reference is one of ours (the References filter)."""
