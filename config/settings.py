@@ -544,7 +544,7 @@ ALERT_QUOTA_HEADROOM = env.float("ALERT_QUOTA_HEADROOM", default=0.25)
 ADMINS = [tuple(item.split(":", 1)) for item in env.list("ADMINS", default=[]) if ":" in item]  # "Name:email"
 
 # --- Accounting (accounting/): the books, read and written back to (docs/business.md) --------
-INSTALLED_APPS += ["accounting"]
+INSTALLED_APPS += ["accounting", "sandbox.xero"]  # sandbox.xero: the mock Xero's own tables
 # Appended to INTEGRATION_PROVIDERS here (one block, so the family's own list merges cleanly).
 ACCOUNTING_PROVIDERS = env.list("ACCOUNTING_PROVIDERS", default=[
     "accounting.providers.xero.provider.XeroProvider",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -79,6 +79,12 @@ def classify(response: requests.Response, body: Any) -> Exception | None:
         error.messages = messages  # type: ignore[attr-defined]
         return error
     return None
+
+
+def modified_since(moment: datetime) -> datetime:
+    """Xero reads If-Modified-Since as UTC without an offset ("2026-03-01T09:30:00"); the SDK
+    writes the datetime's isoformat, so hand it a naive UTC one."""
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _number(value):
@@ -183,7 +189,7 @@ class XeroClient:
         return found[0]
 
     def accounts(self, tenant_id: str, since: datetime | None) -> list[dict]:
-        kwargs = {"if_modified_since": since} if since else {}
+        kwargs = {"if_modified_since": modified_since(since)} if since else {}
         return self._list(self.accounting.get_accounts(tenant_id, _preload_content=False, **kwargs), "Accounts")
 
     def tracking_categories(self, tenant_id: str) -> list[dict]:
@@ -194,7 +200,7 @@ class XeroClient:
         """Every page of one list endpoint (page=1, 2...) up to max_pages: (rows, complete)."""
         rows: list[dict] = []
         if since:
-            kwargs["if_modified_since"] = since
+            kwargs["if_modified_since"] = modified_since(since)
         for page in range(1, self.max_pages + 1):
             batch = self._list(fetch(tenant_id, page=page, _preload_content=False, **kwargs), key)
             rows.extend(batch)
