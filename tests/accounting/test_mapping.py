@@ -15,8 +15,8 @@ from accounting.services.mapping import (
     mappings_of,
     suggest,
 )
-from integrations_core.services.imports import account_upsert
 from integrations_core.records import AccountRecord
+from integrations_core.services.imports import account_upsert
 
 pytestmark = pytest.mark.django_db
 
