@@ -561,3 +561,4 @@ XERO_CLIENT_SECRET = env.str("XERO_CLIENT_SECRET", default="")
 XERO_MAX_PAGES = env.int("XERO_MAX_PAGES", default=50)
 # How closely an account's name must match a category's words to be suggested (rapidfuzz, 0-100).
 ACCOUNTING_SUGGESTION_MIN_SCORE = env.int("ACCOUNTING_SUGGESTION_MIN_SCORE", default=55)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushStatusEnum"] = "accounting.models.PushStatus"
