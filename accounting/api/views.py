@@ -28,6 +28,7 @@ from ..services.targets import push_target_set
 from .serializers import (
     AcceptedSerializer,
     BooksConnectionSerializer,
+    BooksSyncRequestedSerializer,
     InvoiceSerializer,
     LedgerAccountSerializer,
     MappingRowSerializer,
@@ -38,7 +39,6 @@ from .serializers import (
     PushRunSerializer,
     PushTargetSerializer,
     ResolveSerializer,
-    BooksSyncRequestedSerializer,
 )
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
