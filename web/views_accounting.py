@@ -30,7 +30,6 @@ from integrations_core.api.throttles import ConnectionCreateThrottle
 from integrations_core.connect.base import ConnectError
 from integrations_core.connect.registry import flow_for
 from integrations_core.providers.base import Family
-from integrations_core.providers.errors import ProviderError
 from integrations_core.selectors import providers_enabled
 from integrations_core.services.connections import SyncNotPossible, connection_revoke, connection_sync_now
 from integrations_core.services.sync import SyncQueueUnavailable
@@ -220,12 +219,10 @@ def resolve(request, pk):
     item = selectors.pushed_item_get(request.user, pk)
     try:
         pushed_item_resolve(item, choice=request.POST.get("choice", ""))
-        messages.success(request, "Their edit is kept." if request.POST.get("choice") == "theirs"
-                         else "Ours will be pushed over theirs at the next push.")
+        messages.success(request, "Their edit will be kept: push to apply it." if request.POST.get("choice") == "theirs"
+                         else "Ours will be pushed over theirs: push to apply it.")
     except PushError as exc:
         messages.error(request, str(exc))
-    except ProviderError as exc:
-        messages.error(request, exc.user_message)
     return redirect("web:accounting-push", pk=item.organisation_id)
 
 

@@ -122,7 +122,7 @@ class PushedItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = PushedItem
         fields = ("id", "organisation", "reference", "transaction", "external_id", "status", "message", "pushed_at",
-                  "conflict_at")
+                  "conflict_at", "resolution")
         read_only_fields = fields
 
 

@@ -210,7 +210,8 @@ class PushedItemViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ResolveSerializer, responses={200: PushedItemSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        """Settle a conflict: "theirs" keeps the books' edit, "ours" pushes ours over it next time."""
+        """Settle a conflict: "theirs" keeps the books' edit, "ours" pushes ours over it; the next
+        push applies it."""
         item = self.get_object()
         body = ResolveSerializer(data=request.data)
         if not body.is_valid():
@@ -219,6 +220,7 @@ class PushedItemViewSet(viewsets.ReadOnlyModelViewSet):
             item = pushed_item_resolve(item, choice=body.validated_data["choice"])
         except PushError as exc:
             return _push_error(exc)
+
         return Response(PushedItemSerializer(item).data)
 
 

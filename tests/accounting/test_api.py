@@ -59,7 +59,9 @@ def test_the_person_maps_sets_a_target_pushes_and_re_pushes(api_client, synced, 
     assert [c["reference"] for c in conflicts] == [str(fuel.pk)]
     resolved = api_client.post(f"/api/v1/accounting/pushed-items/{conflicts[0]['id']}/resolve/",
                                {"choice": "theirs"}, format="json")
-    assert resolved.status_code == 200 and resolved.json()["status"] == "unchanged"
+    assert resolved.status_code == 200 and resolved.json()["resolution"] == "theirs"
+    applied = api_client.post(base(org) + "push/", {}, format="json").json()
+    assert applied["conflicts"] == 0 and applied["provider_writes"] == 0
 
 
 def test_bad_input_is_a_400_with_field_errors(api_client, synced):
