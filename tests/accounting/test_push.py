@@ -199,3 +199,28 @@ def test_only_a_conflict_can_be_settled(ready):
     with pytest.raises(PushError) as caught:
         pushed_item_resolve(PushedItem.objects.first(), choice="theirs")
     assert caught.value.code == "not_a_conflict"
+
+
+def test_a_token_refused_mid_push_is_refreshed_once(ready, books_provider, monkeypatch):
+    from integrations_core.providers.errors import ProviderAuthError
+    from integrations_core.records import TokenSet
+
+    org, _, _ = ready
+    source = books_provider.source
+    original, refused = source.pushed_find, []
+
+    def refuse_once(*args):
+        if not refused:
+            refused.append(1)
+            raise ProviderAuthError("expired", status=401)
+        return original(*args)
+
+    monkeypatch.setattr(source, "pushed_find", refuse_once)
+    monkeypatch.setattr(books_provider, "refresh", lambda connection: TokenSet(access_token="fresh-access",
+                                                                                refresh_token="fresh-refresh"),
+                        raising=False)
+    books_provider.capabilities = books_provider.capabilities | {"refresh_tokens"}
+    run = push_run(org)
+    assert run.created == 3 and refused == [1]
+    org.connection.refresh_from_db()
+    assert org.connection.refresh_token == "fresh-refresh"

@@ -169,3 +169,40 @@ def test_an_item_xero_refuses_fails_with_its_message_and_the_others_are_created(
     assert "not a valid code" in failed["message"]
     assert PushedItem.objects.get(reference=failed["reference"]).external_id == ""
     assert xero_http.count("/BankTransactions", method="PUT") == 1  # one request for the four
+
+
+def test_a_rate_limit_mid_read_keeps_what_was_read_and_the_unread_cursors(xero_connect, xero_http):
+    import json
+
+    connection = xero_connect("mid-read")
+    xero_http.faults.append(lambda method, path, query: (
+        429, {"Retry-After": "30", "X-Rate-Limit-Problem": "minute"}, b"{}") if path.endswith("/Invoices") else None)
+    run = connection_sync(connection)
+    org = Organisation.objects.get(connection=connection)
+    assert run.outcome == SyncOutcome.PARTIAL
+    assert LedgerAccount.objects.filter(organisation=org).exists()  # read before the limit: written
+    assert not Invoice.objects.filter(organisation=org).exists()
+    cursor = json.loads(org.books_cursor)
+    assert {"accounts", "contacts"} <= set(cursor) and "invoices" not in cursor and "bank_transactions" not in cursor
+    xero_http.faults.clear()
+    assert connection_sync(connection).outcome == SyncOutcome.SUCCEEDED
+    assert Invoice.objects.filter(organisation=org).exists()
+
+
+def test_a_read_cut_at_the_page_limit_goes_on_from_its_last_row(xero_connect, xero_http, settings, frozen):
+    import json
+
+    settings.XERO_MAX_PAGES = 1
+    connection = xero_connect("pages")
+    run = connection_sync(connection)
+    org = Organisation.objects.get(connection=connection)
+    assert run.outcome == SyncOutcome.PARTIAL
+    assert Invoice.objects.filter(organisation=org).count() == 100
+    first_cursor = json.loads(org.books_cursor)["invoices"]
+    for _ in range(5):
+        frozen.shift(timedelta(minutes=1))  # past the minute's 60 calls
+        connection_sync(connection)
+    books = xero_data.tenant_books("pages", 0, NOW.date())
+    assert Invoice.objects.filter(organisation=org).count() == len(books.invoices)
+    org.refresh_from_db()
+    assert json.loads(org.books_cursor)["invoices"] > first_cursor
