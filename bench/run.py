@@ -19,6 +19,7 @@ SLOW = {"t212_fleet"}
 BENCHES = ["ingest", "api", "fleet", "sync_cpu", "api_cpu", "categoriser", "portfolio_import", "webhooks", "returns",
            "cgt_report", "pension_finder", "networth", "returns_pages", "t212_fleet"]
 BENCHES += ["reconciliation"]  # issue 16: the matching engine
+BENCHES.append("accounting_xero")  # the books: Xero sync, push and re-push against the mock
 
 
 def main() -> int:

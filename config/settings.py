@@ -564,3 +564,24 @@ STRIPE_CLIENT_ID = env.str("STRIPE_CLIENT_ID", default="")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRETS = env.list("STRIPE_WEBHOOK_SECRETS", default=[])
 STRIPE_WEBHOOK_DEBOUNCE_SECONDS = env.int("STRIPE_WEBHOOK_DEBOUNCE_SECONDS", default=60)
+
+
+# --- Accounting (accounting/): the books, read and written back to (docs/business.md) --------
+INSTALLED_APPS += ["accounting", "sandbox.xero"]  # sandbox.xero: the mock Xero's own tables
+# Appended to INTEGRATION_PROVIDERS here (one block, so the family's own list merges cleanly).
+ACCOUNTING_PROVIDERS = env.list("ACCOUNTING_PROVIDERS", default=[
+    "accounting.providers.xero.provider.XeroProvider",
+])
+INTEGRATION_PROVIDERS += [p for p in ACCOUNTING_PROVIDERS if p not in INTEGRATION_PROVIDERS]
+# Xero (accounting/providers/xero/): the identity and API hosts (`make run` and the tests point
+# them at the sandbox's mock Xero) and the operator's app credentials.
+XERO_LOGIN_URL = env.str("XERO_LOGIN_URL", default="https://login.xero.com")
+XERO_IDENTITY_URL = env.str("XERO_IDENTITY_URL", default="https://identity.xero.com")
+XERO_API_URL = env.str("XERO_API_URL", default="https://api.xero.com")
+XERO_CLIENT_ID = env.str("XERO_CLIENT_ID", default="")
+XERO_CLIENT_SECRET = env.str("XERO_CLIENT_SECRET", default="")
+# Pages of If-Modified-Since reads per endpoint and sync (100 rows a page); the rest next time.
+XERO_MAX_PAGES = env.int("XERO_MAX_PAGES", default=50)
+# How closely an account's name must match a category's words to be suggested (rapidfuzz, 0-100).
+ACCOUNTING_SUGGESTION_MIN_SCORE = env.int("ACCOUNTING_SUGGESTION_MIN_SCORE", default=55)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushStatusEnum"] = "accounting.models.PushStatus"

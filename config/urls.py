@@ -22,6 +22,7 @@ api_v1 = [
     path("notifications/<int:pk>/read/", health_api.NotificationReadView.as_view(), name="notification-read"),
 ]
 api_v1.append(path("payments/", include("payments.api.urls")))  # processors: balances, payouts, disputes
+api_v1.append(path("accounting/", include("accounting.api.urls")))  # the books: organisations, mapping, push
 
 urlpatterns = [
     path("", include("web.urls")),

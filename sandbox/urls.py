@@ -19,4 +19,5 @@ urlpatterns = [
     path("plaid/", include("sandbox.plaid.urls")),
     path("pensions/", include("sandbox.pensions.urls")),
     path("stripe/", include("sandbox.stripe.urls")),
+    path("xero/", include("sandbox.xero.urls")),
 ]
