@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import setup_django, throwaway_database  # noqa: E402
 
 SLOW = {"t212_fleet"}
-BENCHES = ["ingest", "api", "fleet", "sync_cpu", "api_cpu", "categoriser", "portfolio_import", "webhooks", "returns",
+BENCHES = ["ingest", "api", "fleet", "sync_cpu", "api_cpu", "indexes", "categoriser", "portfolio_import", "webhooks", "returns",
            "cgt_report", "pension_finder", "networth", "returns_pages", "t212_fleet"]
 BENCHES += ["reconciliation"]  # issue 16: the matching engine
 BENCHES.append("accounting_xero")  # the books: Xero sync, push and re-push against the mock

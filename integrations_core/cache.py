@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -35,7 +35,29 @@ def cache_add_strict(cache, key, value, timeout=None) -> bool:
     return strict(key, value, timeout) if strict is not None else cache.add(key, value, timeout)
 
 
+class _OneClientPerPool(RedisCacheClient):
+    """Django's client builds a new `redis.Redis` for every cache call, which copies its table of
+    ~170 response callbacks each time: ~0.25 ms of CPU per call, two calls per API request (the
+    throttle's read and write). One Redis object per connection pool answers every call the same
+    way (it holds no per-call state; the pool, which Django already keeps, holds the sockets)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None or client.connection_pool is not pool:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _OneClientPerPool
+
     def get(self, key, default=None, version=None):
         try:
             return super().get(key, default, version)

@@ -28,6 +28,9 @@ class AccountRecord:
     masked_number: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # family-specific columns (IBAN, limits...)
     raw: dict[str, Any] = field(default_factory=dict)
+    # Keys of `raw` that change on every answer without saying anything new (the bank's "as of"
+    # stamp): a stored raw that differs only in them is left as it is (no UPDATE per sync).
+    raw_volatile: tuple[str, ...] = ()
     # True when the provider named the account but its details could not be fetched yet: the
     # sync reports it as failing instead of storing a nameless placeholder row.
     details_missing: bool = False

@@ -99,8 +99,13 @@ def sync_run_observed(run: SyncRun, connection: Connection, now: datetime | None
     return run
 
 
+def provider_setting_get(slug: str) -> ProviderSetting | None:
+    """The operator's setting for a provider (on/off, circuit breaker), None if never set."""
+    return ProviderSetting.objects.filter(provider=slug).first()
+
+
 def provider_is_enabled(slug: str) -> bool:
-    setting = ProviderSetting.objects.filter(provider=slug).first()
+    setting = provider_setting_get(slug)
     return setting is None or setting.enabled
 
 

@@ -74,6 +74,10 @@ class BankTransaction(Transaction):
     booked_date = models.DateField()
     category = models.CharField(max_length=80, blank=True, default="")
     status = models.CharField(max_length=10, choices=TransactionStatus.choices, default=TransactionStatus.BOOKED)
+    # Nothing looks bank rows up or orders them by created_at alone (lists order by booked date
+    # first), and its index cost ~8 ms of database CPU per 1,000 rows written, a quarter of
+    # the table's index cost, for no query faster (bench/indexes.py, docs/performance.md).
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(Transaction.Meta):
         verbose_name = "bank transaction"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from integrations_core.models import ConnectionStatus
@@ -94,6 +94,20 @@ def bank_transaction_list(user, *, account: BankAccount | None = None) -> QueryS
         "raw", *(f"connection__{name}" for name in CONNECTION_SECRETS))
     qs = (BankTransaction.objects.filter(account__connection__user=user).defer(*TRANSACTION_LIST_DEFERRED)
           .prefetch_related(Prefetch("account", queryset=accounts)))
+    if account is not None:
+        qs = qs.filter(account=account)
+    return qs
+
+
+def bank_transaction_rows(user, *, account: BankAccount | None = None) -> QuerySet[BankTransaction]:
+    """The person's transactions as a list shows them (the API): the account's name, its
+    connection and the connection's provider are read in the rows' own query, as
+    `listed_account_name`, `listed_connection_id` and `listed_provider`, over the joins the
+    person filter makes anyway. No second query, and no account and connection built per page,
+    which was a third of a page's CPU. A row's `account` still loads on demand if anything asks."""
+    qs = (BankTransaction.objects.filter(account__connection__user=user).defer(*TRANSACTION_LIST_DEFERRED)
+          .annotate(listed_account_name=F("account__name"), listed_connection_id=F("account__connection_id"),
+                    listed_provider=F("account__connection__provider")))
     if account is not None:
         qs = qs.filter(account=account)
     return qs

@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from django.db import transaction
 
 from integrations_core.ledger import ledger_for
+from integrations_core.sync_scope import sync_scoped
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +21,35 @@ def _categorised(account) -> bool:
     return ledger is not None and ledger.categorised
 
 
+def _categoriser(user):
+    """The person's categoriser, built once per sync (their rules, corrections and the current
+    model: three queries and the rules compiled) and shared by every account of it; a fresh one
+    outside a sync. Refund origins are asked again per account: the previous account's payments
+    may be what a refund gives back."""
+    from .services.categorisation import categoriser_for_user
+
+    categoriser = sync_scoped(("transactions.categoriser", user.pk), lambda: categoriser_for_user(user))
+    categoriser.refunds_forget()
+    return categoriser
+
+
+def _account_types(user, account) -> dict:
+    """{account id: type} of the person's accounts, read once per sync: a sync changes no other
+    account's type, and this account's own (which its upsert may just have set) is taken from it."""
+    from .selectors.transactions import user_account_types
+
+    types = sync_scoped(("transactions.account_types", user.pk), lambda: user_account_types(user))
+    return {**types, account.pk: account.type}
+
+
 def categorise_after_import(*, account, data, result) -> None:
     """Categorise the rows a sync just added or changed, then pair transfers between the user's
     accounts. Runs inside the account's import transaction, so the rows never show uncategorised.
 
     A failure here must not lose the bank data: it rolls back to a savepoint, logs, and leaves the
     rows for the periodic categorisation pass."""
-    from .selectors.transactions import imported_rows, user_account_types
-    from .services.categorisation import categoriser_for_user, rows_categorise
+    from .selectors.transactions import imported_rows
+    from .services.categorisation import rows_categorise
     from .services.transfers import transfers_pair
 
     if not (result.new_ids or result.changed_ids) or not _categorised(account):
@@ -42,8 +64,8 @@ def categorise_after_import(*, account, data, result) -> None:
             fresh = {row["id"] for row in inserted or () if "id" in row}  # categorised before insert
             todo = [row for row in rows if row["id"] not in fresh]
             if todo:
-                rows_categorise(todo, categoriser_for_user(user))
-            transfers_pair(user=user, rows=rows, account_types=user_account_types(user))
+                rows_categorise(todo, _categoriser(user))
+            transfers_pair(user=user, rows=rows, account_types=_account_types(user, account))
     except Exception:
         logger.exception("categorisation after import failed account=%s", account.pk)
         return
@@ -57,7 +79,7 @@ def categorise_before_insert(*, account, rows: list[dict]) -> None:
     once, and the post-import hook above then finds nothing to change and only pairs transfers.
     Wired through settings.SYNC_PRE_INSERT_HOOKS; a failure leaves the rows uncategorised, never lost."""
     from .categoriser.answers import TxInput
-    from .services.categorisation import categoriser_for_user, confidence_decimal
+    from .services.categorisation import confidence_decimal
 
     if not rows or not _categorised(account):
         return
@@ -65,7 +87,7 @@ def categorise_before_insert(*, account, rows: list[dict]) -> None:
                      merchant_name=row.get("merchant_name") or "", mcc=row.get("mcc") or "",
                      provider_category=row.get("provider_category") or "", account_id=account.pk) for row in rows]
     try:
-        answers = categoriser_for_user(account.connection.user).categorise_many(items)
+        answers = _categoriser(account.connection.user).categorise_many(items)
     except Exception:
         # The rows are inserted uncategorised; the post-import hook and the hourly pass retry.
         logger.exception("categorisation before insert failed account=%s", account.pk)

@@ -35,6 +35,27 @@ class MoneyField(serializers.Field):
         return None if amount is None else money_text(Decimal(amount), currency)
 
 
+class _AnnotationFirst:
+    """Reads `annotation` when the row's query put it there (a list reading a related object's
+    columns in its own query), else `source` as usual (one object from anywhere else)."""
+
+    def __init__(self, *, annotation: str, **kwargs):
+        self.annotation = annotation
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        found = getattr(instance, "__dict__", {}).get(self.annotation, _MISSING)
+        return super().get_attribute(instance) if found is _MISSING else found
+
+
+class AnnotatedCharField(_AnnotationFirst, serializers.CharField):
+    pass
+
+
+class AnnotatedUUIDField(_AnnotationFirst, serializers.UUIDField):
+    pass
+
+
 class FastReadMixin:
     """A read path for list serialisers, same output as DRF's `Serializer.to_representation`.
 

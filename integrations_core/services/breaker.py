@@ -26,9 +26,14 @@ def _cooldown(trips: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(0, trips - 1), 6 * 3600))
 
 
-def breaker_allows(provider: str) -> bool:
-    """True if a sync may call the provider now. Moves an expired open breaker to half-open."""
-    setting = ProviderSetting.objects.filter(provider=provider).first()
+_UNREAD = object()
+
+
+def breaker_allows(provider: str, *, setting=_UNREAD) -> bool:
+    """True if a sync may call the provider now. Moves an expired open breaker to half-open.
+    `setting`: the provider's ProviderSetting (or None) when the caller has just read it."""
+    if setting is _UNREAD:
+        setting = ProviderSetting.objects.filter(provider=provider).first()
     if setting is None or setting.breaker_state == BreakerState.CLOSED:
         return True
     if setting.breaker_state == BreakerState.OPEN:

@@ -33,7 +33,8 @@ from integrations_core.providers.errors import (
 )
 from integrations_core.providers.http import CallMeter, metered
 from integrations_core.providers.registry import UnknownProvider, registry
-from integrations_core.selectors import connection_model_get, provider_is_enabled
+from integrations_core.selectors import connection_model_get, provider_setting_get
+from integrations_core.sync_scope import sync_scope
 
 from .alerts import connection_alerts_evaluate
 from .audit import audit_record
@@ -133,7 +134,9 @@ def connection_sync(connection: Connection, *, trigger: str = "scheduled", run_i
     run.outcome = SyncOutcome.RUNNING
     run.started_at = timezone.now()
     run.error_code, run.error = "", ""  # a queued run's "delayed"/"queue_unavailable" note is over
-    if not breaker_allows(connection.provider):
+    # The provider's operator setting, read once for the breaker and the on/off switch.
+    setting = provider_setting_get(connection.provider)
+    if not breaker_allows(connection.provider, setting=setting):
         return _skip(connection, sync_run_new(connection, trigger) if adopted else run, "provider_paused",
                      "We have paused syncing with this provider while it has problems. It resumes by itself.")
     token = connection_lock_acquire(connection, run_id=run.pk)
@@ -151,9 +154,9 @@ def connection_sync(connection: Connection, *, trigger: str = "scheduled", run_i
     spent = _Spend(lease)
     lease.start_heartbeat()
     try:
-        with metered(spent.http), metrics.provider_calls_labelled(connection.provider):
+        with metered(spent.http), metrics.provider_calls_labelled(connection.provider), sync_scope():
             connection.refresh_from_db()
-            _run(connection, run, lease, spent)
+            _run(connection, run, lease, spent, enabled=setting is None or setting.enabled)
     except LeaseLost:
         _record_lease_lost(connection, run, spent)
     except ProviderError as exc:
@@ -182,7 +185,11 @@ def _after_run(connection: Connection, run: SyncRun) -> None:
     state (failing, reconnect, expiring). Neither may fail the sync."""
     metrics.sync_run_observe(run)
     try:
-        connection.refresh_from_db()
+        if run.outcome not in (SyncOutcome.SUCCEEDED, SyncOutcome.PARTIAL):
+            # A good outcome's state is the object's own: it was read under the lease and this
+            # sync wrote every change through it (_record_success, token refresh, the release).
+            # A failure's may have been written by a queryset (reauth, interrupted): read it.
+            connection.refresh_from_db()
         connection_alerts_evaluate(connection)
     except Exception:
         logger.exception("could not evaluate alerts connection=%s", connection.pk)
@@ -214,14 +221,14 @@ def _record_lease_lost(connection: Connection, run: SyncRun, spent: _Spend) -> N
     run.save()
 
 
-def _run(connection: Connection, run: SyncRun, lease: Lease, spent: _Spend) -> None:
+def _run(connection: Connection, run: SyncRun, lease: Lease, spent: _Spend, *, enabled: bool = True) -> None:
     if connection.status not in (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR):
         raise ProviderConfigurationError(f"Connection is {connection.status}; nothing to sync")
     try:
         provider = registry.get(connection.provider)
     except UnknownProvider:
         raise ProviderConfigurationError("Provider is not installed") from None
-    if not provider_is_enabled(provider.slug):
+    if not enabled:
         raise ProviderConfigurationError("Provider is disabled by the operator")
 
     if token_needs_refresh(connection):

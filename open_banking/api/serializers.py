@@ -9,7 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from integrations_core.api.fields import FastReadMixin, MoneyField
+from integrations_core.api.fields import AnnotatedCharField, AnnotatedUUIDField, FastReadMixin, MoneyField
 from integrations_core.models import ConnectionStatus, SyncRun
 from integrations_core.providers.registry import registry
 
@@ -170,9 +170,12 @@ class BalanceSnapshotSerializer(serializers.ModelSerializer):
 
 class BankTransactionSerializer(FastReadMixin, serializers.ModelSerializer):
     account = serializers.UUIDField(source="account_id", read_only=True)
-    account_name = serializers.CharField(source="account.name", read_only=True)
-    connection = serializers.UUIDField(source="account.connection_id", read_only=True)
-    provider = serializers.CharField(source="account.connection.provider", read_only=True)
+    # A list's rows carry these from their own query (selectors.bank_transaction_rows).
+    account_name = AnnotatedCharField(source="account.name", annotation="listed_account_name", read_only=True)
+    connection = AnnotatedUUIDField(source="account.connection_id", annotation="listed_connection_id",
+                                    read_only=True)
+    provider = AnnotatedCharField(source="account.connection.provider", annotation="listed_provider",
+                                  read_only=True)
     type = serializers.CharField(source="transaction_type", read_only=True, help_text="debit | credit")
     amount = MoneyField(help_text="Signed: negative = money out.")
     running_balance = MoneyField(allow_null=True)

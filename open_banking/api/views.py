@@ -15,6 +15,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from integrations_core.api.filtering import FilterParamsBackend
 from integrations_core.api.serializers import ErrorSerializer
 from integrations_core.api.throttles import ConnectionCreateThrottle, SyncRequestThrottle
 from integrations_core.api.validation import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
@@ -199,7 +200,7 @@ class BankTransactionViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = BankTransactionSerializer
     filterset_class = BankTransactionFilter
-    filter_backends = [DjangoFilterBackend, TieBreakOrderingFilter]
+    filter_backends = [FilterParamsBackend, TieBreakOrderingFilter]
     ordering_fields = ["booked_date", "amount"]
     ordering = ("-booked_date", "-id")
     pagination_class = TransactionCursorPagination
@@ -211,7 +212,7 @@ class BankTransactionViewSet(viewsets.ReadOnlyModelViewSet):
         account = None
         if "account_pk" in self.kwargs:
             account = selectors.bank_account_get(self.request.user, self.kwargs["account_pk"])
-        return selectors.bank_transaction_list(self.request.user, account=account)
+        return selectors.bank_transaction_rows(self.request.user, account=account)
 
     def list(self, request, *args, **kwargs):
         if getattr(request.accepted_renderer, "format", "") == "csv":
@@ -222,7 +223,7 @@ class BankTransactionViewSet(viewsets.ReadOnlyModelViewSet):
         def rows():
             yield csv_line(CSV_COLUMNS)
             for txn in queryset.iterator(chunk_size=2000):
-                yield csv_line([txn.booked_date, txn.value_date, txn.account.name, txn.description,
+                yield csv_line([txn.booked_date, txn.value_date, txn.listed_account_name, txn.description,
                                 txn.merchant_name, txn.amount, txn.currency, txn.transaction_type, txn.status,
                                 txn.category, category_label_cell(txn.category), txn.provider_category,
                                 txn.running_balance, txn.id])

@@ -106,3 +106,22 @@ def test_pending_booked_under_the_same_id_is_updated_in_place(account):
     assert (result.added, result.updated, result.removed) == (0, 1, 0)
     row = BankTransaction.objects.get()
     assert (row.pk, row.status, row.amount) == (pk, "booked", Decimal("-7.40"))
+
+
+def test_amended_rows_are_rewritten_column_for_column(account):
+    """Amended rows are written in one statement (an UPDATE from a VALUES list on PostgreSQL):
+    every synced column of each row gets its own new value, NULLs and JSON included, and rows
+    nobody amended are left alone."""
+    run(account, [txn("a", D1, "-3.00", "SHOP ONE", raw={"v": 1}, running_balance=Decimal("10.00")),
+                  txn("b", D1, "-4.00", "SHOP TWO", raw={"v": 2}),
+                  txn("c", D2, "-5.00", "SHOP THREE")], window_from=D1, window_to=D3)
+    untouched = BankTransaction.objects.get(external_id="c").updated_at
+    result = run(account, [txn("a", D2, "-3.50", "SHOP ONE AMENDED", raw={"v": [1, "x"]}, running_balance=None),
+                           txn("b", D1, "-4.00", "SHOP TWO", raw={"v": 3}, running_balance=Decimal("-0.01")),
+                           txn("c", D2, "-5.00", "SHOP THREE")], window_from=D1, window_to=D3)
+    assert (result.added, result.updated, result.removed) == (0, 2, 0)
+    got = {r.external_id: r for r in BankTransaction.objects.filter(account=account)}
+    assert (got["a"].booked_date, got["a"].amount, got["a"].description, got["a"].raw, got["a"].running_balance) == (
+        D2, Decimal("-3.50"), "SHOP ONE AMENDED", {"v": [1, "x"]}, None)
+    assert (got["b"].amount, got["b"].raw, got["b"].running_balance) == (Decimal("-4.00"), {"v": 3}, Decimal("-0.01"))
+    assert got["c"].updated_at == untouched

@@ -184,6 +184,11 @@ class Categoriser:
         self._prepared: dict[tuple[str, str], Prepared] = {}
         self._mcc_answers: dict[tuple, Answer | None] = {}
 
+    def refunds_forget(self) -> None:
+        """Ask the database again for refunds' origins: a categoriser kept for a whole sync is
+        reused by the next account after the previous one's payments were written."""
+        self._refunds.clear()
+
     # --- steps 1-5 ----------------------------------------------------------------------------
     def _prepare(self, description: str, merchant_name: str) -> Prepared:
         """Everything about a transaction that depends only on its text, computed once per

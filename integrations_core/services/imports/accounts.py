@@ -37,12 +37,21 @@ def account_upsert(connection: Connection, record: AccountRecord, *, known: Acco
                                                            defaults=values)
     if not created:
         kept = account.fields_set_by_person()
-        changed = [k for k, v in values.items() if k not in kept and getattr(account, k) != v]
+        changed = [k for k, v in values.items() if k not in kept and getattr(account, k) != v
+                   and not (k == "raw" and _same_raw(getattr(account, k), v, record.raw_volatile))]
         for k in changed:
             setattr(account, k, values[k])
         if changed:
             account.save(update_fields=[*changed, "updated_at"])
     return account
+
+
+def _same_raw(stored, incoming, volatile: tuple[str, ...]) -> bool:
+    """The stored raw says what the incoming one does, but for its volatile keys."""
+    if not volatile or not isinstance(stored, dict) or not isinstance(incoming, dict):
+        return False
+    return ({k: v for k, v in stored.items() if k not in volatile}
+            == {k: v for k, v in incoming.items() if k not in volatile})
 
 
 def balance_fields_set(account: Account, balance: BalanceRecord) -> list[str]:

@@ -42,6 +42,11 @@ def _require(item: dict[str, Any], key: str) -> Any:
     return value
 
 
+# TrueLayer stamps every account and card answer with the moment it was made: on its own it is
+# no reason to rewrite the stored raw copy.
+RAW_VOLATILE = ("update_timestamp",)
+
+
 def account_record(item: dict[str, Any]) -> AccountRecord:
     number = item.get("account_number") or {}
     iban_masked = mask_iban(number.get("iban", ""))
@@ -59,6 +64,7 @@ def account_record(item: dict[str, Any]) -> AccountRecord:
         masked_number=masked,
         extra={"iban_masked": iban_masked, "sort_code_masked": sort_code_masked},
         raw=jsonable(raw),
+        raw_volatile=RAW_VOLATILE,
     )
 
 
@@ -73,6 +79,7 @@ def card_record(item: dict[str, Any]) -> AccountRecord:
         currency=str(_require(item, "currency")).upper(),
         masked_number=masked,
         raw=jsonable(raw),
+        raw_volatile=RAW_VOLATILE,
     )
 
 

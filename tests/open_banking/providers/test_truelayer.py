@@ -200,6 +200,26 @@ class TestTrueLayerSpecifics:
         assert (run.added, run.updated, run.removed) == (0, 0, 0)
         assert dict(BankTransaction.objects.values_list("pk", "updated_at")) == stamps
 
+    def test_a_new_update_timestamp_alone_does_not_rewrite_the_accounts_raw(self, connection, rsps, payloads):
+        """TrueLayer stamps every answer with when it was made; on its own that is no change (an
+        UPDATE per account per sync). Anything else new in the payload is stored, stamp and all."""
+        self.contract.register_data(rsps, payloads)
+        connection_sync(connection)
+        first = {a.external_id: a.raw for a in BankAccount.objects.all()}
+        item = payloads["accounts"]["results"][0]
+        rsps.reset()
+        item["update_timestamp"] = "2030-01-01T00:00:00Z"
+        self.contract.register_data(rsps, payloads)
+        connection_sync(connection)
+        assert {a.external_id: a.raw for a in BankAccount.objects.all()} == first
+        rsps.reset()
+        item["provider"] = {**item.get("provider", {}), "display_name": "RENAMED BANK"}
+        self.contract.register_data(rsps, payloads)
+        connection_sync(connection)
+        stored = BankAccount.objects.get(external_id=item["account_id"]).raw
+        assert stored["provider"]["display_name"] == "RENAMED BANK"
+        assert stored["update_timestamp"] == "2030-01-01T00:00:00Z"
+
     def test_refused_token_is_refreshed_once_mid_sync(self, connection, rsps, payloads):
         rsps.get(f"{DATA}/accounts", status=401, json={"error": "invalid_token"})
         rsps.post(f"{TL_AUTH}/connect/token", json=load_payload("truelayer", "token_refreshed"))
