@@ -542,3 +542,15 @@ ALERT_FAILURE_THRESHOLD = env.int("ALERT_FAILURE_THRESHOLD", default=3)
 ALERT_EXPIRY_DAYS = env.int("ALERT_EXPIRY_DAYS", default=7)
 ALERT_QUOTA_HEADROOM = env.float("ALERT_QUOTA_HEADROOM", default=0.25)
 ADMINS = [tuple(item.split(":", 1)) for item in env.list("ADMINS", default=[]) if ":" in item]  # "Name:email"
+# QuickBooks Online (accounting/providers/quickbooks): Intuit's hosts, the app's keys and the
+# webhook verifier token; `make run` and the tests point the hosts at the sandbox's mock.
+QUICKBOOKS_AUTH_URL = env.str("QUICKBOOKS_AUTH_URL", default="https://appcenter.intuit.com/connect/oauth2")
+QUICKBOOKS_TOKEN_URL = env.str("QUICKBOOKS_TOKEN_URL", default="https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer")
+QUICKBOOKS_REVOKE_URL = env.str("QUICKBOOKS_REVOKE_URL", default="https://developer.api.intuit.com/v2/oauth2/tokens/revoke")
+QUICKBOOKS_API_URL = env.str("QUICKBOOKS_API_URL", default="https://quickbooks.api.intuit.com")
+QUICKBOOKS_CLIENT_ID = env.str("QUICKBOOKS_CLIENT_ID", default="")
+QUICKBOOKS_CLIENT_SECRET = env.str("QUICKBOOKS_CLIENT_SECRET", default="")
+QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN = env.str("QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN", default="")
+QUICKBOOKS_MINOR_VERSION = env.int("QUICKBOOKS_MINOR_VERSION", default=75)
+# The sandbox's mock QuickBooks is an app of its own (its tables: realms, tokens, pushed items).
+INSTALLED_APPS += ["sandbox.quickbooks"]  # noqa: F405
