@@ -152,8 +152,9 @@ class QuickBooksClient:
         rows: list[dict[str, Any]] = []
         start, server_time = 1, ""
         while True:
-            statement = f"select * from {entity}{' where ' + where if where else ''} " \
-                        f"startposition {start} maxresults {PAGE_SIZE}"
+            # QuickBooks' query language, not SQL; callers quote every value (source._quoted).
+            clause = f" where {where}" if where else ""
+            statement = f"select * from {entity}{clause} startposition {start} maxresults {PAGE_SIZE}"  # noqa: S608
             body = self._request("GET", "/query", params={"query": statement})
             server_time = server_time or str(body.get("time") or "")
             answer = body.get("QueryResponse")

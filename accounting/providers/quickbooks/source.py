@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from django.utils import timezone
 
@@ -196,5 +195,3 @@ class QuickBooksSource:
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
-
-__all__ = ["QuickBooksSource", "cursor_usable", "CDC_ENTITIES", "Any"]
