@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from .models import AuditEvent, OAuthState, ProviderSetting, StatementImport, SyncRun
-from .providers.base import Capability
-from .providers.registry import registry
-from .services.connections import connection_revoke
+from .services.audit import audit_record
+from .services.connections import connection_revoke, connection_sync_refusal
 from .services.sync import SyncQueueUnavailable, connection_sync_enqueue
 
 SECRET_FIELDS = ("access_token", "refresh_token", "credentials", "sync_lock_token")
@@ -89,14 +88,14 @@ class ConnectionAdminBase(admin.ModelAdmin):
 
     @admin.action(description="Sync now")
     def sync_now(self, request, queryset):
-        # Only providers that fetch on their own: a manual or statement-file connection has
-        # nothing to sync, and a run for it would only record a failure the person then sees.
-        fetching = set(registry.slugs_with(Capability.SCHEDULED_SYNC))
+        # The same refusals as the person's button (connection_sync_refusal): nothing to fetch
+        # (manual, statement files), needs reconnecting, or the provider asked us to wait.
         count = skipped = 0
         try:
             for connection in queryset:
-                if connection.is_syncable and connection.provider in fetching:
+                if connection_sync_refusal(connection) is None:
                     connection_sync_enqueue(connection, trigger="manual")
+                    audit_record("connection.sync_requested", connection=connection, actor=request.user)
                     count += 1
                 else:
                     skipped += 1
@@ -104,7 +103,7 @@ class ConnectionAdminBase(admin.ModelAdmin):
             self.message_user(request, f"The task queue is unavailable; queued {count} before it failed.",
                               messages.ERROR)
             return
-        left = f" Skipped {skipped}: not active, or nothing to fetch (manual or statement files)." if skipped else ""
+        left = f" Skipped {skipped}: not active, waiting on the provider, or nothing to fetch (manual or statement files)." if skipped else ""
         self.message_user(request, f"Queued {count} sync(s).{left}", messages.SUCCESS)
 
     @admin.action(description="Revoke (disconnect, erase tokens)…")

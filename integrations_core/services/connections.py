@@ -30,26 +30,34 @@ class SyncNotPossible(Exception):
         self.code, self.message, self.retry_after = code, message, retry_after
 
 
-def connection_sync_now(connection: Connection, *, actor=None):
-    """The person's (or an operator's) "Sync now", for any family: queue a sync and return its
-    run (queued, or finished with eager workers). Refused with SyncNotPossible when the provider
-    fetches nothing on its own (a statement upload, manual accounts: no SCHEDULED_SYNC), the
-    connection needs reconnecting, or the provider asked us to wait; SyncQueueUnavailable when
-    the task queue is down (503)."""
+def connection_sync_refusal(connection: Connection) -> SyncNotPossible | None:
+    """Why a "Sync now" of this connection cannot be queued, or None when it can: the provider
+    fetches nothing on its own (a statement upload, manual accounts: no SCHEDULED_SYNC; a run
+    would only record a failure the person then sees), the connection needs reconnecting, or
+    the provider asked us to wait. The person's button and the operators' admin action both ask."""
     from integrations_core.providers.base import Capability
 
-    from .sync import connection_sync_request
-
     if connection.provider not in registry.slugs_with(Capability.SCHEDULED_SYNC):
-        raise SyncNotPossible("nothing_to_sync", "This connection has nothing to fetch: upload a new statement "
-                                                 "or edit it by hand instead.")
+        return SyncNotPossible("nothing_to_sync", "This connection has nothing to fetch: upload a new statement "
+                                                  "or edit it by hand instead.")
     if connection.status not in (ConnectionStatus.ACTIVE, ConnectionStatus.ERROR):
         code = "reauth_required" if connection.status == ConnectionStatus.REAUTH_REQUIRED else "not_syncable"
-        raise SyncNotPossible(code, "This connection cannot be synced until it is reconnected."
-                              if code == "reauth_required" else f"This connection is {connection.status}.")
+        return SyncNotPossible(code, "This connection cannot be synced until it is reconnected."
+                               if code == "reauth_required" else f"This connection is {connection.status}.")
     if connection.retry_after and connection.retry_after > timezone.now():
-        raise SyncNotPossible("rate_limited", "The provider asked us to wait before fetching again.",
-                              retry_after=connection.retry_after)
+        return SyncNotPossible("rate_limited", "The provider asked us to wait before fetching again.",
+                               retry_after=connection.retry_after)
+    return None
+
+
+def connection_sync_now(connection: Connection, *, actor=None):
+    """The person's (or an operator's) "Sync now", for any family: queue a sync and return its
+    run (queued, or finished with eager workers). Refused with SyncNotPossible (see
+    `connection_sync_refusal`); SyncQueueUnavailable when the task queue is down (503)."""
+    from .sync import connection_sync_request
+
+    if (refusal := connection_sync_refusal(connection)) is not None:
+        raise refusal
     audit_record("connection.sync_requested", connection=connection, actor=actor)
     return connection_sync_request(connection, trigger="manual")
 

@@ -82,6 +82,32 @@ def test_sync_now_skips_connections_with_nothing_to_fetch(client, operator, user
     assert not SyncRun.objects.filter(connection_id=manual.pk).exists()
 
 
+def test_sync_now_skips_a_connection_the_provider_asked_us_to_wait_on_and_audits_the_rest(
+        client, operator, connection, fake_provider, django_capture_on_commit_callbacks):
+    """The admin action refuses what the person's button refuses (connection_sync_refusal)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations_core.models import AuditEvent
+
+    connection.retry_after = timezone.now() + timedelta(minutes=30)
+    connection.save(update_fields=["retry_after"])
+    client.force_login(operator)
+    url = reverse("admin:open_banking_bankconnection_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "sync_now", "_selected_action": [connection.pk]}, follow=True)
+    assert "Queued 0 sync(s). Skipped 1: not active, waiting on the provider" in response.content.decode()
+    assert not SyncRun.objects.filter(connection_id=connection.pk).exists()
+
+    connection.retry_after = None
+    connection.save(update_fields=["retry_after"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "sync_now", "_selected_action": [connection.pk]})
+    assert SyncRun.objects.filter(connection_id=connection.pk, trigger="manual").count() == 1
+    assert AuditEvent.objects.filter(action="connection.sync_requested", actor=operator).count() == 1
+
+
 def test_revoke_action_calls_provider_erases_tokens_and_audits(client, operator, connection, fake_provider):
     client.force_login(operator)
     url = reverse("admin:open_banking_bankconnection_changelist")
