@@ -88,7 +88,8 @@ def fault_errors(body: Any) -> list[dict[str, Any]]:
 def fault_error(response: requests.Response, body: Any) -> ProviderError | None:
     """A Fault (or a bare 401/429) as the shared vocabulary; None leaves the status defaults."""
     errors = fault_errors(body)
-    code = str(errors[0].get("code") or "") if errors else ""
+    # Intuit pads some codes ("003001", "003200"): compared without the zeros.
+    code = str(errors[0].get("code") or "").lstrip("0") if errors else ""
     message = str(errors[0].get("Message") or "")[:200] if errors else ""
     status = response.status_code
     fault_type = str((body.get("Fault") or {}).get("type") or "") if isinstance(body, dict) and isinstance(
