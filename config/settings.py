@@ -542,6 +542,25 @@ ALERT_FAILURE_THRESHOLD = env.int("ALERT_FAILURE_THRESHOLD", default=3)
 ALERT_EXPIRY_DAYS = env.int("ALERT_EXPIRY_DAYS", default=7)
 ALERT_QUOTA_HEADROOM = env.float("ALERT_QUOTA_HEADROOM", default=0.25)
 ADMINS = [tuple(item.split(":", 1)) for item in env.list("ADMINS", default=[]) if ":" in item]  # "Name:email"
+
+# --- Accounting (accounting/): the books, read and written back to (docs/business.md) --------
+INSTALLED_APPS += ["accounting", "sandbox.xero"]  # sandbox.xero: the mock Xero's own tables
+# Appended to INTEGRATION_PROVIDERS here (one block, so the family's own list merges cleanly).
+ACCOUNTING_PROVIDERS = env.list("ACCOUNTING_PROVIDERS", default=[
+    "accounting.providers.xero.provider.XeroProvider",
+])
+INTEGRATION_PROVIDERS += [p for p in ACCOUNTING_PROVIDERS if p not in INTEGRATION_PROVIDERS]
+# Xero (accounting/providers/xero/): the identity and API hosts (`make run` and the tests point
+# them at the sandbox's mock Xero) and the operator's app credentials.
+XERO_LOGIN_URL = env.str("XERO_LOGIN_URL", default="https://login.xero.com")
+XERO_IDENTITY_URL = env.str("XERO_IDENTITY_URL", default="https://identity.xero.com")
+XERO_API_URL = env.str("XERO_API_URL", default="https://api.xero.com")
+XERO_CLIENT_ID = env.str("XERO_CLIENT_ID", default="")
+XERO_CLIENT_SECRET = env.str("XERO_CLIENT_SECRET", default="")
+# Pages of If-Modified-Since reads per endpoint and sync (100 rows a page); the rest next time.
+XERO_MAX_PAGES = env.int("XERO_MAX_PAGES", default=50)
+# How closely an account's name must match a category's words to be suggested (rapidfuzz, 0-100).
+ACCOUNTING_SUGGESTION_MIN_SCORE = env.int("ACCOUNTING_SUGGESTION_MIN_SCORE", default=55)
 # QuickBooks Online (accounting/providers/quickbooks): Intuit's hosts, the app's keys and the
 # webhook verifier token; `make run` and the tests point the hosts at the sandbox's mock.
 QUICKBOOKS_AUTH_URL = env.str("QUICKBOOKS_AUTH_URL", default="https://appcenter.intuit.com/connect/oauth2")
@@ -553,4 +572,7 @@ QUICKBOOKS_CLIENT_SECRET = env.str("QUICKBOOKS_CLIENT_SECRET", default="")
 QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN = env.str("QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN", default="")
 QUICKBOOKS_MINOR_VERSION = env.int("QUICKBOOKS_MINOR_VERSION", default=75)
 # The sandbox's mock QuickBooks is an app of its own (its tables: realms, tokens, pushed items).
-INSTALLED_APPS += ["sandbox.quickbooks"]  # noqa: F405
+INSTALLED_APPS += ["sandbox.quickbooks"]
+QUICKBOOKS_PROVIDER = "accounting.providers.quickbooks.provider.QuickBooksProvider"
+if QUICKBOOKS_PROVIDER not in INTEGRATION_PROVIDERS:
+    INTEGRATION_PROVIDERS += [QUICKBOOKS_PROVIDER]

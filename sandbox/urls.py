@@ -18,5 +18,6 @@ urlpatterns = [
     path("ibkr/", include("sandbox.ibkr.urls")),
     path("plaid/", include("sandbox.plaid.urls")),
     path("pensions/", include("sandbox.pensions.urls")),
+    path("xero/", include("sandbox.xero.urls")),
     path("quickbooks/", include("sandbox.quickbooks.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Xero: client, mapper, source (see provider.py)."""
