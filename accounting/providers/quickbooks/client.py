@@ -91,6 +91,7 @@ def fault_error(response: requests.Response, body: Any) -> ProviderError | None:
     # Intuit pads some codes ("003001", "003200"): compared without the zeros.
     code = str(errors[0].get("code") or "").lstrip("0") if errors else ""
     message = str(errors[0].get("Message") or "")[:200] if errors else ""
+    detail = str(errors[0].get("Detail") or "")[:300] if errors else ""
     status = response.status_code
     fault_type = str((body.get("Fault") or {}).get("type") or "") if isinstance(body, dict) and isinstance(
         body.get("Fault"), dict) else ""
@@ -108,7 +109,7 @@ def fault_error(response: requests.Response, body: Any) -> ProviderError | None:
     if status >= 500 or code == "10000":
         return ProviderUnavailable(f"QuickBooks failed ({code or status})", **kwargs)
     if errors:
-        return RequestRejected(f"QuickBooks refused the request ({code}: {message})", **kwargs)
+        return RequestRejected(f"QuickBooks refused the request ({code}: {message}; {detail})", **kwargs)
     return None
 
 
