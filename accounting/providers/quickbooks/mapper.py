@@ -48,6 +48,7 @@ REMOVAL_KIND = {
 # A payment applied to several invoices is several records ("Payment:3", "Payment:3#2", ...);
 # a deleted payment removes this many parts (deleting parts that never existed is harmless).
 MAX_PAYMENT_PARTS = 20
+MAX_AMOUNT = Decimal(10) ** 16  # the money columns hold 22 digits, 4 of them decimals
 CLASSIFICATIONS = {"asset": "asset", "liability": "liability", "equity": "equity", "revenue": "revenue",
                    "expense": "expense"}
 
@@ -60,7 +61,7 @@ def amount(value: Any, *, what: str = "amount") -> Decimal:
         number = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise BadProviderResponse(f"QuickBooks sent an unreadable {what}") from exc
-    if not number.is_finite() or not fits_storage(abs(number)):
+    if not number.is_finite() or not fits_storage(number) or abs(number) >= MAX_AMOUNT:
         raise BadProviderResponse(f"QuickBooks sent an {what} we cannot store")
     return number
 
