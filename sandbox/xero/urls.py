@@ -13,6 +13,9 @@ urlpatterns = [
     path("identity/connect/revocation", identity.revocation, name="xero-revocation"),
     path("api/connections", api.connections, name="xero-connections"),
     path("api/connections/<uuid:connection_id>", api.connections, name="xero-connection"),
+    # Xero's routes are case-insensitive and the official client asks for /Connections.
+    path("api/Connections", api.connections),
+    path("api/Connections/<uuid:connection_id>", api.connections),
     path("api/api.xro/2.0/<str:resource>", api.accounting, name="xero-accounting"),
     path("api/api.xro/2.0/<str:resource>/<str:item_id>", api.accounting, name="xero-accounting-item"),
     path("books/<str:tenant_id>/edit/<str:reference>/", views.edit, name="xero-books-edit"),

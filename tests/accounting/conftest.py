@@ -35,3 +35,7 @@ def make_books_connection(user, books_provider):
 @pytest.fixture
 def books_connection(make_books_connection):
     return make_books_connection()
+
+
+# The mock Xero fixtures, for every test of the family (the provider's, the push's, the API's).
+from .xero_fixtures import frozen, xero_connect, xero_http, xero_settings  # noqa: E402,F401

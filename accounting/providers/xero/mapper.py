@@ -77,6 +77,17 @@ def amount(value: Any, currency: str) -> Decimal:
     return number
 
 
+def raw(value: Any) -> Any:
+    """The payload as stored (JSON): amounts as their exact text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: raw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [raw(v) for v in value]
+    return value
+
+
 # --- organisations ---------------------------------------------------------------------------
 
 
@@ -109,20 +120,20 @@ def ledger_account_record(item: dict) -> LedgerAccountRecord:
         type=str(item.get("Type") or ""), classification=CLASSIFICATIONS.get(str(item.get("Class") or ""), ""),
         status="archived" if status == "archived" else ("deleted" if status == "deleted" else "active"),
         currency=str(item.get("CurrencyCode") or ""), tax_type=str(item.get("TaxType") or ""),
-        is_bank=item.get("Type") == "BANK", bank_account_number=str(item.get("BankAccountNumber") or ""), raw=item,
+        is_bank=item.get("Type") == "BANK", bank_account_number=str(item.get("BankAccountNumber") or ""), raw=raw(item),
     )
 
 
 def contact_record(item: dict) -> ContactRecord:
     return ContactRecord(external_id=str(item["ContactID"]), name=str(item.get("Name") or ""),
                          email=str(item.get("EmailAddress") or ""), is_customer=bool(item.get("IsCustomer")),
-                         is_supplier=bool(item.get("IsSupplier")), raw=item)
+                         is_supplier=bool(item.get("IsSupplier")), raw=raw(item))
 
 
 def tracking_category_record(item: dict) -> TrackingCategoryRecord:
     options = tuple((str(o["TrackingOptionID"]), str(o.get("Name") or "")) for o in item.get("Options") or [])
     return TrackingCategoryRecord(external_id=str(item["TrackingCategoryID"]), name=str(item.get("Name") or ""),
-                                  options=options, status=str(item.get("Status") or "ACTIVE").lower(), raw=item)
+                                  options=options, status=str(item.get("Status") or "ACTIVE").lower(), raw=raw(item))
 
 
 def payment_record(item: dict, invoice_id: str, currency: str) -> BookPaymentRecord:
@@ -133,7 +144,7 @@ def payment_record(item: dict, invoice_id: str, currency: str) -> BookPaymentRec
     return BookPaymentRecord(external_id=str(item["PaymentID"]), invoice_external_id=invoice_id, paid_on=paid_on,
                              amount=amount(item.get("Amount"), currency), currency=currency,
                              bank_account_external_id=str(account.get("AccountID") or ""),
-                             reference=str(item.get("Reference") or ""), raw=item)
+                             reference=str(item.get("Reference") or ""), raw=raw(item))
 
 
 def invoice_record(item: dict) -> InvoiceRecord | None:
@@ -153,7 +164,7 @@ def invoice_record(item: dict) -> InvoiceRecord | None:
         amount_paid=amount(item.get("AmountPaid"), currency), issue_date=xero_date(item.get("Date")),
         due_date=xero_date(item.get("DueDate")), contact_external_id=str(contact.get("ContactID") or ""),
         contact_name=str(contact.get("Name") or ""), reference=str(item.get("Reference") or ""),
-        updated_at=xero_datetime(item.get("UpdatedDateUTC")), payments=payments, raw=item,
+        updated_at=xero_datetime(item.get("UpdatedDateUTC")), payments=payments, raw=raw(item),
     )
 
 
@@ -180,7 +191,7 @@ def bank_transaction_record(item: dict) -> BookBankTransactionRecord | None:
         status={"DELETED": "deleted", "VOIDED": "voided"}.get(status, "active"),
         updated_at=xero_datetime(item.get("UpdatedDateUTC")),
         # UpdatedDateUTC moves on every edit in Xero: it is the version we compare.
-        version=str(item.get("UpdatedDateUTC") or ""), raw=item,
+        version=str(item.get("UpdatedDateUTC") or ""), raw=raw(item),
     )
 
 

@@ -67,7 +67,7 @@ class XeroProvider(OAuth2Provider):
         client = self.client(connection.access_token)
         try:
             for item in client.connections():
-                client.connection_delete(str(item.id))
+                client.connection_delete(str(item["id"]))
         except ProviderError as exc:
             logger.info("xero connection delete failed connection=%s code=%s", connection.pk, exc.code)
         if connection.refresh_token:
