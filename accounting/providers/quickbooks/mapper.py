@@ -85,6 +85,17 @@ def moment(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+def raw_of(value: Any) -> Any:
+    """The payload as the JSON columns store it: amounts as their exact text, never a float."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): raw_of(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [raw_of(v) for v in value]
+    return value
+
+
 def ref(item: dict[str, Any], key: str) -> dict[str, str]:
     value = item.get(key)
     return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else {}
@@ -138,7 +149,7 @@ def organisation_record(realm_id: str, company: dict[str, Any], preferences: dic
     home = ref(prefs, "HomeCurrency").get("value") or ""
     return AccountRecord(external_id=realm_id, name=str(company.get("CompanyName") or "QuickBooks company"),
                          type="other", currency=home.upper() or "USD", subtype="quickbooks_company",
-                         extra={"country": str(company.get("Country") or "")}, raw=company)
+                         extra={"country": str(company.get("Country") or "")}, raw=raw_of(company))
 
 
 # --- chart of accounts, contacts, tracking -----------------------------------------------------
@@ -150,14 +161,14 @@ def ledger_account_record(item: dict[str, Any], home_currency: str) -> LedgerAcc
         classification=CLASSIFICATIONS.get(str(item.get("Classification") or "").lower(), ""),
         status="active" if item.get("Active", True) else "archived", currency=currency(item, home_currency),
         tax_type=ref(item, "TaxCodeRef").get("value", ""), is_bank=account_type == "Bank",
-        bank_account_number=str(item.get("BankNum") or ""), raw=item)
+        bank_account_number=str(item.get("BankNum") or ""), raw=raw_of(item))
 
 
 def contact_record(item: dict[str, Any], entity: str) -> ContactRecord:
     email = ref(item, "PrimaryEmailAddr").get("Address", "")
     return ContactRecord(external_id=entity_id(entity, item["Id"]),
                          name=str(item.get("DisplayName") or item.get("CompanyName") or ""), email=email,
-                         is_customer=entity == "Customer", is_supplier=entity == "Vendor", raw=item)
+                         is_customer=entity == "Customer", is_supplier=entity == "Vendor", raw=raw_of(item))
 
 
 def tracking_category_record(entity: str, items: list[dict[str, Any]]) -> TrackingCategoryRecord:
@@ -189,7 +200,7 @@ def invoice_record(item: dict[str, Any], entity: str, home_currency: str,
         contact_external_id=entity_id("Customer" if entity == "Invoice" else "Vendor", party["value"])
         if party.get("value") else "",
         contact_name=party.get("name", ""), reference=str(item.get("PrivateNote") or "")[:255],
-        updated_at=updated_at(item), payments=payments, raw=item)
+        updated_at=updated_at(item), payments=payments, raw=raw_of(item))
 
 
 def payment_records(item: dict[str, Any], entity: str, home_currency: str) -> list[tuple[str, BookPaymentRecord]]:
@@ -216,7 +227,7 @@ def payment_records(item: dict[str, Any], entity: str, home_currency: str) -> li
                 external_id=external_id, invoice_external_id=entity_id(linked_type, linked["TxnId"]),
                 paid_on=paid_on, amount=amount(line.get("Amount"), what="payment amount"),
                 currency=currency(item, home_currency), bank_account_external_id=bank,
-                reference=str(item.get("PaymentRefNum") or item.get("DocNumber") or ""), raw=item)))
+                reference=str(item.get("PaymentRefNum") or item.get("DocNumber") or ""), raw=raw_of(item))))
     return found
 
 
@@ -263,7 +274,7 @@ def bank_transaction_record(item: dict[str, Any], entity: str, home_currency: st
         bank_account_external_id=bank, contact_name=contact, reference=reference_of(item),
         description=_REF.sub("", str(item.get("PrivateNote") or "")).strip(), lines=lines,
         status="voided" if str(item.get("TxnStatus") or "") == "Voided" else "active",
-        updated_at=updated_at(item), version=str(item.get("SyncToken") or "0"), raw=item)
+        updated_at=updated_at(item), version=str(item.get("SyncToken") or "0"), raw=raw_of(item))
 
 
 # --- pushes -------------------------------------------------------------------------------------
