@@ -261,6 +261,9 @@ def _update(organisation, provider, writer, record, tx, item, mine: PushedItem, 
     outcome.writes += 1
     result = _call(organisation, provider, writer, "bank_transaction_update", record, held.external_id, held.version,
                    item)
+    if result.status == "conflict":  # edited in the books between our read and our write
+        _conflict(outcome, tx, mine, held, result.message or "Edited in the books after export: their edit kept.")
+        return
     if result.status == "failed":
         mine.status, mine.message = PushStatus.FAILED, result.message[:500]
         mine.save(update_fields=["status", "message", "updated_at"])

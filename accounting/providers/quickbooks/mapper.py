@@ -301,13 +301,3 @@ def push_body(push: BankTransactionPush) -> dict[str, Any]:
         body["DepositToAccountRef"] = {"value": push.bank_account_external_id}
     return body
 
-
-def push_differs(push: BankTransactionPush, held: BookBankTransactionRecord) -> bool:
-    """Whether the books' record says something other than what we would push now."""
-    line = held.lines[0] if len(held.lines) == 1 else None
-    return not (line is not None and held.kind == push.kind and held.date == push.date
-                and held.amount == push.amount and held.currency == push.currency
-                and held.bank_account_external_id == push.bank_account_external_id
-                and line.ledger_account_external_id == push.ledger_account_external_id
-                and line.amount == push.amount and line.description == push.description[:4000]
-                and tuple(sorted(line.tracking)) == tuple(sorted(push.tracking)))
