@@ -167,3 +167,30 @@ def test_a_push_to_a_closed_account_fails_alone(books):
                                                              _push("good")])
     assert [r.status for r in results] == ["failed", "created"]
     assert "active account" in results[0].message
+
+
+def test_pages_are_read_until_a_short_one(books, qbo, monkeypatch):
+    from accounting.providers.quickbooks import client as client_module
+
+    source, organisation = books
+    whole = source.fetch_books(organisation, cursor=None)
+    monkeypatch.setattr(client_module, "PAGE_SIZE", 7)
+    qbo.calls.clear()
+    paged = source.fetch_books(organisation, cursor=None)
+    assert [a.external_id for a in paged.ledger_accounts] == [a.external_id for a in whole.ledger_accounts]
+    assert len(paged.invoices) == len(whole.invoices)
+    account_pages = [c for c in qbo.calls if c.path.endswith("/query") and " from Account " in c.query["query"][0]]
+    assert [c.query["query"][0].split("startposition ")[1].split()[0] for c in account_pages] == ["1", "8", "15"]
+
+
+def test_an_entity_at_cdc_s_cap_is_read_again_by_query(books, qbo, monkeypatch):
+    from accounting.providers.quickbooks import source as source_module
+
+    source, organisation = books
+    first = source.fetch_books(organisation, cursor=None)
+    source.bank_transactions_create(organisation, [_push(f"cap-{n}") for n in range(3)])
+    monkeypatch.setattr(source_module, "PAGE_SIZE", 2)  # CDC "answered its cap" for Purchase
+    qbo.calls.clear()
+    second = source.fetch_books(organisation, cursor=first.next_cursor)
+    assert len([t for t in second.bank_transactions if t.reference.startswith("cap-")]) == 3
+    assert any("MetaData.LastUpdatedTime >=" in c.query["query"][0] for c in qbo.calls if c.path.endswith("/query"))
