@@ -15,6 +15,7 @@ day it was paid, when it was), so Change Data Capture sees each day's events."""
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -79,7 +80,10 @@ def _account_id(code: str) -> str:
     return next((row[0] for row in CHART if row[2] == code), "85")
 
 
+@lru_cache(maxsize=16)
 def persona_entities(username: str, today: date) -> dict[str, list[dict[str, Any]]]:
+    """The persona's book as QBO entities (cached: a pure function of its arguments; callers
+    copy before changing anything)."""
     book = business_book(username, today)
     created = date(2025, 1, 1)
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in ENTITIES}
@@ -179,7 +183,7 @@ def persona_entities(username: str, today: date) -> dict[str, list[dict[str, Any
 def company_entities(realm: QboRealm, *, with_deleted: bool = False) -> dict[str, list[dict[str, Any]]]:
     """The persona's entities with the API's writes over them, as of the sandbox clock. With
     `with_deleted`, deleted ones stay in as {"Id", "status": "Deleted", ...} (what CDC shows)."""
-    entities = persona_entities(realm.username, clock.today())
+    entities = {name: list(items) for name, items in persona_entities(realm.username, clock.today()).items()}
     written = QboEntity.objects.filter(realm=realm)
     by_key = {(row.entity, str(row.entity_id)): row for row in written}
     for name, items in entities.items():
