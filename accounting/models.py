@@ -258,6 +258,9 @@ class PushedItem(UUIDTimestampedModel):
     message = models.CharField(max_length=500, blank=True, default="")
     pushed_at = models.DateTimeField(null=True, blank=True)
     conflict_at = models.DateTimeField(null=True, blank=True)
+    # How the person settled a conflict ("theirs" | "ours"), applied by the next push (which
+    # reads what the books hold then) and cleared by it.
+    resolution = models.CharField(max_length=10, blank=True, default="")
 
     class Meta:
         ordering = ["-updated_at"]

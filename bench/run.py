@@ -18,6 +18,7 @@ from bench.harness import setup_django, throwaway_database  # noqa: E402
 SLOW = {"t212_fleet"}
 BENCHES = ["ingest", "api", "fleet", "sync_cpu", "api_cpu", "categoriser", "portfolio_import", "webhooks", "returns",
            "cgt_report", "pension_finder", "networth", "returns_pages", "t212_fleet"]
+BENCHES.append("accounting_xero")  # the books: Xero sync, push and re-push against the mock
 
 
 def main() -> int:

@@ -561,6 +561,7 @@ XERO_CLIENT_SECRET = env.str("XERO_CLIENT_SECRET", default="")
 XERO_MAX_PAGES = env.int("XERO_MAX_PAGES", default=50)
 # How closely an account's name must match a category's words to be suggested (rapidfuzz, 0-100).
 ACCOUNTING_SUGGESTION_MIN_SCORE = env.int("ACCOUNTING_SUGGESTION_MIN_SCORE", default=55)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushStatusEnum"] = "accounting.models.PushStatus"
 # QuickBooks Online (accounting/providers/quickbooks): Intuit's hosts, the app's keys and the
 # webhook verifier token; `make run` and the tests point the hosts at the sandbox's mock.
 QUICKBOOKS_AUTH_URL = env.str("QUICKBOOKS_AUTH_URL", default="https://appcenter.intuit.com/connect/oauth2")

@@ -71,6 +71,12 @@ def main() -> int:
         "PLAID_LINK_URL": f"{site}/sandbox/plaid/link/",
         "PLAID_CLIENT_ID": "sandbox-client",
         "PLAID_SECRET": sandbox_secret,
+        # Xero (accounting): login, identity and API hosts of the sandbox's mock Xero, and its client.
+        "XERO_LOGIN_URL": f"{site}/sandbox/xero/login",
+        "XERO_IDENTITY_URL": f"{site}/sandbox/xero/identity",
+        "XERO_API_URL": f"{site}/sandbox/xero/api",
+        "XERO_CLIENT_ID": "sandbox-client",
+        "XERO_CLIENT_SECRET": sandbox_secret,
         **PROVIDER_HOSTS,
         "QUICKBOOKS_CLIENT_ID": "sandbox-client",
         "QUICKBOOKS_CLIENT_SECRET": sandbox_secret,

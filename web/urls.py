@@ -101,3 +101,17 @@ urlpatterns += [
     path("my-accounts/manual/<uuid:pk>/transactions/", editing.manual_transaction_new, name="manual-transaction-new"),
     path("home/alerts/read/", home.alerts_read, name="home-alerts-read"),
 ]
+
+from . import views_accounting as accounting  # noqa: E402  (appended: the business's books)
+
+urlpatterns += [
+    path("accounting/", accounting.organisations, name="accounting"),
+    path("accounting/connect/<slug:slug>/", accounting.connect, name="accounting-connect"),
+    path("accounting/connections/<uuid:pk>/sync/", accounting.sync, name="accounting-sync"),
+    path("accounting/connections/<uuid:pk>/disconnect/", accounting.disconnect, name="accounting-disconnect"),
+    path("accounting/organisations/<uuid:pk>/accounts/", accounting.chart, name="accounting-chart"),
+    path("accounting/organisations/<uuid:pk>/mapping/", accounting.mapping, name="accounting-mapping"),
+    path("accounting/organisations/<uuid:pk>/push/", accounting.push, name="accounting-push"),
+    path("accounting/pushed-items/<uuid:pk>/resolve/", accounting.resolve, name="accounting-resolve"),
+    path("accounting/invoices/", accounting.invoices, name="accounting-invoices"),
+]

@@ -196,6 +196,10 @@ def _push_items(organisation, provider, writer, record, items, outcome: _Outcome
     for tx, item in items:
         digest = push_digest(item)
         mine, held = ours.get(item.reference), theirs.get(item.reference)
+        if mine is not None and mine.resolution:
+            if _settle(organisation, provider, writer, record, tx, item, mine, held, digest, outcome):
+                to_create.append((tx, item))
+            continue
         if held is None:
             if mine is not None and mine.external_id and mine.version == DELETED_KEPT:
                 outcome.add(tx, PushStatus.SKIPPED, "Deleted in the books; left deleted.", mine.external_id)
@@ -292,41 +296,43 @@ def _adopt(organisation, tx, item, held: BookBankTransactionRecord, digest: str,
         "pushed_at": (mine.pushed_at if mine else None) or timezone.now()})
 
 
+def _settle(organisation, provider, writer, record, tx, item, mine: PushedItem,
+            held: BookBankTransactionRecord | None, digest: str, outcome: _Outcome) -> bool:
+    """Apply the person's decision on a conflict to what the books hold now. True: create it
+    again (ours, after a deletion in the books)."""
+    choice, mine.resolution = mine.resolution, ""
+    gone = held is None or held.status != "active"
+    if choice == "ours" and gone:
+        mine.external_id, mine.version = "", ""
+        mine.save(update_fields=["external_id", "version", "resolution", "updated_at"])
+        return True
+    if choice == "ours":
+        mine.version = held.version  # the version we now expect, so the update goes through
+        mine.save(update_fields=["version", "resolution", "updated_at"])
+        _update(organisation, provider, writer, record, tx, item, mine, held, digest, outcome)
+        return False
+    if gone:
+        mine.version, mine.status, mine.message = DELETED_KEPT, PushStatus.SKIPPED, "Deleted in the books; left deleted."
+    else:
+        # What they hold is now what we consider pushed; a later change of ours goes over it.
+        mine.version, mine.digest = held.version, digest
+        mine.status, mine.message = PushStatus.UNCHANGED, "Their edit kept."
+    mine.save(update_fields=["version", "digest", "status", "message", "resolution", "updated_at"])
+    outcome.add(tx, mine.status, mine.message, mine.external_id)
+    return False
+
+
 def pushed_item_resolve(item: PushedItem, *, choice: str) -> PushedItem:
-    """The person settles a conflict. "theirs": keep the books' version (what we hold now is not
-    pushed over it; a later change of ours is). "ours": push ours over theirs at the next push
-    (their current version becomes the one we expect, so the update goes through; a deleted one
-    is created again)."""
+    """The person settles a conflict: "theirs" keeps the books' version (what we hold now is not
+    pushed over it; a later change of ours is); "ours" pushes ours over theirs (a deleted one is
+    created again). Recorded now, applied by the next push against what the books hold then, so
+    a click never waits on the provider."""
     if item.status != PushStatus.CONFLICT:
         raise PushError("not_a_conflict", "This item is not in conflict.")
     if choice not in ("theirs", "ours"):
         raise PushError("bad_choice", "Choose “theirs” or “ours”.")
-    organisation = item.organisation
-    provider, writer = _writer(organisation)
-    held = _call(organisation, provider, writer, "pushed_find", organisation_record(organisation),
-                 [item.reference]).get(item.reference)
-    if held is None or held.status != "active":
-        if choice == "ours":
-            item.external_id, item.version, item.status = "", "", PushStatus.FAILED
-            item.message = "Deleted in the books: it will be pushed again."
-        else:
-            item.version, item.status, item.message = DELETED_KEPT, PushStatus.SKIPPED, "Deleted in the books; left deleted."
-    else:
-        item.version = held.version
-        if choice == "theirs":
-            current = _current_push(item)
-            item.digest = push_digest(current) if current is not None else item.digest
-            item.status, item.message = PushStatus.UNCHANGED, "Their edit kept."
-        else:
-            item.digest = ""  # stale on purpose: the next push sees a change of ours and updates
-            item.status, item.message = PushStatus.UPDATED, "Ours will be pushed over theirs at the next push."
-    item.save(update_fields=["external_id", "version", "digest", "status", "message", "updated_at"])
+    item.resolution = choice
+    item.message = ("Their edit will be kept." if choice == "theirs"
+                    else "Ours will be pushed over theirs.") + " Push to apply it."
+    item.save(update_fields=["resolution", "message", "updated_at"])
     return item
-
-
-def _current_push(item: PushedItem) -> BankTransactionPush | None:
-    target = PushTarget.objects.filter(organisation=item.organisation).select_related("books_bank_account").first()
-    if target is None or item.transaction is None:
-        return None
-    push, _ = push_item_for(item.transaction, bank=target.books_bank_account, mappings=mappings_of(item.organisation))
-    return push

@@ -15,9 +15,9 @@ day it was paid, when it was), so Change Data Capture sees each day's events."""
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sandbox import clock

@@ -176,3 +176,51 @@ def test_a_failed_item_is_reported_and_tried_again(ready, books_provider, monkey
     assert (again.created, again.unchanged) == (1, 2)
     assert PushRun.objects.count() == 2
     assert dataclasses.is_dataclass(books_provider.pushed[ORG.external_id][next(iter(books_provider.pushed[ORG.external_id]))])
+
+
+@pytest.mark.parametrize(("choice", "created", "status"), [("ours", 1, "created"), ("theirs", 0, "skipped")])
+def test_a_deletion_in_the_books_settled_either_way(ready, books_provider, choice, created, status):
+    org, _, _ = ready
+    push_run(org)
+    fuel = BankTransaction.objects.get(description="SHELL")
+    del books_provider.pushed[ORG.external_id][str(fuel.pk)]
+    push_run(org)
+    pushed_item_resolve(PushedItem.objects.get(reference=str(fuel.pk)), choice=choice)
+    run = push_run(org)
+    assert run.created == created and run.conflicts == 0
+    assert next(r for r in run.results if r["reference"] == str(fuel.pk))["status"] == status
+    again = push_run(org)
+    assert again.provider_writes == 0 and again.conflicts == 0
+
+
+def test_only_a_conflict_can_be_settled(ready):
+    org, _, _ = ready
+    push_run(org)
+    with pytest.raises(PushError) as caught:
+        pushed_item_resolve(PushedItem.objects.first(), choice="theirs")
+    assert caught.value.code == "not_a_conflict"
+
+
+def test_a_token_refused_mid_push_is_refreshed_once(ready, books_provider, monkeypatch):
+    from integrations_core.providers.errors import ProviderAuthError
+    from integrations_core.records import TokenSet
+
+    org, _, _ = ready
+    source = books_provider.source
+    original, refused = source.pushed_find, []
+
+    def refuse_once(*args):
+        if not refused:
+            refused.append(1)
+            raise ProviderAuthError("expired", status=401)
+        return original(*args)
+
+    monkeypatch.setattr(source, "pushed_find", refuse_once)
+    monkeypatch.setattr(books_provider, "refresh", lambda connection: TokenSet(access_token="fresh-access",
+                                                                                refresh_token="fresh-refresh"),
+                        raising=False)
+    books_provider.capabilities = books_provider.capabilities | {"refresh_tokens"}
+    run = push_run(org)
+    assert run.created == 3 and refused == [1]
+    org.connection.refresh_from_db()
+    assert org.connection.refresh_token == "fresh-refresh"

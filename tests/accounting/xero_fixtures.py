@@ -16,8 +16,7 @@ from django.test import Client
 from accounting.models import BooksConnection
 from integrations_core.services.connections import connection_create
 from integrations_core.services.oauth import authorization_begin, authorization_complete
-
-from .sandbox_http import HOST, SandboxHttp
+from tests.integrations_core.contract.sandbox_http import HOST, SandboxHttp
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

@@ -167,6 +167,7 @@ def alice(user, bank_data):
     objects = {"manual_account": manual_account, "custom_category": custom_category, **_alice_investments(user), **_alice_pensions(user), **_alice_bank_files(user, current), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
                "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
                "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
+    objects.update(_alice_accounting(user, current))  # the books (issue 16), defined at the end
     return objects
 
 
@@ -390,4 +391,114 @@ def test_own_only_posts_cannot_reach_another_users_data(alice, bob, other_user):
     withdrawn = bob.post("/api/v1/pensions/consents/", {"provider": "sandbox-pensions", "answer": "withdraw"},
                          format="json")
     assert withdrawn.status_code < 500 and MARKER not in withdrawn.content.decode()
+    assert alice_state(alice["connection"].user) == before
+
+
+# --- Accounting (issue 16): the books, appended -------------------------------------------------
+OBJECT_ROUTES.update({
+    "/api/v1/accounting/connections/{id}/": {"object": "books_connection"},
+    "/api/v1/accounting/connections/{id}/sync/": {"object": "books_connection", "post": {}},
+    "/api/v1/accounting/organisations/{id}/": {"object": "organisation"},
+    "/api/v1/accounting/organisations/{id}/ledger-accounts/": {"object": "organisation"},
+    # null removes A's TRAVEL mapping: without the ownership check it would succeed.
+    "/api/v1/accounting/organisations/{id}/mapping/": {"object": "organisation",
+                                                       "put": {"category": "TRAVEL", "ledger_account": None}},
+    "/api/v1/accounting/organisations/{id}/mapping/accept-suggestions/": {"object": "organisation", "post": {}},
+    "/api/v1/accounting/organisations/{id}/push-target/": {"object": "organisation", "put": {
+        "books_bank_account": "00000000-0000-4000-8000-000000000001",
+        "source_accounts": ["00000000-0000-4000-8000-000000000002"]}},
+    "/api/v1/accounting/organisations/{id}/push/": {"object": "organisation", "post": {}},
+    "/api/v1/accounting/organisations/{id}/pushes/": {"object": "organisation"},
+    "/api/v1/accounting/pushed-items/{id}/": {"object": "pushed_item"},
+    "/api/v1/accounting/pushed-items/{id}/resolve/": {"object": "pushed_item", "post": {"choice": "theirs"}},
+    "/api/v1/accounting/invoices/{id}/": {"object": "invoice"},
+})
+
+
+def _alice_accounting(user, current) -> dict:
+    """A's books: a Xero connection, an organisation with a bank and an expense account, a
+    mapping, a push target from A's current account, an invoice with a payment, a push run and a
+    pushed item in conflict."""
+    from accounting.models import (
+        BookPayment,
+        BooksConnection,
+        CategoryMapping,
+        Invoice,
+        LedgerAccount,
+        Organisation,
+        PushedItem,
+        PushRun,
+        PushTarget,
+    )
+
+    connection = BooksConnection.objects.create(user=user, provider="xero", status="active",
+                                                institution_name=f"{MARKER} BOOKS")
+    org = Organisation.objects.create(connection=connection, external_id="alice-tenant", name=f"{MARKER} LTD",
+                                      currency="GBP")
+    bank = LedgerAccount.objects.create(organisation=org, external_id="alice-bank", name=f"{MARKER} BANK ACCOUNT",
+                                        code="090", classification="asset", is_bank=True)
+    travel = LedgerAccount.objects.create(organisation=org, external_id="alice-travel", name=f"{MARKER} TRAVEL",
+                                          code="493", classification="expense")
+    CategoryMapping.objects.create(organisation=org, category="TRAVEL", ledger_account=travel)
+    target = PushTarget.objects.create(organisation=org, books_bank_account=bank)
+    target.source_accounts.set([current])
+    invoice = Invoice.objects.create(organisation=org, external_id="alice-inv", kind="bill", number=f"{MARKER}-INV",
+                                     status="authorised", currency="GBP", total=Decimal("10"), amount_due=Decimal("10"),
+                                     amount_paid=Decimal("0"), contact_name=f"{MARKER} SUPPLIER")
+    BookPayment.objects.create(organisation=org, invoice=invoice, external_id="alice-pay",
+                               paid_on=timezone.localdate(), amount=Decimal("1"), currency="GBP")
+    PushRun.objects.create(organisation=org, created=1, results=[{"description": f"{MARKER} PUSHED"}])
+    item = PushedItem.objects.create(organisation=org, reference="alice-ref", status="conflict",
+                                     message=f"{MARKER} CONFLICT", external_id="alice-bt")
+    return {"books_connection": connection, "organisation": org, "invoice": invoice, "pushed_item": item}
+
+
+def _accounting_tables():
+    from accounting.models import (
+        BookPayment,
+        BooksConnection,
+        CategoryMapping,
+        Invoice,
+        LedgerAccount,
+        Organisation,
+        PushedItem,
+        PushRun,
+        PushTarget,
+    )
+
+    return ((BooksConnection, "user"), (Organisation, "connection__user"),
+            (LedgerAccount, "organisation__connection__user"), (CategoryMapping, "organisation__connection__user"),
+            (PushTarget, "organisation__connection__user"), (Invoice, "organisation__connection__user"),
+            (BookPayment, "organisation__connection__user"), (PushRun, "organisation__connection__user"),
+            (PushedItem, "organisation__connection__user"))
+
+
+_alice_state_without_accounting = alice_state
+
+
+def alice_state(user) -> list:  # noqa: F811  (the walk's state plus A's books)
+    rows = _alice_state_without_accounting(user)
+    for model, owner in _accounting_tables():
+        for obj in model.objects.filter(**{owner: user}).order_by("pk"):
+            rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),
+                         getattr(obj, "updated_at", None)))
+    return rows
+
+
+def test_accounting_writes_cannot_reach_another_users_data(alice, bob, other_user):
+    """Bob's own organisation cannot be pushed from A's bank account nor mapped to A's ledger."""
+    from accounting.models import BooksConnection, LedgerAccount, Organisation
+
+    before = alice_state(alice["connection"].user)
+    connection = BooksConnection.objects.create(user=other_user, provider="xero", status="active")
+    own = Organisation.objects.create(connection=connection, external_id="bob-tenant", name="Bob Ltd", currency="GBP")
+    bank = LedgerAccount.objects.create(organisation=own, external_id="bob-bank", name="Bank", is_bank=True)
+    base = f"/api/v1/accounting/organisations/{own.pk}/"
+    target = bob.put(base + "push-target/", {"books_bank_account": str(bank.pk),
+                                             "source_accounts": [str(alice["account"].pk)]}, format="json")
+    assert target.status_code == 400 and "source_accounts" in target.json()["error"]["fields"]
+    alices = LedgerAccount.objects.get(external_id="alice-travel")
+    mapped = bob.put(base + "mapping/", {"category": "TRAVEL", "ledger_account": str(alices.pk)}, format="json")
+    assert mapped.status_code == 400 and "ledger_account" in mapped.json()["error"]["fields"]
+    assert MARKER not in mapped.content.decode()
     assert alice_state(alice["connection"].user) == before

@@ -90,6 +90,7 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
     objects.update(_investments(user))
     objects.update(_pensions(user))
     objects.update(_bank_files(user, current))
+    objects.update(_accounting(user, current))  # the books (issue 16), defined at the end
     from open_banking.services.manual import manual_account_create
     from transactions.services.editing import custom_category_create
 
@@ -238,3 +239,41 @@ def test_fuzzing_reached_the_happy_paths():
     can_succeed = {label: codes for label, codes in STATUSES.items() if label not in CANNOT_SUCCEED}
     succeeded = {label for label, codes in can_succeed.items() if any(200 <= c < 300 for c in codes)}
     assert len(succeeded) >= 0.8 * len(can_succeed), {k: dict(v) for k, v in can_succeed.items() if k not in succeeded}
+
+
+# --- Accounting (issue 16): the books, appended -------------------------------------------------
+REAL_IDS.extend([("/api/v1/accounting/connections/", "books_connection"),
+                 ("/api/v1/accounting/organisations/", "organisation"),
+                 ("/api/v1/accounting/pushed-items/", "pushed_item"),
+                 ("/api/v1/accounting/invoices/", "invoice")])
+
+
+def _accounting(user, current) -> dict:
+    """A Xero connection with an organisation, its chart (a bank and an expense account), a
+    mapping and a push target from the person's current account, an unpaid bill and a pushed
+    item in conflict. The provider's host is not served here: a push or a resolve meets a
+    provider that does not answer, which they must report, not crash on."""
+    from accounting.models import (
+        BooksConnection,
+        CategoryMapping,
+        Invoice,
+        LedgerAccount,
+        Organisation,
+        PushedItem,
+        PushTarget,
+    )
+
+    connection = BooksConnection.objects.create(user=user, provider="xero", status="active", institution_name="Xero")
+    org = Organisation.objects.create(connection=connection, external_id="fuzz-tenant", name="Fuzz Ltd",
+                                      currency="GBP")
+    bank = LedgerAccount.objects.create(organisation=org, external_id="fuzz-bank", name="Bank", code="090",
+                                        classification="asset", is_bank=True)
+    travel = LedgerAccount.objects.create(organisation=org, external_id="fuzz-travel", name="Travel", code="493",
+                                          classification="expense")
+    CategoryMapping.objects.create(organisation=org, category="TRAVEL", ledger_account=travel)
+    PushTarget.objects.create(organisation=org, books_bank_account=bank).source_accounts.set([current])
+    invoice = Invoice.objects.create(organisation=org, external_id="fuzz-bill", kind="bill", number="B-1",
+                                     status="authorised", currency="GBP", total=Decimal("10"),
+                                     amount_due=Decimal("10"), amount_paid=Decimal("0"), contact_name="Supplier")
+    item = PushedItem.objects.create(organisation=org, reference="fuzz-ref", status="conflict", external_id="bt")
+    return {"books_connection": connection, "organisation": org, "invoice": invoice, "pushed_item": item}

@@ -72,7 +72,7 @@ def amount(value: Any, currency: str) -> Decimal:
     if value is None:
         return Decimal("0")
     number = value if isinstance(value, Decimal) else Decimal(str(value))
-    if not fits(number, max(minor_units(currency or "GBP"), 2)):
+    if not fits(number, minor_units(currency or "GBP")):  # JPY 1000.00 fits, 1000.50 does not
         raise BadProviderResponse(f"Xero sent an amount with more decimals than {currency or 'the currency'} has")
     return number
 

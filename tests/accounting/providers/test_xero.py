@@ -142,3 +142,67 @@ def test_revoke_removes_every_tenant_and_revokes_the_token(xero_connect, xero_ht
     assert not XeroTenant.objects.filter(grant__username="revoker", removed_at__isnull=True).exists()
     assert XeroGrant.objects.get(username="revoker").revoked_at is not None
     assert xero_http.count("/Connections/", method="DELETE") == 2
+
+
+def test_an_item_xero_refuses_fails_with_its_message_and_the_others_are_created(xero_connect, xero_http, user):
+    from accounting.models import LedgerAccount, PushedItem
+    from accounting.services.mapping import mapping_set, mapping_suggestions_accept
+    from accounting.services.push import push_run
+    from accounting.services.targets import push_target_set
+    from tests.integrations_core.contract.accounting import bank_account_with_spending
+
+    connection = xero_connect("refusals")
+    connection_sync(connection)
+    org = Organisation.objects.get(connection=connection)
+    account = bank_account_with_spending(user)
+    mapping_suggestions_accept(org, user=user, used_categories={"FOOD_AND_DRINK_RESTAURANT", "TRANSPORTATION_GAS",
+                                                                 "RENT_AND_UTILITIES_TELEPHONE", "INCOME_CONTRACTOR"})
+    # An account we still hold that Xero no longer has (deleted there since our last read).
+    ghost = LedgerAccount.objects.create(organisation=org, external_id="5f0c4c1e-0000-4000-8000-00000000dead",
+                                         code="999", name="Old fuel", classification="expense")
+    mapping_set(org, user=user, category="TRANSPORTATION_GAS", ledger_account_id=ghost.pk)
+    push_target_set(org, user=user, books_bank_account_id=LedgerAccount.objects.get(organisation=org, code="090").pk,
+                    source_account_ids=[account.pk])
+    run = push_run(org)
+    assert (run.created, run.failed) == (3, 1), run.results
+    failed = next(r for r in run.results if r["status"] == "failed")
+    assert "not a valid code" in failed["message"]
+    assert PushedItem.objects.get(reference=failed["reference"]).external_id == ""
+    assert xero_http.count("/BankTransactions", method="PUT") == 1  # one request for the four
+
+
+def test_a_rate_limit_mid_read_keeps_what_was_read_and_the_unread_cursors(xero_connect, xero_http):
+    import json
+
+    connection = xero_connect("mid-read")
+    xero_http.faults.append(lambda method, path, query: (
+        429, {"Retry-After": "30", "X-Rate-Limit-Problem": "minute"}, b"{}") if path.endswith("/Invoices") else None)
+    run = connection_sync(connection)
+    org = Organisation.objects.get(connection=connection)
+    assert run.outcome == SyncOutcome.PARTIAL
+    assert LedgerAccount.objects.filter(organisation=org).exists()  # read before the limit: written
+    assert not Invoice.objects.filter(organisation=org).exists()
+    cursor = json.loads(org.books_cursor)
+    assert {"accounts", "contacts"} <= set(cursor) and "invoices" not in cursor and "bank_transactions" not in cursor
+    xero_http.faults.clear()
+    assert connection_sync(connection).outcome == SyncOutcome.SUCCEEDED
+    assert Invoice.objects.filter(organisation=org).exists()
+
+
+def test_a_read_cut_at_the_page_limit_goes_on_from_its_last_row(xero_connect, xero_http, settings, frozen):
+    import json
+
+    settings.XERO_MAX_PAGES = 1
+    connection = xero_connect("pages")
+    run = connection_sync(connection)
+    org = Organisation.objects.get(connection=connection)
+    assert run.outcome == SyncOutcome.PARTIAL
+    assert Invoice.objects.filter(organisation=org).count() == 100
+    first_cursor = json.loads(org.books_cursor)["invoices"]
+    for _ in range(5):
+        frozen.shift(timedelta(minutes=1))  # past the minute's 60 calls
+        connection_sync(connection)
+    books = xero_data.tenant_books("pages", 0, NOW.date())
+    assert Invoice.objects.filter(organisation=org).count() == len(books.invoices)
+    org.refresh_from_db()
+    assert json.loads(org.books_cursor)["invoices"] > first_cursor
