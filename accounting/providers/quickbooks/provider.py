@@ -85,6 +85,7 @@ class QuickBooksProvider(OAuth2Provider):
     consent_days = REFRESH_TOKEN_DAYS  # rolling: every refresh moves it (x_refresh_token_expires_in)
     default_retry_after = THROTTLE_RETRY_AFTER  # 500 requests a minute per realm
     scopes = [Scopes.ACCOUNTING.value]
+    callback_params = ("realmId",)  # the company the person picked on Intuit's page
 
     # --- configuration ----------------------------------------------------------------------
     def authorize_url(self) -> str:

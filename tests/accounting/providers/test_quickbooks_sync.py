@@ -17,6 +17,7 @@ from integrations_core.models import ConnectionStatus, SyncOutcome
 from integrations_core.services.sync import connection_sync
 from sandbox.quickbooks.books import CHART, realm_id_for
 
+from .quickbooks_sandbox import REDIRECT_URI as REDIRECT_CALLBACK
 from .quickbooks_sandbox import connect_link_code
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,22 @@ def test_python_quickbooks_reads_the_mock_by_changing_only_the_host(connected, q
     assert {a.Id for a in accounts} == {row[0] for row in CHART}
     bank = Account.filter(AccountType="Bank", qb=qb)
     assert {a.Name for a in bank} >= {"Business Current Account"}
+
+
+def test_the_books_page_connects_quickbooks_through_the_callback(client, user, qbo, monkeypatch):
+    """The person's path: Books -> Connect QuickBooks -> Intuit's page -> our callback."""
+    from django.urls import reverse
+
+    monkeypatch.setattr("integrations_core.services.sync_queue.connection_sync_request", lambda *a, **k: None)
+    client.force_login(user)
+    page = client.get(reverse("web:accounting"))
+    assert b"QuickBooks Online" in page.content
+    start = client.post(reverse("web:accounting-connect", args=["quickbooks"]))
+    assert start.status_code == 302
+    callback = connect_link_code(client, start["Location"], username="qbo-web")
+    parts = urlsplit(REDIRECT_CALLBACK)
+    answer = client.get(parts.path, callback)
+    assert answer.status_code == 302, answer.content[:300]
+    connection = BooksConnection.objects.get(user=user, provider="quickbooks")
+    assert connection.status == ConnectionStatus.ACTIVE and connection.external_id == realm_id_for("qbo-web")
+    assert "qbo-web" not in answer["Location"] and callback["code"] not in answer["Location"]
