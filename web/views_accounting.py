@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounting import selectors
@@ -58,7 +59,7 @@ def organisations(request):
         connection.organisations = [o for o in orgs if o.connection_id == connection.pk]
     outstanding = list(selectors.invoices(request.user, outstanding=True)[:5])
     return render(request, "web/accounting/organisations.html", {
-        "connections": connections, "outstanding": outstanding,
+        "connections": connections, "outstanding": outstanding, "today": timezone.localdate(),
         "providers": [{"provider": p, "logo": provider_logo(p)} for p in _books_providers()],
     })
 
@@ -231,4 +232,5 @@ def resolve(request, pk):
 def invoices(request):
     rows = list(selectors.invoices(request.user, outstanding=True))
     return render(request, "web/accounting/invoices.html", {
-        "invoices": [r for r in rows if r.kind == "invoice"], "bills": [r for r in rows if r.kind == "bill"]})
+        "invoices": [r for r in rows if r.kind == "invoice"], "bills": [r for r in rows if r.kind == "bill"],
+        "today": timezone.localdate()})

@@ -224,3 +224,15 @@ def test_a_token_refused_mid_push_is_refreshed_once(ready, books_provider, monke
     assert run.created == 3 and refused == [1]
     org.connection.refresh_from_db()
     assert org.connection.refresh_token == "fresh-refresh"
+
+
+def test_one_push_per_organisation_at_a_time(ready, books_provider):
+    from django.core.cache import cache
+
+    org, _, _ = ready
+    cache.add(f"accounting-push:{org.pk}", "1", 60)  # another push holds it
+    with pytest.raises(PushError) as caught:
+        push_run(org)
+    assert caught.value.code == "busy" and books_provider.writes == []
+    cache.delete(f"accounting-push:{org.pk}")
+    assert push_run(org).created == 3

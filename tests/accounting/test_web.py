@@ -84,3 +84,14 @@ def test_someone_elses_pages_are_404(synced, other_user):
     assert bob.post(f"/accounting/connections/{org.connection_id}/disconnect/").status_code == 404
     assert "Acme" not in bob.get("/accounting/").content.decode()
     assert not CategoryMapping.objects.exists()
+
+
+def test_the_outstanding_page_lists_unpaid_bills_and_marks_overdue(browser, synced):
+    import time_machine
+
+    with time_machine.travel("2026-03-25 12:00 +0000", tick=False):
+        text = browser.get("/accounting/invoices/").content.decode()
+    assert 'data-number="B-1"' in text and "overdue" in text
+    assert 'data-number="INV-0001"' not in text  # paid
+    with time_machine.travel("2026-03-10 12:00 +0000", tick=False):
+        assert "overdue" not in browser.get("/accounting/invoices/").content.decode()
