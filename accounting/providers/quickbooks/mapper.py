@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integrations_core.money import fits_storage
+from integrations_core.money import fits, fits_storage, minor_units
 from integrations_core.providers.errors import BadProviderResponse
 from integrations_core.records import (
     AccountRecord,
@@ -54,7 +54,9 @@ CLASSIFICATIONS = {"asset": "asset", "liability": "liability", "equity": "equity
 
 
 # --- small parsers --------------------------------------------------------------------------
-def amount(value: Any, *, what: str = "amount") -> Decimal:
+def amount(value: Any, *, what: str = "amount", currency_code: str = "") -> Decimal:
+    """An exact amount; with `currency_code`, one that fits that currency's minor unit (JPY has
+    none: 1000.50 yen is refused, never rounded)."""
     if isinstance(value, bool) or value is None or value == "":
         raise BadProviderResponse(f"QuickBooks sent no {what}")
     try:
@@ -63,6 +65,8 @@ def amount(value: Any, *, what: str = "amount") -> Decimal:
         raise BadProviderResponse(f"QuickBooks sent an unreadable {what}") from exc
     if not number.is_finite() or not fits_storage(number) or abs(number) >= MAX_AMOUNT:
         raise BadProviderResponse(f"QuickBooks sent an {what} we cannot store")
+    if currency_code and not fits(number, minor_units(currency_code)):
+        raise BadProviderResponse(f"QuickBooks sent an {what} finer than {currency_code}'s minor unit")
     return number
 
 
@@ -189,8 +193,9 @@ def _document_status(item: dict[str, Any], total: Decimal, balance: Decimal) -> 
 
 def invoice_record(item: dict[str, Any], entity: str, home_currency: str,
                    payments: tuple[BookPaymentRecord, ...] = ()) -> InvoiceRecord:
-    total = amount(item.get("TotalAmt"), what="invoice total")
-    balance = amount(item.get("Balance", 0), what="invoice balance")
+    code = currency(item, home_currency)
+    total = amount(item.get("TotalAmt"), what="invoice total", currency_code=code)
+    balance = amount(item.get("Balance", 0), what="invoice balance", currency_code=code)
     party = ref(item, "CustomerRef" if entity == "Invoice" else "VendorRef")
     return InvoiceRecord(
         external_id=entity_id(entity, item["Id"]), kind="invoice" if entity == "Invoice" else "bill",
@@ -225,7 +230,8 @@ def payment_records(item: dict[str, Any], entity: str, home_currency: str) -> li
             external_id = entity_id(entity, item["Id"]) + (f"#{part}" if part > 1 else "")
             found.append((entity_id(linked_type, linked["TxnId"]), BookPaymentRecord(
                 external_id=external_id, invoice_external_id=entity_id(linked_type, linked["TxnId"]),
-                paid_on=paid_on, amount=amount(line.get("Amount"), what="payment amount"),
+                paid_on=paid_on, amount=amount(line.get("Amount"), what="payment amount",
+                                                         currency_code=currency(item, home_currency)),
                 currency=currency(item, home_currency), bank_account_external_id=bank,
                 reference=str(item.get("PaymentRefNum") or item.get("DocNumber") or ""), raw=raw_of(item))))
     return found
@@ -270,7 +276,8 @@ def bank_transaction_record(item: dict[str, Any], entity: str, home_currency: st
                         for line in item.get("Line") or [] if isinstance(line, dict)), "")
     return BookBankTransactionRecord(
         external_id=entity_id(entity, item["Id"]), kind=kind, date=txn_date,
-        amount=abs(amount(item.get("TotalAmt"), what="total")), currency=currency(item, home_currency),
+        amount=abs(amount(item.get("TotalAmt"), what="total", currency_code=currency(item, home_currency))),
+        currency=currency(item, home_currency),
         bank_account_external_id=bank, contact_name=contact, reference=reference_of(item),
         description=_REF.sub("", str(item.get("PrivateNote") or "")).strip(), lines=lines,
         status="voided" if str(item.get("TxnStatus") or "") == "Voided" else "active",

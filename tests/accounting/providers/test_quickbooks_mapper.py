@@ -137,3 +137,13 @@ def test_faults_speak_the_shared_vocabulary(status, body, headers, error, retry_
     assert type(found) is error
     if retry_after is not None:
         assert found.retry_after == retry_after
+
+
+def test_an_amount_finer_than_its_currency_is_refused_not_rounded():
+    yen = {"Id": "4", "TxnDate": "2026-11-01", "DepositToAccountRef": {"value": "35"},
+           "CurrencyRef": {"value": "JPY"}, "Line": []}
+    assert mapper.bank_transaction_record({**yen, "TotalAmt": Decimal("1000")}, "Deposit", "GBP").amount == 1000
+    with pytest.raises(BadProviderResponse):
+        mapper.bank_transaction_record({**yen, "TotalAmt": Decimal("1000.50")}, "Deposit", "GBP")
+    with pytest.raises(BadProviderResponse):
+        mapper.invoice_record({"Id": "1", "TotalAmt": Decimal("10.001"), "Balance": 0}, "Invoice", "GBP")
