@@ -585,3 +585,18 @@ XERO_MAX_PAGES = env.int("XERO_MAX_PAGES", default=50)
 # How closely an account's name must match a category's words to be suggested (rapidfuzz, 0-100).
 ACCOUNTING_SUGGESTION_MIN_SCORE = env.int("ACCOUNTING_SUGGESTION_MIN_SCORE", default=55)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PushStatusEnum"] = "accounting.models.PushStatus"
+# QuickBooks Online (accounting/providers/quickbooks): Intuit's hosts, the app's keys and the
+# webhook verifier token; `make run` and the tests point the hosts at the sandbox's mock.
+QUICKBOOKS_AUTH_URL = env.str("QUICKBOOKS_AUTH_URL", default="https://appcenter.intuit.com/connect/oauth2")
+QUICKBOOKS_TOKEN_URL = env.str("QUICKBOOKS_TOKEN_URL", default="https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer")
+QUICKBOOKS_REVOKE_URL = env.str("QUICKBOOKS_REVOKE_URL", default="https://developer.api.intuit.com/v2/oauth2/tokens/revoke")
+QUICKBOOKS_API_URL = env.str("QUICKBOOKS_API_URL", default="https://quickbooks.api.intuit.com")
+QUICKBOOKS_CLIENT_ID = env.str("QUICKBOOKS_CLIENT_ID", default="")
+QUICKBOOKS_CLIENT_SECRET = env.str("QUICKBOOKS_CLIENT_SECRET", default="")
+QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN = env.str("QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN", default="")
+QUICKBOOKS_MINOR_VERSION = env.int("QUICKBOOKS_MINOR_VERSION", default=75)
+# The sandbox's mock QuickBooks is an app of its own (its tables: realms, tokens, pushed items).
+INSTALLED_APPS += ["sandbox.quickbooks"]
+QUICKBOOKS_PROVIDER = "accounting.providers.quickbooks.provider.QuickBooksProvider"
+if QUICKBOOKS_PROVIDER not in INTEGRATION_PROVIDERS:
+    INTEGRATION_PROVIDERS += [QUICKBOOKS_PROVIDER]

@@ -17,10 +17,16 @@ CALLBACK_PARAMS = ("code", "state", "error", "error_description", "ref", "public
 @login_required
 @require_GET
 def provider_callback(request, provider: str):
-    params = {k: request.GET[k] for k in CALLBACK_PARAMS if k in request.GET}
     try:
-        state = registry.get(provider).callback_state(params)  # each provider says where it puts it
+        descriptor = registry.get(provider)
     except UnknownProvider:
+        descriptor = None
+    # The common parameters, and any the provider declares it sends back (a company id, say).
+    names = CALLBACK_PARAMS + (descriptor.callback_params if descriptor is not None else ())
+    params = {k: request.GET[k] for k in names if k in request.GET}
+    if descriptor is not None:
+        state = descriptor.callback_state(params)  # each provider says where it puts it
+    else:
         state = params.get("state", "")  # no such provider: the state check below refuses the link
     try:
         connection = authorization_complete(user=request.user, provider_slug=provider, state=state,

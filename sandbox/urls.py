@@ -20,4 +20,5 @@ urlpatterns = [
     path("pensions/", include("sandbox.pensions.urls")),
     path("stripe/", include("sandbox.stripe.urls")),
     path("xero/", include("sandbox.xero.urls")),
+    path("quickbooks/", include("sandbox.quickbooks.urls")),
 ]

@@ -26,6 +26,11 @@ PROVIDER_HOSTS = {
     "STRIPE_CLIENT_ID": "ca_sandbox_platform",
     "STRIPE_SECRET_KEY": "sk_test_sandbox_platform",
     "STRIPE_WEBHOOK_SECRETS": "whsec_sandbox",
+    # QuickBooks Online's four Intuit hosts, each the sandbox's mock (sandbox/quickbooks/urls.py).
+    "QUICKBOOKS_AUTH_URL": f"{SITE}/sandbox/quickbooks/appcenter/connect/oauth2",
+    "QUICKBOOKS_TOKEN_URL": f"{SITE}/sandbox/quickbooks/oauth/oauth2/v1/tokens/bearer",
+    "QUICKBOOKS_REVOKE_URL": f"{SITE}/sandbox/quickbooks/developer/v2/oauth2/tokens/revoke",
+    "QUICKBOOKS_API_URL": f"{SITE}/sandbox/quickbooks/api",
 }
 
 
@@ -79,6 +84,9 @@ def main() -> int:
         "XERO_CLIENT_ID": "sandbox-client",
         "XERO_CLIENT_SECRET": sandbox_secret,
         **PROVIDER_HOSTS,
+        "QUICKBOOKS_CLIENT_ID": "sandbox-client",
+        "QUICKBOOKS_CLIENT_SECRET": sandbox_secret,
+        "QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN": secrets.token_urlsafe(24),
         "DEMO_PASSWORD": secrets.token_urlsafe(9),
         "OPERATOR_PASSWORD": secrets.token_urlsafe(12),  # never the demo user's
         # The sandbox is served over plain http on localhost; oauthlib refuses http otherwise.

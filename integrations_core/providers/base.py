@@ -154,6 +154,10 @@ class Provider:
                               code_challenge: str | None) -> AuthorizationRequest:
         raise NotImplementedError
 
+    # Query parameters of the browser callback this provider needs besides code/state/error (the
+    # company the person picked, say); the callback view passes only those it is told about.
+    callback_params: ClassVar[tuple[str, ...]] = ()
+
     def callback_state(self, params: dict[str, Any]) -> str:
         """The state we issued, as the provider sends it back to the callback."""
         return params.get("state", "")

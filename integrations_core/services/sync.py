@@ -362,7 +362,9 @@ def _record_failure(connection: Connection, run: SyncRun, exc: ProviderError, in
         from .connections import connection_reauth_required
 
         run.next_action = "reconnect"
-        if not connection_reauth_required(connection, code=exc.code):
+        # A provider's own words for an expired consent (QuickBooks says when it expired) are kept.
+        message = exc.user_message if isinstance(exc, ConsentExpired) else ""
+        if not connection_reauth_required(connection, code=exc.code, message=message):
             connection.last_error, connection.last_error_code = ConsentExpired.user_message, ConsentExpired.code
             connection.save(update_fields=["last_error", "last_error_code", "updated_at"])
     elif isinstance(exc, ProviderConfigurationError):
