@@ -58,7 +58,8 @@ def test_usd_investment_accounts_do_not_move_the_spending_currency(invested, use
 def test_net_worth_adds_bank_balances_cash_and_holdings(invested, user, bank_data):  # noqa: F811
     worth = net_worth(user)
     assert worth.currency == "GBP"
-    assert worth.by_family == {"banking": D("1190.20"), "investments": D("750.00"), "pensions": D("0")}
+    assert worth.by_family == {"banking": D("1190.20"), "investments": D("750.00"), "pensions": D("0"),
+                               "payments": D("0")}
     assert worth.total == D("1940.20")
     assert worth.unknown == []
 

@@ -35,7 +35,9 @@ ENCRYPTED = {"integrations_core.OAuthState": ["code_verifier"],
              "investments.InvestmentConnection": ["access_token", "refresh_token", "credentials"],
              "pensions.PensionConnection": ["access_token", "refresh_token", "credentials"],
              "pensions.PensionInformationRequest": ["person_details"],
-             "pensions.PensionIdentity": ["data"]}
+             "pensions.PensionIdentity": ["data"],
+             "payments.PaymentsConnection": ["access_token", "refresh_token", "credentials"],
+             "accounting.BooksConnection": ["access_token", "refresh_token", "credentials"]}
 
 
 def secrets_in_db() -> dict:
@@ -78,6 +80,13 @@ def make_rows(user, tag: str) -> None:
     # One identity per person: each tag's belongs to a person of its own.
     owner = get_user_model().objects.create_user(username=f"identity-{tag}", email=f"identity-{tag}@example.com")
     PensionIdentity.objects.create(user=owner, data={"ni_number": f"identity-{tag}"})
+    from accounting.models import BooksConnection
+    from payments.models import PaymentsConnection
+
+    PaymentsConnection.objects.create(user=user, provider="stripe", status="active", access_token=f"pay-access-{tag}",
+                                      refresh_token=f"pay-refresh-{tag}", credentials={"key": f"rk-{tag}"})
+    BooksConnection.objects.create(user=user, provider="xero", status="active", access_token=f"books-access-{tag}",
+                                   refresh_token=f"books-refresh-{tag}", credentials={"tenant": f"t-{tag}"})
 
 
 def test_every_encrypted_column_is_listed():

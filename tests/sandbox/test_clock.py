@@ -81,7 +81,7 @@ def test_advancing_adds_transactions_without_rewriting_old_ones(sandbox_today, t
 
 def test_index_lists_institutions_and_logos_are_served(client):
     body = client.get("/sandbox/").json()
-    assert body["sandbox"] == "enabled" and len(body["institutions"]) == 11
+    assert body["sandbox"] == "enabled" and len(body["institutions"]) == 12
     assert body["endpoints"]["truelayer_auth_url"] == "http://testserver/sandbox/truelayer/auth"
     assert body["endpoints"]["truelayer_api_url"] == "http://testserver/sandbox/truelayer/api"
     assert body["endpoints"]["gocardless_api_url"] == "http://testserver/sandbox/gocardless/api/v2"
