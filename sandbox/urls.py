@@ -18,4 +18,5 @@ urlpatterns = [
     path("ibkr/", include("sandbox.ibkr.urls")),
     path("plaid/", include("sandbox.plaid.urls")),
     path("pensions/", include("sandbox.pensions.urls")),
+    path("paypal/", include("sandbox.paypal.urls")),
 ]
