@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "investments",
     "pensions",
     "transactions",
+    "payments",  # card processors and wallets (Stripe, PayPal): balances, payouts, disputes
     "reconciliation",  # matches across families (payouts to bank credits, invoices to payments)
     "web",
     "sandbox",
@@ -341,6 +342,9 @@ INTEGRATION_PROVIDERS = env.list(
         # Bank statement files (CSV, OFX/QFX, QIF, CAMT.053) for banks without Open Banking.
         "open_banking.providers.bank_file.provider.BankFileProvider",
         "pensions.providers.sandbox_dashboards.provider.SandboxDashboardsProvider",
+        # Payment processors (payments/): Stripe through Connect OAuth, or a restricted key.
+        "payments.providers.stripe.provider.StripeConnectProvider",
+        "payments.providers.stripe.provider.StripeKeyProvider",
     ],
 )
 # How a person connects, per provider auth type (integrations_core/connect/): a new way of
@@ -474,7 +478,8 @@ BOOK_COST_FROM_TRADES = "investments.services.book_cost.positions_from_trades"
 # Where each family keeps the money moving in and out of accounts (integrations_core/ledger.py).
 # Exactly one is categorised by the transactions app, whose tables point at its models.
 CASH_LEDGERS = ["open_banking.ledger.bank_ledger", "investments.ledger.investment_ledger",
-                "pensions.ledger.pension_ledger"]
+                "pensions.ledger.pension_ledger",
+                "payments.ledger.payments_ledger"]  # a processor balance is money the business holds
 CATEGORISED_ACCOUNT_MODEL = "open_banking.BankAccount"
 CATEGORISED_TRANSACTION_MODEL = "open_banking.BankTransaction"
 
@@ -542,3 +547,13 @@ ALERT_FAILURE_THRESHOLD = env.int("ALERT_FAILURE_THRESHOLD", default=3)
 ALERT_EXPIRY_DAYS = env.int("ALERT_EXPIRY_DAYS", default=7)
 ALERT_QUOTA_HEADROOM = env.float("ALERT_QUOTA_HEADROOM", default=0.25)
 ADMINS = [tuple(item.split(":", 1)) for item in env.list("ADMINS", default=[]) if ":" in item]  # "Name:email"
+
+# --- Payment processors (payments/) ---------------------------------------------------------------
+# Stripe: the hosts (the sandbox stands in: {SITE}/sandbox/stripe/api and .../connect), the Connect
+# platform's client id and secret key, and the webhook endpoint secrets (two while one is rolled).
+STRIPE_API_URL = env.str("STRIPE_API_URL", default="https://api.stripe.com")
+STRIPE_CONNECT_URL = env.str("STRIPE_CONNECT_URL", default="https://connect.stripe.com")
+STRIPE_CLIENT_ID = env.str("STRIPE_CLIENT_ID", default="")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRETS = env.list("STRIPE_WEBHOOK_SECRETS", default=[])
+STRIPE_WEBHOOK_DEBOUNCE_SECONDS = env.int("STRIPE_WEBHOOK_DEBOUNCE_SECONDS", default=60)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("ibkr/", include("sandbox.ibkr.urls")),
     path("plaid/", include("sandbox.plaid.urls")),
     path("pensions/", include("sandbox.pensions.urls")),
+    path("stripe/", include("sandbox.stripe.urls")),
     path("paypal/", include("sandbox.paypal.urls")),
 ]
