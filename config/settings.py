@@ -345,6 +345,8 @@ INTEGRATION_PROVIDERS = env.list(
         # Payment processors (payments/): Stripe through Connect OAuth, or a restricted key.
         "payments.providers.stripe.provider.StripeConnectProvider",
         "payments.providers.stripe.provider.StripeKeyProvider",
+        # PayPal: the merchant's own REST app (client id + secret).
+        "payments.providers.paypal.provider.PayPalProvider",
     ],
 )
 # How a person connects, per provider auth type (integrations_core/connect/): a new way of
@@ -557,3 +559,12 @@ STRIPE_CLIENT_ID = env.str("STRIPE_CLIENT_ID", default="")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRETS = env.list("STRIPE_WEBHOOK_SECRETS", default=[])
 STRIPE_WEBHOOK_DEBOUNCE_SECONDS = env.int("STRIPE_WEBHOOK_DEBOUNCE_SECONDS", default=60)
+
+# PayPal (payments/providers/paypal/): the REST hosts (the sandbox stands in for the developer
+# sandbox: {SITE}/sandbox/paypal), how much history a first sync reads and in how many 31-day
+# windows at most, and Transaction Search's page size (500 is PayPal's maximum).
+PAYPAL_LIVE_URL = env.str("PAYPAL_LIVE_URL", default="https://api-m.paypal.com")
+PAYPAL_SANDBOX_URL = env.str("PAYPAL_SANDBOX_URL", default="https://api-m.sandbox.paypal.com")
+PAYPAL_HISTORY_DAYS = env.int("PAYPAL_HISTORY_DAYS", default=3 * 365)
+PAYPAL_MAX_WINDOWS_PER_SYNC = env.int("PAYPAL_MAX_WINDOWS_PER_SYNC", default=40)
+PAYPAL_PAGE_SIZE = env.int("PAYPAL_PAGE_SIZE", default=500)

@@ -130,11 +130,12 @@ class PayPalClient:
             return json_body(response)
         raise AssertionError("unreachable")
 
-    def transactions_page(self, start: datetime, end: datetime, page: int) -> dict[str, Any]:
+    def transactions_page(self, start: datetime, end: datetime, page: int, *,
+                          page_size: int = PAGE_SIZE) -> dict[str, Any]:
         """One page of GET /v1/reporting/transactions for [start, end] (at most 31 days)."""
         body = self._request("GET", TRANSACTIONS_PATH, scope=SCOPE_SEARCH, params={
             "start_date": paypal_time(start), "end_date": paypal_time(end), "fields": "all",
-            "page_size": PAGE_SIZE, "page": page})
+            "page_size": min(PAGE_SIZE, max(1, page_size)), "page": page})
         if not isinstance(body, dict):
             raise BadProviderResponse("PayPal's transaction search answer is not an object")
         return body

@@ -26,7 +26,7 @@ from integrations_core.providers.errors import BadProviderResponse, ConsentExpir
 from integrations_core.records import PaymentsActivity
 
 from . import mapper
-from .client import PayPalClient
+from .client import PAGE_SIZE, PayPalClient
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,8 @@ class PayPalSource:
         fresh: datetime | None = None
         page, total_pages = 1, 1
         while page <= total_pages:
-            body = self.client.transactions_page(start, end, page)
+            body = self.client.transactions_page(start, end, page,
+                                                 page_size=int(self._setting("PAYPAL_PAGE_SIZE", PAGE_SIZE)))
             mapped = mapper.transactions_page(body, today=today)
             records += mapped.balance_transactions
             payouts += mapped.payouts
