@@ -32,7 +32,7 @@ class Call:
 @dataclass
 class PayPalRouter:
     mock: responses.RequestsMock
-    faults: list[Callable[[str, str], Answer | None]] = field(default_factory=list)
+    faults: list[Callable[[str, str, dict], Answer | None]] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -42,7 +42,9 @@ class PayPalRouter:
 
     def _answer(self, request) -> Answer:
         parts = urlsplit(request.url)
-        answer = next((a for fault in self.faults if (a := fault(request.method, parts.path)) is not None), None)
+        query = parse_qs(parts.query)
+        answer = next((a for fault in self.faults if (a := fault(request.method, parts.path, query)) is not None),
+                      None)
         if answer is None:
             headers = {k: v for k, v in request.headers.items()
                        if k.lower() not in ("content-length", "content-type", "host")}
@@ -54,7 +56,7 @@ class PayPalRouter:
             answer = (response.status_code, {k: v for k, v in response.items()
                                              if k.lower() in ("content-type", "retry-after")}, response.content)
         status, headers, body = answer
-        self.calls.append(Call(request.method, parts.path, parse_qs(parts.query), status, body))
+        self.calls.append(Call(request.method, parts.path, query, status, body))
         return status, headers, body
 
     def count(self, path_part: str, *, status: int | None = None) -> int:
@@ -62,7 +64,7 @@ class PayPalRouter:
 
 
 def answer_when(match: Callable[[str, str], bool], status: int, body: bytes, headers=None) -> Callable:
-    def fault(method: str, path: str) -> Answer | None:
+    def fault(method: str, path: str, query: dict) -> Answer | None:
         return (status, {"content-type": "application/json", **(headers or {})}, body) if match(method, path) else None
 
     return fault

@@ -172,7 +172,7 @@ def test_the_token_is_fetched_once_and_again_when_it_nears_expiry(paypal, frozen
 def test_a_token_paypal_dropped_early_is_fetched_again_once(paypal, frozen):
     dropped = {"left": 1}
 
-    def once(method, path):
+    def once(method, path, query):
         if path.endswith("/reporting/balances") and dropped["left"]:
             dropped["left"] -= 1
             return 401, {"content-type": "application/json"}, json.dumps(
