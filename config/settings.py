@@ -568,3 +568,7 @@ PAYPAL_SANDBOX_URL = env.str("PAYPAL_SANDBOX_URL", default="https://api-m.sandbo
 PAYPAL_HISTORY_DAYS = env.int("PAYPAL_HISTORY_DAYS", default=3 * 365)
 PAYPAL_MAX_WINDOWS_PER_SYNC = env.int("PAYPAL_MAX_WINDOWS_PER_SYNC", default=40)
 PAYPAL_PAGE_SIZE = env.int("PAYPAL_PAGE_SIZE", default=500)
+# The PayPal mock: the secret it accepts with any client id, and how long a transaction takes to
+# appear in its Transaction Search (PayPal documents up to 3 hours).
+SANDBOX_PAYPAL_CLIENT_SECRET = env.str("SANDBOX_PAYPAL_CLIENT_SECRET", default="sandbox-paypal-secret")
+SANDBOX_PAYPAL_LAG_MINUTES = env.int("SANDBOX_PAYPAL_LAG_MINUTES", default=60)

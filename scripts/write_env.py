@@ -20,6 +20,7 @@ PROVIDER_HOSTS = {
     "TRADING212_DEMO_URL": f"{SITE}/sandbox/trading212/api/v0",
     "TRADING212_LIVE_URL": f"{SITE}/sandbox/trading212/api/v0",
     "IBKR_FLEX_URL": f"{SITE}/sandbox/ibkr/FlexWebService",
+    "PAYPAL_SANDBOX_URL": f"{SITE}/sandbox/paypal",
 }
 
 
