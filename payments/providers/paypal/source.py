@@ -16,6 +16,7 @@ it finished) and the next sync goes on from there (`state["behind"]` says so).""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -46,6 +47,36 @@ def windows(start: datetime, end: datetime, *, size: timedelta = MAX_WINDOW) -> 
         found.append((start, stop))
         start = stop
     return found
+
+
+def distinct_ids(records: list) -> list:
+    """Transaction Search's transaction_id is not unique: one id can come back on rows of
+    different event codes (a payment and the fee or hold PayPal files under it). Rows are keyed by
+    id per currency, so a second row of an id would overwrite the first: of the rows sharing an id
+    and a currency, the one whose event code sorts first keeps the bare id (what disputes and
+    payouts name), the others are keyed "<id>:<event code>" - the same answer on every read."""
+    groups: dict[tuple[str, str], list] = {}
+    for record in records:
+        groups.setdefault((record.external_id, record.currency), []).append(record)
+    out = []
+    for record in records:
+        group = groups[(record.external_id, record.currency)]
+        if len(group) == 1:
+            out.append(record)
+            continue
+        first_code = min(r.reporting_category for r in group)
+        if record.reporting_category == first_code:
+            out.append(record)
+        else:
+            out.append(replace(record, external_id=f"{record.external_id}:{record.reporting_category}"))
+    # Two rows of one id *and* one event code are the same row read twice (overlapping windows).
+    seen, unique = set(), []
+    for record in out:
+        key = (record.external_id, record.currency)
+        if key not in seen:
+            seen.add(key)
+            unique.append(record)
+    return unique
 
 
 class PayPalSource:
@@ -96,6 +127,7 @@ class PayPalSource:
             reached = min(window_end, fresh) if fresh is not None else window_end
             if fresh is not None and fresh < window_end:
                 break
+        records = distinct_ids(records)
         disputes, disputes_error = [], None
         try:
             disputes = self._disputes(update_time_after=None if since is None and not state.get("reached")

@@ -134,3 +134,21 @@ def test_disputes_come_with_their_deadline_and_payment(paypal, settings):
     ids = {r.external_id for r in activity.balance_transactions}
     for dispute in activity.disputes:
         assert dispute.evidence_due_by is not None and dispute.charge_external_id in ids
+
+
+def test_rows_sharing_a_transaction_id_keep_apart_and_the_same_row_twice_is_one():
+    from decimal import Decimal
+
+    from integrations_core.records import BalanceTransactionRecord
+    from payments.providers.paypal.source import distinct_ids
+
+    def rec(code, amount, currency="GBP", ident="5TY05013RG002845M"):
+        return BalanceTransactionRecord(external_id=ident, type="charge", created_at=NOW, amount=Decimal(amount),
+                                        fee=Decimal(0), net=Decimal(amount), currency=currency,
+                                        reporting_category=code)
+
+    rows = distinct_ids([rec("T1503", "-10.00"), rec("T0006", "10.00"), rec("T0006", "10.00"),
+                         rec("T0200", "-5.00", currency="USD")])
+    assert [(r.external_id, r.currency) for r in rows] == [
+        ("5TY05013RG002845M:T1503", "GBP"), ("5TY05013RG002845M", "GBP"), ("5TY05013RG002845M", "USD")]
+    assert distinct_ids(list(reversed(rows[:2])))[0].external_id == "5TY05013RG002845M"
