@@ -58,3 +58,35 @@ class TestPayPalContract(ActivitySourceContract):
 
     def fail_second_page(self, router):
         router.faults.append(fail_when(lambda path, query: path == TRANSACTIONS and "page=2" in query))
+    # --- beyond the contract: what the connect answers and stores, and refused input --------------
+    def test_the_secret_is_stored_encrypted_and_never_answered(self, api_client, provider, router,
+                                                               django_capture_on_commit_callbacks):
+        from django.db import connection as db
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_client.post("/api/v1/connections/", {"provider": "paypal", "credentials": credentials()},
+                                       format="json")
+        assert response.status_code == 201, response.content
+        assert SECRET not in response.content.decode()
+        stored = PaymentsConnection.objects.get(provider="paypal")
+        assert stored.credentials["client_secret"] == SECRET  # decrypted by the field
+        with db.cursor() as cursor:
+            cursor.execute(f"SELECT credentials FROM {PaymentsConnection._meta.db_table} WHERE id = %s",
+                           [stored.pk.hex if db.vendor == "sqlite" else stored.pk])
+            raw = cursor.fetchone()[0]
+        assert SECRET.encode() not in (bytes(raw) if not isinstance(raw, str) else raw.encode())
+        listed = api_client.get("/api/v1/connections/")
+        assert SECRET not in listed.content.decode()
+
+    def test_a_wrong_secret_is_a_field_error_and_stores_nothing(self, api_client, provider, router):
+        response = api_client.post("/api/v1/connections/", {"provider": "paypal", "credentials": credentials(
+            secret="wrong")}, format="json")
+        assert response.status_code == 400 and "credentials" in response.json()["error"]["fields"]
+        assert not PaymentsConnection.objects.filter(provider="paypal").exists()
+
+    def test_missing_fields_are_named(self, api_client, provider, router):
+        response = api_client.post("/api/v1/connections/", {"provider": "paypal", "credentials": {
+            "environment": "production"}}, format="json")
+        fields = response.json()["error"]["fields"]
+        assert response.status_code == 400
+        assert {"credentials.environment", "credentials.client_id", "credentials.client_secret"} <= set(fields)
