@@ -291,6 +291,7 @@ SPECTACULAR_SETTINGS = {
         "StatementDateOrderEnum": "open_banking.api.views_statements.DATE_ORDERS",
         "MappingDateOrderEnum": "open_banking.api.views_statements.MAPPING_DATE_ORDERS",
         "BankAccountTypeEnum": "open_banking.models.BankAccountType",  # + loan, mortgage, property
+        "PayoutStatusEnum": "payments.models.PayoutStatus",
     },
 }
 

@@ -21,6 +21,7 @@ api_v1 = [
     path("notifications/", health_api.NotificationListView.as_view(), name="notifications"),
     path("notifications/<int:pk>/read/", health_api.NotificationReadView.as_view(), name="notification-read"),
 ]
+api_v1.append(path("payments/", include("payments.api.urls")))  # processors: balances, payouts, disputes
 
 urlpatterns = [
     path("", include("web.urls")),

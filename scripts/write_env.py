@@ -20,6 +20,13 @@ PROVIDER_HOSTS = {
     "TRADING212_DEMO_URL": f"{SITE}/sandbox/trading212/api/v0",
     "TRADING212_LIVE_URL": f"{SITE}/sandbox/trading212/api/v0",
     "IBKR_FLEX_URL": f"{SITE}/sandbox/ibkr/FlexWebService",
+    # Stripe: both hosts, the sandbox platform's Connect client id and secret key, its webhook secret.
+    "STRIPE_API_URL": f"{SITE}/sandbox/stripe/api",
+    "STRIPE_CONNECT_URL": f"{SITE}/sandbox/stripe/connect",
+    "STRIPE_CLIENT_ID": "ca_sandbox_platform",
+    "STRIPE_SECRET_KEY": "sk_test_sandbox_platform",
+    "STRIPE_WEBHOOK_SECRETS": "whsec_sandbox",
+    # PayPal: the mock stands in for PayPal's developer sandbox (connect with environment "sandbox").
     "PAYPAL_SANDBOX_URL": f"{SITE}/sandbox/paypal",
 }
 

@@ -101,3 +101,17 @@ urlpatterns += [
     path("my-accounts/manual/<uuid:pk>/transactions/", editing.manual_transaction_new, name="manual-transaction-new"),
     path("home/alerts/read/", home.alerts_read, name="home-alerts-read"),
 ]
+
+from . import views_payments as payments  # noqa: E402  (appended: the business's payment processors)
+
+urlpatterns += [
+    path("payments/", payments.payments, name="payments"),
+    path("payments/payouts/", payments.payouts, name="payments-payouts"),
+    path("payments/payouts/<uuid:pk>/", payments.payout, name="payments-payout"),
+    path("payments/balances/<uuid:pk>/transactions/", payments.transactions, name="payments-transactions"),
+    path("payments/disputes/", payments.disputes, name="payments-disputes"),
+    path("payments/connect/<slug:slug>/", payments.connect, name="payments-connect"),
+    path("payments/connect/<slug:slug>/key/", payments.connect_key, name="payments-connect-key"),
+    path("payments/connections/<uuid:pk>/sync/", payments.sync, name="payments-sync"),
+    path("payments/connections/<uuid:pk>/disconnect/", payments.disconnect, name="payments-disconnect"),
+]

@@ -167,6 +167,7 @@ def alice(user, bank_data):
     objects = {"manual_account": manual_account, "custom_category": custom_category, **_alice_investments(user), **_alice_pensions(user), **_alice_bank_files(user, current), "notification": notification, "statement_import": statement_import, "connection": connection, "account": current, "transaction": private, "budget": budget,
                "alert": alert, "rule": rule, "recurring": recurring, "sync_run": run,
                "snapshot": BalanceSnapshot.objects.filter(account=current).first()}
+    objects.update(_alice_payments(user))
     return objects
 
 
@@ -236,6 +237,9 @@ def alice_state(user) -> list:
             rows.append((model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())),
                          getattr(obj, "updated_at", None)))
     rows.append(("audit", AuditEvent.objects.filter(user=user).count()))
+    for model, owner in _payment_tables():
+        rows += [(model.__name__, obj.pk, repr(sorted(model_to_dict(obj).items())), obj.updated_at)
+                 for obj in model.objects.filter(**{owner: user}).order_by("pk")]
     return rows
 
 
@@ -391,3 +395,46 @@ def test_own_only_posts_cannot_reach_another_users_data(alice, bob, other_user):
                          format="json")
     assert withdrawn.status_code < 500 and MARKER not in withdrawn.content.decode()
     assert alice_state(alice["connection"].user) == before
+
+
+# --- Payments (issue 16): processor balances, balance transactions, payouts, disputes -------------
+OBJECT_ROUTES.update({
+    "/api/v1/payments/balances/{id}/": {"object": "pay_account"},
+    "/api/v1/payments/balance-transactions/{id}/": {"object": "pay_transaction"},
+    "/api/v1/payments/payouts/{id}/": {"object": "pay_payout"},
+    "/api/v1/payments/payouts/{id}/transactions/": {"object": "pay_payout"},
+    "/api/v1/payments/disputes/{id}/": {"object": "pay_dispute"},
+    "/api/v1/payments/connections/{id}/": {"object": "pay_connection"},
+    "/api/v1/payments/connections/{id}/sync/": {"object": "pay_connection", "post": {}},
+})
+
+
+def _alice_payments(user) -> dict:
+    """A processor connection of A's with a balance, a charge carried by a payout, a dispute."""
+    from payments.models import BalanceTransaction, Dispute, PaymentsConnection, Payout, ProcessorAccount
+
+    now = timezone.now()
+    connection = PaymentsConnection.objects.create(user=user, provider="fake_processor", status="active",
+                                                   institution_name=f"{MARKER} PROCESSOR")
+    account = ProcessorAccount.objects.create(connection=connection, external_id="balance:gbp",
+                                              name=f"{MARKER} BALANCE", currency="GBP",
+                                              current_balance=Decimal("12.00"), available_balance=Decimal("12.00"))
+    payout = Payout.objects.create(account=account, external_id="po_alice", amount=Decimal("9.80"), currency="GBP",
+                                   status="paid", occurred_at=now, arrival_date=timezone.localdate(),
+                                   reference=f"{MARKER} PAYOUT")
+    charge = BalanceTransaction.objects.create(
+        account=account, external_id="txn_alice", type="charge", occurred_at=now, amount=Decimal("10.00"),
+        fee=Decimal("0.20"), net=Decimal("9.80"), currency="GBP", description=f"{MARKER} CHARGE",
+        reference=f"{MARKER}-INV", payout=payout, payout_external_id="po_alice")
+    dispute = Dispute.objects.create(account=account, external_id="dp_alice", amount=Decimal("10.00"), currency="GBP",
+                                     status="needs_response", reason=f"{MARKER} REASON", occurred_at=now)
+    return {"pay_connection": connection, "pay_account": account, "pay_transaction": charge, "pay_payout": payout,
+            "pay_dispute": dispute}
+
+
+def _payment_tables():
+    from payments.models import BalanceTransaction, Dispute, PaymentsConnection, Payout, ProcessorAccount
+
+    return ((PaymentsConnection, "user"), (ProcessorAccount, "connection__user"),
+            (BalanceTransaction, "account__connection__user"), (Payout, "account__connection__user"),
+            (Dispute, "account__connection__user"))

@@ -90,6 +90,7 @@ def person(user, bank_data, rsps, monkeypatch) -> dict:
     objects.update(_investments(user))
     objects.update(_pensions(user))
     objects.update(_bank_files(user, current))
+    objects.update(_payments(user))
     from open_banking.services.manual import manual_account_create
     from transactions.services.editing import custom_category_create
 
@@ -238,3 +239,33 @@ def test_fuzzing_reached_the_happy_paths():
     can_succeed = {label: codes for label, codes in STATUSES.items() if label not in CANNOT_SUCCEED}
     succeeded = {label for label, codes in can_succeed.items() if any(200 <= c < 300 for c in codes)}
     assert len(succeeded) >= 0.8 * len(can_succeed), {k: dict(v) for k, v in can_succeed.items() if k not in succeeded}
+
+
+# --- Payments (issue 16) ---------------------------------------------------------------------------
+REAL_IDS.extend([("/api/v1/payments/balances/", "pay_account"),
+                 ("/api/v1/payments/balance-transactions/", "pay_transaction"),
+                 ("/api/v1/payments/payouts/", "pay_payout"), ("/api/v1/payments/disputes/", "pay_dispute"),
+                 ("/api/v1/payments/connections/", "pay_connection")])
+
+
+def _payments(user) -> dict:
+    """A restricted-key processor connection (disconnecting it calls nothing) with a balance, a
+    charge its payout carried, and a dispute."""
+    from payments.models import BalanceTransaction, Dispute, PaymentsConnection, Payout, ProcessorAccount
+
+    now = timezone.now()
+    connection = PaymentsConnection.objects.create(user=user, provider="stripe_key", status="active",
+                                                   institution_name="Stripe", credentials={"api_key": "rk_test_fuzz"})
+    account = ProcessorAccount.objects.create(connection=connection, external_id="balance:gbp", name="Stripe GBP",
+                                              currency="GBP", current_balance=Decimal("12.00"),
+                                              available_balance=Decimal("12.00"), pending_balance=Decimal("0"))
+    payout = Payout.objects.create(account=account, external_id="po_fuzz", amount=Decimal("9.80"), currency="GBP",
+                                   status="paid", occurred_at=now, arrival_date=timezone.localdate(), reference="STRIPE")
+    charge = BalanceTransaction.objects.create(
+        account=account, external_id="txn_fuzz", type="charge", occurred_at=now, amount=Decimal("10.00"),
+        fee=Decimal("0.20"), net=Decimal("9.80"), currency="GBP", payout=payout, payout_external_id="po_fuzz",
+        fee_details=[{"type": "stripe_fee", "amount": "0.20", "currency": "GBP", "description": "Fees"}])
+    dispute = Dispute.objects.create(account=account, external_id="dp_fuzz", amount=Decimal("10.00"), currency="GBP",
+                                     status="needs_response", reason="fraudulent", occurred_at=now)
+    return {"pay_connection": connection, "pay_account": account, "pay_transaction": charge, "pay_payout": payout,
+            "pay_dispute": dispute}
