@@ -11,6 +11,7 @@ is SANDBOX_PAYPAL_CLIENT_SECRET ("sandbox-paypal-secret"). Fault logins as the c
   error.malformed     data calls answer 200 with a body cut off mid-JSON
   error.no_search     the token lacks the Transaction Search scope: its calls answer 403
   error.no_disputes   the token lacks the Disputes scope: its calls answer 403
+A query matching more than SANDBOX_PAYPAL_MAX_RESULTS (10,000) rows answers RESULTSET_TOO_LARGE.
 A transaction appears SANDBOX_PAYPAL_LAG_MINUTES (default 60) after it happens, and
 last_refreshed_datetime says so. A window longer than 31 days is refused as PayPal refuses it.
 
@@ -57,6 +58,11 @@ CERT_URL = "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594
 
 def client_secret() -> str:
     return getattr(settings, "SANDBOX_PAYPAL_CLIENT_SECRET", "sandbox-paypal-secret")
+
+
+def max_results() -> int:
+    """Rows one Transaction Search query may match (PayPal's limit is 10,000)."""
+    return int(getattr(settings, "SANDBOX_PAYPAL_MAX_RESULTS", 10000))
 
 
 def lag() -> timedelta:
@@ -210,6 +216,9 @@ def transactions(request: HttpRequest) -> HttpResponse:
     rows = [t for t in data.visible_transactions(login, now, lag()) if start <= t.initiated_at <= end]
     if event_code := request.GET.get("transaction_type"):
         rows = [t for t in rows if t.event_code == event_code]
+    if len(rows) > max_results():
+        return error(400, "RESULTSET_TOO_LARGE", "Result set size is greater than the maximum limit. Change the "
+                     "filter criteria and try again.")
     total_pages = max(1, -(-len(rows) // page_size))
     chosen = rows[(page - 1) * page_size: page * page_size]
     query = request.GET.copy()

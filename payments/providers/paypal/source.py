@@ -23,7 +23,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations_core.providers.errors import BadProviderResponse, ConsentExpired, ProviderError, RateLimited
+from integrations_core.providers.errors import (
+    BadProviderResponse,
+    ConsentExpired,
+    ProviderError,
+    RateLimited,
+    RequestRejected,
+)
 from integrations_core.records import PaymentsActivity
 
 from . import mapper
@@ -36,6 +42,7 @@ MAX_WINDOW = timedelta(days=31)
 OVERLAP = timedelta(days=3)
 HISTORY_DAYS = 3 * 365  # Transaction Search keeps three years
 MAX_WINDOWS = 40  # a first read of the whole history fits in one sync
+MIN_WINDOW = timedelta(hours=1)  # a busier hour than PayPal answers in one query is not halved again
 MAX_PAGES = 200  # 100,000 rows in one window: PayPal refuses more (RESULTSET_TOO_LARGE) long before
 
 
@@ -152,6 +159,20 @@ class PayPalSource:
                                 state=new_state, disputes_error=disputes_error)
 
     def _read_window(self, start: datetime, end: datetime, *, today):
+        """Every page of one window. PayPal answers at most 10,000 rows for one query and refuses
+        a busier window with RESULTSET_TOO_LARGE: such a window is read again as two halves."""
+        try:
+            return self._read_pages(start, end, today=today)
+        except RequestRejected as exc:
+            if exc.provider_code != "RESULTSET_TOO_LARGE" or end - start <= MIN_WINDOW:
+                raise
+        middle = start + (end - start) / 2
+        first = self._read_window(start, middle, today=today)
+        second = self._read_window(middle, end, today=today)
+        fresh = [f for f in (first[3], second[3]) if f is not None]
+        return first[0] + second[0], first[1] + second[1], first[2] + second[2], min(fresh) if fresh else None
+
+    def _read_pages(self, start: datetime, end: datetime, *, today):
         records, payouts, skipped = [], [], 0
         fresh: datetime | None = None
         page, total_pages = 1, 1

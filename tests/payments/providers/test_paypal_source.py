@@ -152,3 +152,17 @@ def test_rows_sharing_a_transaction_id_keep_apart_and_the_same_row_twice_is_one(
     assert [(r.external_id, r.currency) for r in rows] == [
         ("5TY05013RG002845M:T1503", "GBP"), ("5TY05013RG002845M", "GBP"), ("5TY05013RG002845M", "USD")]
     assert distinct_ids(list(reversed(rows[:2])))[0].external_id == "5TY05013RG002845M"
+
+
+def test_a_window_paypal_finds_too_large_is_read_again_in_halves(paypal, settings):
+    settings.SANDBOX_PAYPAL_MAX_RESULTS = 15  # PayPal's is 10,000
+    settings.PAYPAL_PAGE_SIZE = 500
+    settings.PAYPAL_HISTORY_DAYS = 62
+    whole = source().fetch_activity(since=None, state={})
+    refused = [c for c in paypal.calls if c.path.endswith("/reporting/transactions") and c.status == 400]
+    assert refused and all(json.loads(c.body)["name"] == "RESULTSET_TOO_LARGE" for c in refused)
+    settings.SANDBOX_PAYPAL_MAX_RESULTS = 10000
+    paypal.calls.clear()
+    assert sorted(r.external_id for r in source().fetch_activity(since=None, state={}).balance_transactions) == \
+        sorted(r.external_id for r in whole.balance_transactions)
+    assert whole.window_to == NOW - LAG
