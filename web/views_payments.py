@@ -35,6 +35,7 @@ from .views import _throttle_wait
 
 PAGE_SIZE = 50
 DEADLINE_SOON_DAYS = 3
+NEEDS_RESPONSE = ("needs_response", "warning_needs_response")
 
 
 def _processors():
@@ -80,9 +81,10 @@ def payments(request):
 def _with_deadlines(disputes):
     now = timezone.now()
     for dispute in disputes:
-        due = dispute.evidence_due_by
-        dispute.overdue = bool(due and due < now and not dispute.closed)
-        dispute.due_soon = bool(due and now <= due <= now + timedelta(days=DEADLINE_SOON_DAYS) and not dispute.closed)
+        # Only a dispute still waiting for the business's evidence has a deadline to flag.
+        due = dispute.evidence_due_by if dispute.status in NEEDS_RESPONSE and not dispute.closed else None
+        dispute.overdue = bool(due and due < now)
+        dispute.due_soon = bool(due and now <= due <= now + timedelta(days=DEADLINE_SOON_DAYS))
     return disputes
 
 

@@ -88,7 +88,9 @@ class StripeApiClient:
             answer = fn(*args, **kwargs)
         except stripe.StripeError as exc:
             raise error_from(exc, connected_account=self.connected_account) from None
-        except ValueError:
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # The client could not read the answer at all (an error body that is not Stripe's
+            # shape, from a proxy in front of it): the provider is not answering properly.
             raise BadProviderResponse("Stripe sent an unreadable answer") from None
         return answer.to_dict(for_json=True) if hasattr(answer, "to_dict") else answer
 

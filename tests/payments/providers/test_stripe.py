@@ -292,3 +292,20 @@ def test_first_then_incremental_window_overlaps(api_client, providers, router, d
     assert again and all("created%5Bgte%5D=" in c.query or "created[gte]=" in c.query for c in again)
     # Final payouts' contents were read once and are not read again.
     assert router.count("/v1/balance_transactions") - len(again) <= 2
+
+
+@pytest.mark.parametrize("body", [b'{"error": "down"}', b"<html>Bad gateway</html>", b"[]"])
+def test_an_answer_not_in_stripes_shape_is_a_provider_failure_not_a_crash(api_client, providers, router, body,
+                                                                        django_capture_on_commit_callbacks):
+    from tests.integrations_core.contract.router import fail_when
+
+    with django_capture_on_commit_callbacks(execute=True):
+        connect_key(api_client, "rk_test_shapes")
+    connection = PaymentsConnection.objects.get()
+    before = BalanceTransaction.objects.count()
+    router.faults.append(fail_when(lambda path, query: path.endswith("/v1/payouts"), 502, body))
+    connection.retry_after = None
+    connection.save()
+    run = connection_sync(connection, trigger="manual")
+    assert run.outcome == SyncOutcome.FAILED and run.error_code in ("provider_down", "bad_response"), run.error_code
+    assert BalanceTransaction.objects.count() == before
