@@ -346,6 +346,8 @@ INTEGRATION_PROVIDERS = env.list(
         # Payment processors (payments/): Stripe through Connect OAuth, or a restricted key.
         "payments.providers.stripe.provider.StripeConnectProvider",
         "payments.providers.stripe.provider.StripeKeyProvider",
+        # PayPal: the merchant's own REST app (client id + secret).
+        "payments.providers.paypal.provider.PayPalProvider",
     ],
 )
 # How a person connects, per provider auth type (integrations_core/connect/): a new way of
@@ -600,3 +602,15 @@ INSTALLED_APPS += ["sandbox.quickbooks"]
 QUICKBOOKS_PROVIDER = "accounting.providers.quickbooks.provider.QuickBooksProvider"
 if QUICKBOOKS_PROVIDER not in INTEGRATION_PROVIDERS:
     INTEGRATION_PROVIDERS += [QUICKBOOKS_PROVIDER]
+# PayPal (payments/providers/paypal/): the REST hosts (the sandbox stands in for the developer
+# sandbox: {SITE}/sandbox/paypal), how much history a first sync reads and in how many 31-day
+# windows at most, and Transaction Search's page size (500 is PayPal's maximum).
+PAYPAL_LIVE_URL = env.str("PAYPAL_LIVE_URL", default="https://api-m.paypal.com")
+PAYPAL_SANDBOX_URL = env.str("PAYPAL_SANDBOX_URL", default="https://api-m.sandbox.paypal.com")
+PAYPAL_HISTORY_DAYS = env.int("PAYPAL_HISTORY_DAYS", default=3 * 365)
+PAYPAL_MAX_WINDOWS_PER_SYNC = env.int("PAYPAL_MAX_WINDOWS_PER_SYNC", default=40)
+PAYPAL_PAGE_SIZE = env.int("PAYPAL_PAGE_SIZE", default=500)
+# The PayPal mock: the secret it accepts with any client id, and how long a transaction takes to
+# appear in its Transaction Search (PayPal documents up to 3 hours).
+SANDBOX_PAYPAL_CLIENT_SECRET = env.str("SANDBOX_PAYPAL_CLIENT_SECRET", default="sandbox-paypal-secret")
+SANDBOX_PAYPAL_LAG_MINUTES = env.int("SANDBOX_PAYPAL_LAG_MINUTES", default=60)

@@ -21,4 +21,5 @@ urlpatterns = [
     path("stripe/", include("sandbox.stripe.urls")),
     path("xero/", include("sandbox.xero.urls")),
     path("quickbooks/", include("sandbox.quickbooks.urls")),
+    path("paypal/", include("sandbox.paypal.urls")),
 ]

@@ -31,6 +31,8 @@ PROVIDER_HOSTS = {
     "QUICKBOOKS_TOKEN_URL": f"{SITE}/sandbox/quickbooks/oauth/oauth2/v1/tokens/bearer",
     "QUICKBOOKS_REVOKE_URL": f"{SITE}/sandbox/quickbooks/developer/v2/oauth2/tokens/revoke",
     "QUICKBOOKS_API_URL": f"{SITE}/sandbox/quickbooks/api",
+    # PayPal: the mock stands in for PayPal's developer sandbox (connect with environment "sandbox").
+    "PAYPAL_SANDBOX_URL": f"{SITE}/sandbox/paypal",
 }
 
 

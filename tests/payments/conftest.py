@@ -99,3 +99,17 @@ def processor_connection(user, processor):
 def other_processor_connection(other_user, processor):
     return PaymentsConnection.objects.create(user=other_user, provider=processor.slug, status=ConnectionStatus.ACTIVE,
                                              institution_name="Fake Processor")
+
+
+@pytest.fixture
+def paypal(settings):
+    """The PayPal sandbox behind a made-up host, in-process (tests/payments/providers/paypal_http.py)."""
+    import responses
+
+    from .providers.paypal_http import BASE, PayPalRouter
+
+    settings.PAYPAL_SANDBOX_URL = BASE
+    settings.SANDBOX_LATENCY_MS = 0
+    settings.SANDBOX_PAYPAL_LAG_MINUTES = 60
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield PayPalRouter(mock)

@@ -23,9 +23,10 @@ from integrations_core.records import (
 
 from ..utils import jsonable, mask_number, parse_date, parse_datetime, to_decimal
 
+# Any other depository subtype (Plaid's paypal, ...) is a current account: the default below.
 _DEPOSITORY = {"checking": AccountType.CURRENT, "savings": AccountType.SAVINGS, "money market": AccountType.SAVINGS,
                "cd": AccountType.SAVINGS, "hsa": AccountType.SAVINGS, "cash management": AccountType.CURRENT,
-               "prepaid": AccountType.CURRENT, "paypal": AccountType.CURRENT}
+               "prepaid": AccountType.CURRENT}
 _TYPES = {"credit": AccountType.CREDIT_CARD, "investment": AccountType.INVESTMENT,
           "brokerage": AccountType.INVESTMENT, "loan": AccountType.OTHER, "other": AccountType.OTHER}
 # Plaid investment transaction (type, subtype) -> ours. Subtypes first, then the type.
