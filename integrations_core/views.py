@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
 from .models import SyncOutcome
+from .providers.base import Provider
 from .providers.registry import UnknownProvider, registry
 from .selectors import sync_runs_for_connection
 from .services.oauth import AuthorizationError, authorization_complete
@@ -33,7 +34,8 @@ def provider_callback(request, provider: str):
                                             code=params.get("code", ""), params=params)
     except AuthorizationError as exc:
         messages.error(request, exc.message)
-        return redirect("/connections/?error=" + exc.code)
+        page = descriptor.connected_page if descriptor is not None else Provider.connected_page
+        return redirect(f"{page}?error={exc.code}")
     connection.refresh_from_db()  # with an inline worker (dev, tests) the first sync has already run
     name = connection.institution_name or connection.provider
     runs = sync_runs_for_connection(connection).order_by("-started_at")
@@ -55,4 +57,4 @@ def provider_callback(request, provider: str):
         messages.success(request, f"{verb} {name}. {news}")
     else:
         messages.warning(request, f"{verb} {name}, but the sync did not complete. See below.")
-    return redirect(f"/connections/?connected={connection.pk}")
+    return redirect(f"{descriptor.connected_page}?connected={connection.pk}")

@@ -157,6 +157,9 @@ class Provider:
     # Query parameters of the browser callback this provider needs besides code/state/error (the
     # company the person picked, say); the callback view passes only those it is told about.
     callback_params: ClassVar[tuple[str, ...]] = ()
+    # Where the browser callback sends the person once the consent is made (or refused): the
+    # page of the family the connection lives in, which shows the callback's message.
+    connected_page: ClassVar[str] = "/connections/"
 
     def callback_state(self, params: dict[str, Any]) -> str:
         """The state we issued, as the provider sends it back to the callback."""

@@ -71,6 +71,7 @@ def consent_expired(expired_on=None) -> ConsentExpired:
 
 class QuickBooksProvider(OAuth2Provider):
     slug = "quickbooks"
+    connected_page = "/accounting/"  # the callback lands on the family's own page
     name = "QuickBooks Online"
     logo_url = "/static/logos/quickbooks.svg"
     family = Family.ACCOUNTING

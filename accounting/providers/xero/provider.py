@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 class XeroProvider(OAuth2Provider):
     slug = "xero"
+    connected_page = "/accounting/"  # the callback lands on the family's own page
     name = "Xero"
     logo_url = "/static/logos/xero.svg"
     family = Family.ACCOUNTING

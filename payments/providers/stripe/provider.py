@@ -69,6 +69,7 @@ class StripeBase:
 
 class StripeConnectProvider(StripeBase, OAuth2Provider):
     slug = "stripe"
+    connected_page = "/payments/"  # the callback lands on the family's own page
     auth_type = AuthType.OAUTH2
     capabilities = CAPABILITIES | {Capability.REVOKE, Capability.WEBHOOKS}
     scopes = ["read_only"]

@@ -144,3 +144,5 @@ def test_the_books_page_connects_quickbooks_through_the_callback(client, user, q
     connection = BooksConnection.objects.get(user=user, provider="quickbooks")
     assert connection.status == ConnectionStatus.ACTIVE and connection.external_id == realm_id_for("qbo-web")
     assert "qbo-web" not in answer["Location"] and callback["code"] not in answer["Location"]
+    # The callback lands on the family's own page (Provider.connected_page), not the banks'.
+    assert answer["Location"] == f"/accounting/?connected={connection.pk}"
