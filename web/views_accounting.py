@@ -32,10 +32,10 @@ from integrations_core.connect.base import ConnectError
 from integrations_core.connect.registry import flow_for
 from integrations_core.providers.base import Family
 from integrations_core.selectors import providers_enabled
-from integrations_core.services.connections import SyncNotPossible, connection_revoke, connection_sync_now
-from integrations_core.services.sync import SyncQueueUnavailable
+from integrations_core.services.connections import connection_revoke
 from transactions.selectors.transactions import account_model
 
+from .connect_views import sync_now_message
 from .portfolio import provider_logo
 from .views import _throttle_wait
 
@@ -93,14 +93,7 @@ def _connection(request, pk):
 @login_required
 @require_POST
 def sync(request, pk):
-    connection = _connection(request, pk)
-    try:
-        connection_sync_now(connection, actor=request.user)
-        messages.success(request, "Sync started: this page shows the new data once it is read.")
-    except SyncNotPossible as exc:
-        messages.error(request, exc.message)
-    except SyncQueueUnavailable:
-        messages.error(request, "We could not start the sync right now. Try again shortly.")
+    sync_now_message(request, _connection(request, pk))
     return redirect("web:accounting")
 
 

@@ -23,12 +23,12 @@ from integrations_core.connect.base import ConnectError
 from integrations_core.connect.registry import flow_for
 from integrations_core.providers.base import AuthType, Family
 from integrations_core.selectors import providers_enabled
-from integrations_core.services.connections import SyncNotPossible, connection_revoke, connection_sync_now
-from integrations_core.services.sync import SyncQueueUnavailable
+from integrations_core.services.connections import connection_revoke
 from payments import selectors
 from payments.models import BalanceTransactionType, PaymentsConnection
 from payments.reconcile import processor_name
 
+from .connect_views import api_key_connect_submit, sync_now_message
 from .forms import CredentialsForm
 from .portfolio import provider_logo
 from .views import _throttle_wait
@@ -155,24 +155,10 @@ def connect_key(request, slug):
     form = CredentialsForm(request.POST if request.method == "POST" else None, provider=provider)
     status = 200
     if request.method == "POST":
-        status = 400
-        if wait := _throttle_wait(request, ConnectionCreateThrottle):
-            form.is_valid()
-            form.add_error(None, f"You have started a lot of connections recently. Try again in "
-                                 f"{wait // 60 + 1} minutes.")
-        elif form.is_valid():
-            try:
-                connection = flow_for(provider).complete(user=request.user, provider=provider, connection=None,
-                                                         data={"credentials": form.credentials()})
-            except ConnectError as exc:
-                if exc.fields:
-                    form.add_flow_errors(exc.fields)
-                if not exc.fields or exc.retry_after or exc.fields.keys() == {"credentials"}:
-                    form.add_error(None, exc.message)
-                status = exc.status if exc.status in (429, 503) else 400
-            else:
-                messages.success(request, f"Connected {provider.name}. Reading your balance, payouts and disputes now.")
-                return redirect(reverse("web:payments") + f"#connection-{connection.pk}")
+        connection, status = api_key_connect_submit(request, provider, form)
+        if connection is not None:
+            messages.success(request, f"Connected {provider.name}. Reading your balance, payouts and disputes now.")
+            return redirect(reverse("web:payments") + f"#connection-{connection.pk}")
     return render(request, "web/payments/connect_key.html",
                   {"provider": provider, "logo_url": provider_logo(provider), "form": form}, status=status)
 
@@ -180,14 +166,7 @@ def connect_key(request, slug):
 @login_required
 @require_POST
 def sync(request, pk):
-    connection = _connection(request, pk)
-    try:
-        connection_sync_now(connection, actor=request.user)
-        messages.success(request, "Sync started: this page shows the new data once it is read.")
-    except SyncNotPossible as exc:
-        messages.error(request, exc.message)
-    except SyncQueueUnavailable:
-        messages.error(request, "We could not start the sync right now. Try again shortly.")
+    sync_now_message(request, _connection(request, pk))
     return redirect("web:payments")
 
 

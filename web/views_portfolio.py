@@ -14,11 +14,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations_core.api.throttles import (
-    ConnectionCreateThrottle,
     StatementImportThrottle,
 )
-from integrations_core.connect.base import ConnectError
-from integrations_core.connect.registry import flow_for
 from integrations_core.models import ConnectionStatus, StatementImport, StatementImportStatus
 from integrations_core.providers.base import AuthType
 from integrations_core.services.statements import (
@@ -45,6 +42,7 @@ from investments.services.connections import (
 from investments.services.manual import investment_account_wrapper_set
 
 from . import selectors, services
+from .connect_views import api_key_connect_submit
 from .forms import CredentialsForm, PortfolioDisconnectForm, StatementUploadForm
 from .portfolio import (
     investment_card,
@@ -129,26 +127,11 @@ def platform_connect_key(request, slug):
     form = CredentialsForm(request.POST if request.method == "POST" else None, provider=provider)
     status = 200
     if request.method == "POST":
-        status = 400
-        if wait := _throttle_wait(request, ConnectionCreateThrottle):
-            form.is_valid()
-            form.add_error(None, f"You have started a lot of connections recently. Try again in "
-                                 f"{wait // 60 + 1} minutes.")
-        elif form.is_valid():
-            try:
-                connection = flow_for(provider).complete(user=request.user, provider=provider, connection=None,
-                                                         data={"credentials": form.credentials()})
-            except ConnectError as exc:
-                if exc.fields:
-                    form.add_flow_errors(exc.fields)
-                if not exc.fields or exc.retry_after or exc.fields.keys() == {"credentials"}:
-                    # The whole-form message says what to do (the missing permission, the wait).
-                    form.add_error(None, exc.message)
-                status = exc.status if exc.status in (429, 503) else 400
-            else:
-                messages.success(request, f"Connected {connection.institution_name or provider.name}. "
-                                          "Syncing your holdings now: this page updates when it is done.")
-                return redirect(reverse("web:portfolio") + f"#connection-{connection.pk}")
+        connection, status = api_key_connect_submit(request, provider, form)
+        if connection is not None:
+            messages.success(request, f"Connected {connection.institution_name or provider.name}. "
+                                      "Syncing your holdings now: this page updates when it is done.")
+            return redirect(reverse("web:portfolio") + f"#connection-{connection.pk}")
     return render(request, "web/portfolio/connect_key.html",
                   {"provider": provider, "logo_url": provider_logo(provider), "form": form}, status=status)
 
