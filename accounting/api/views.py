@@ -7,7 +7,6 @@ input is a 400 with field errors in the API's one format. Connecting is the core
 
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,10 +14,9 @@ from rest_framework.response import Response
 
 from integrations_core.api.errors import error_body
 from integrations_core.api.serializers import ErrorSerializer
+from integrations_core.api.sync_now import sync_now_response
 from integrations_core.api.throttles import SyncRequestThrottle
-from integrations_core.selectors import sync_run_observed
-from integrations_core.services.connections import SyncNotPossible, connection_revoke, connection_sync_now
-from integrations_core.services.sync import SyncQueueUnavailable
+from integrations_core.services.connections import connection_revoke
 
 from .. import selectors
 from ..models import BooksConnection, Invoice, Organisation, PushedItem, PushTarget
@@ -78,19 +76,7 @@ class BooksConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     @extend_schema(request=None, responses={202: BooksSyncRequestedSerializer, 409: ErrorSerializer, 503: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
-        connection = self.get_object()
-        try:
-            run = connection_sync_now(connection, actor=request.user)
-        except SyncNotPossible as exc:
-            headers = {}
-            if exc.retry_after is not None:
-                headers["Retry-After"] = str(max(1, int((exc.retry_after - timezone.now()).total_seconds())))
-            return Response(error_body(exc.code, exc.message), status=status.HTTP_409_CONFLICT, headers=headers)
-        except SyncQueueUnavailable:
-            return Response(error_body("queue_unavailable", "We could not start the sync right now. Try again shortly."),
-                            status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "30"})
-        run = sync_run_observed(run, connection)
-        return Response({"run": run.pk, "outcome": run.outcome}, status=status.HTTP_202_ACCEPTED)
+        return sync_now_response(request, self.get_object(), body=lambda run: {"run": run.pk, "outcome": run.outcome})
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):

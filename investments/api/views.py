@@ -4,7 +4,6 @@ starts from the person, so another person's id is always a 404 (the API's one er
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -18,15 +17,14 @@ from integrations_core.api.errors import error_body
 from integrations_core.api.pagination import TieBreakOrderingFilter
 from integrations_core.api.renderers import CSVRenderer, csv_line
 from integrations_core.api.serializers import ErrorSerializer
+from integrations_core.api.sync_now import sync_now_response
 from integrations_core.api.throttles import SyncRequestThrottle
 from integrations_core.providers.base import AuthType, Family
-from integrations_core.selectors import providers_enabled, sync_run_observed
+from integrations_core.selectors import providers_enabled
 
 from .. import selectors
 from ..models import InvestmentAccount, InvestmentConnection, InvestmentTransaction, Security
 from ..services.connections import (
-    SyncNotPossible,
-    SyncQueueUnavailable,
     investment_connection_revoke,
     investment_connection_sync_now,
 )
@@ -105,20 +103,9 @@ class InvestmentConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
                                             503: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
-        connection = self.get_object()
-        try:
-            run = investment_connection_sync_now(connection, actor=request.user)
-        except SyncNotPossible as exc:
-            headers = {}
-            if exc.retry_after is not None:
-                headers["Retry-After"] = str(max(1, int((exc.retry_after - timezone.now()).total_seconds())))
-            return _error(exc.code, exc.message, status.HTTP_409_CONFLICT, headers)
-        except SyncQueueUnavailable:
-            return _error("queue_unavailable", "We could not start the sync right now. Try again shortly.",
-                          status.HTTP_503_SERVICE_UNAVAILABLE, {"Retry-After": "30"})
-        run = sync_run_observed(run, connection)
-        return Response(InvestmentSyncRequestedSerializer({"status": run.outcome, "sync_run": run}).data,
-                        status=status.HTTP_202_ACCEPTED)
+        return sync_now_response(request, self.get_object(), sync_request=investment_connection_sync_now,
+                                 body=lambda run: InvestmentSyncRequestedSerializer(
+                                     {"status": run.outcome, "sync_run": run}).data)
 
 
 class InvestmentAccountViewSet(viewsets.GenericViewSet):

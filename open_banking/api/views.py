@@ -4,7 +4,6 @@ so another user's id is always a 404."""
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 
 from integrations_core.api.filtering import FilterParamsBackend
 from integrations_core.api.serializers import ErrorSerializer
+from integrations_core.api.sync_now import sync_now_response
 from integrations_core.api.throttles import ConnectionCreateThrottle, SyncRequestThrottle
 from integrations_core.api.validation import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from integrations_core.selectors import sync_run_observed
@@ -119,20 +119,8 @@ class BankConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
                                             503: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
-        connection = self.get_object()
-        try:
-            run = services.bank_connection_sync_request(connection, actor=request.user)
-        except services.SyncNotPossible as exc:
-            headers = {}
-            if exc.retry_after is not None:
-                headers["Retry-After"] = str(max(1, int((exc.retry_after - timezone.now()).total_seconds())))
-            return _error(exc.code, exc.message, status.HTTP_409_CONFLICT, headers)
-        except services.SyncQueueUnavailable:
-            return _error("queue_unavailable", "We could not start the sync right now. Try again shortly.",
-                          status.HTTP_503_SERVICE_UNAVAILABLE, {"Retry-After": "30"})
-        run = sync_run_observed(run, connection)
-        data = {"status": run.outcome, "sync_run": SyncRunSerializer(run).data}
-        return Response(data, status=status.HTTP_202_ACCEPTED)
+        return sync_now_response(request, self.get_object(), sync_request=services.bank_connection_sync_request,
+                                 body=lambda run: {"status": run.outcome, "sync_run": SyncRunSerializer(run).data})
 
     @extend_schema(request=None, responses={200: AuthorizationSerializer, 503: ErrorSerializer})
     @action(detail=True, methods=["post"])
