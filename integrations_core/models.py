@@ -190,6 +190,27 @@ class Account(UUIDTimestampedModel):
         return "balance_stale" if self.sync_error_code.startswith("balance_") else "failing"
 
 
+class BalanceSnapshotBase(models.Model):
+    """One balance per account per day, as the provider reported it, for history charts. A
+    family's concrete model adds the `account` foreign key (related_name "balance_snapshots")
+    and its one-per-day constraint, and names itself in `Account.snapshot_model`; the core
+    writes it beside the balance."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    date = models.DateField()
+    current = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
+    available = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date} {self.current} {self.currency}"
+
+
 class TransactionStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     BOOKED = "booked", "Booked"

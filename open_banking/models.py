@@ -10,7 +10,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from integrations_core.models import PROVIDER_MONEY, Account, Connection, Transaction, TransactionStatus
+from integrations_core.models import (
+    PROVIDER_MONEY,
+    Account,
+    BalanceSnapshotBase,
+    Connection,
+    Transaction,
+    TransactionStatus,
+)
 from integrations_core.services.imports.transactions import CASH_ROW_SPEC
 
 
@@ -100,23 +107,13 @@ class BankTransaction(Transaction):
         return "debit" if self.amount < 0 else "credit"
 
 
-class BalanceSnapshot(models.Model):
+class BalanceSnapshot(BalanceSnapshotBase):
     """One balance per account per day, as the bank reported it, for history charts."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey(BankAccount, on_delete=models.CASCADE, related_name="balance_snapshots")
-    date = models.DateField()
-    current = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
-    available = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
-    currency = models.CharField(max_length=3)
-    recorded_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-date"]
+    class Meta(BalanceSnapshotBase.Meta):
         constraints = [models.UniqueConstraint(fields=["account", "date"], name="ob_snapshot_one_per_day")]
-
-    def __str__(self) -> str:
-        return f"{self.account_id} {self.date} {self.current} {self.currency}"
 
 
 BankConnection.account_model = BankAccount

@@ -8,7 +8,6 @@ by the processor's own id per account, so a repeated sync rewrites nothing."""
 
 from __future__ import annotations
 
-import uuid
 from types import MappingProxyType
 
 from django.db import models
@@ -17,6 +16,7 @@ from integrations_core.models import (
     PROVIDER_MONEY,
     Account,
     AccountType,
+    BalanceSnapshotBase,
     Connection,
     RecordKind,
     UUIDTimestampedModel,
@@ -43,23 +43,13 @@ class ProcessorAccount(Account):
         verbose_name = "processor balance"
 
 
-class ProcessorBalanceSnapshot(models.Model):
+class ProcessorBalanceSnapshot(BalanceSnapshotBase):
     """One balance per processor account per day, for history charts (the core writes it)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey(ProcessorAccount, on_delete=models.CASCADE, related_name="balance_snapshots")
-    date = models.DateField()
-    current = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
-    available = models.DecimalField(**PROVIDER_MONEY, null=True, blank=True)
-    currency = models.CharField(max_length=3)
-    recorded_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-date"]
+    class Meta(BalanceSnapshotBase.Meta):
         constraints = [models.UniqueConstraint(fields=["account", "date"], name="pay_snapshot_one_per_day")]
-
-    def __str__(self) -> str:
-        return f"{self.account_id} {self.date} {self.current} {self.currency}"
 
 
 class PayoutStatus(models.TextChoices):
