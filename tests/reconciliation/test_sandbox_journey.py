@@ -4,7 +4,7 @@ payout that reached the bank with its bank credit, and the person confirms one (
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -30,12 +30,20 @@ from sandbox.testing import complete_bank_dialog
 pytestmark = pytest.mark.django_db
 
 SITE = "http://127.0.0.1:8000"
-TODAY = date(2026, 3, 10)
 LOGIN = "taylor"
+# An ordinary Tuesday, then the days where dates go wrong: the morning after the clocks go
+# forward (BST starts 29 March 2026), the new tax year on Easter Monday (a bank holiday, 6 April
+# 2026), the day after the clocks go back (25 October 2026), and the first working day of 2027.
+DAYS = [date(2026, 3, 10), date(2026, 3, 30), date(2026, 4, 6), date(2026, 10, 26), date(2027, 1, 4)]
+
+
+@pytest.fixture(params=DAYS, ids=str)
+def today(request) -> date:
+    return request.param
 
 
 @pytest.fixture
-def sandbox(settings, monkeypatch):
+def sandbox(settings, monkeypatch, today):
     settings.SANDBOX_ENABLED = True
     settings.SITE_URL = SITE
     settings.TRUELAYER_AUTH_URL = f"{SITE}/sandbox/truelayer/auth"
@@ -46,9 +54,10 @@ def sandbox(settings, monkeypatch):
     settings.STRIPE_CONNECT_URL = f"{SITE}/sandbox/stripe/connect"
     settings.PROVIDER_HTTP_RETRIES = 0
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    monkeypatch.setattr("sandbox.clock.today", lambda: TODAY)
-    monkeypatch.setattr("sandbox.clock.now", lambda: datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
-    with time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=UTC), tick=False), sandbox_in_process():
+    noon = datetime.combine(today, time(12, 0), UTC)
+    monkeypatch.setattr("sandbox.clock.today", lambda: today)
+    monkeypatch.setattr("sandbox.clock.now", lambda: noon)
+    with time_machine.travel(noon, tick=False), sandbox_in_process():
         call_command("seed_institutions", stdout=open("/dev/null", "w"))  # noqa: SIM115
         yield
 
@@ -74,7 +83,7 @@ def connect_stripe(api_client):
     return PaymentsConnection.objects.get(user=api_client.handler._force_user, provider="stripe_key")
 
 
-def test_payouts_are_matched_to_the_business_banks_credits(sandbox, user, api_client,
+def test_payouts_are_matched_to_the_business_banks_credits(sandbox, today, user, api_client,
                                                            django_capture_on_commit_callbacks):
     assert settings.SANDBOX_ENABLED
     with django_capture_on_commit_callbacks(execute=True):
@@ -91,15 +100,15 @@ def test_payouts_are_matched_to_the_business_banks_credits(sandbox, user, api_cl
     # The after-sync hook ran the engine; run it once more to be sure of the latest state.
     reconciliation_run(user)
 
-    book = business_book(LOGIN, TODAY)
-    arrived = [p for p in book.stripe.payouts if p.arrival_date <= TODAY]
-    payouts = Payout.objects.filter(account__connection=stripe, arrival_date__lte=TODAY)
+    book = business_book(LOGIN, today)
+    arrived = [p for p in book.stripe.payouts if p.arrival_date <= today]
+    payouts = Payout.objects.filter(account__connection=stripe, arrival_date__lte=today)
     assert payouts.count() == len(arrived) > 5  # the Stripe mock and the sync agree
     held = {m.left_key: m for m in ReconMatch.objects.filter(user=user, rule="payout_bank_credit")
             .exclude(status=MatchStatus.REJECTED)}
     matched = [m for m in held.values() if m.status == MatchStatus.MATCHED]
     # Every payout that reached the bank is matched or (when two share an amount in a window) suggested.
-    since = lookback_period(TODAY).since  # what the engine looks at (RECONCILIATION_LOOKBACK_DAYS)
+    since = lookback_period(today).since  # what the engine looks at (RECONCILIATION_LOOKBACK_DAYS)
     payouts = payouts.filter(arrival_date__gte=since)
     for payout in payouts:
         assert f"payments.payout:{payout.pk}" in held, (payout.external_id, payout.arrival_date)
