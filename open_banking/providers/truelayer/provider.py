@@ -1,4 +1,24 @@
-"""TrueLayer (Data API v1): what it is and can do, and the data source bound to one connection."""
+"""TrueLayer (Data API v1): what it is and can do, and the data source bound to one connection.
+
+Which lists a sync asks for (`/accounts`, `/cards`), and why not always both:
+a UK consent covers the accounts and cards the person chose at the bank when they consented
+(TrueLayer's connection = one consent + one authentication; new accounts need a new consent),
+and many banks have no cards at all (`/cards` answers an empty list, or 501
+`endpoint_not_supported`). Asking every day for a list that answered nothing spends one of the
+bank's few unattended calls a day for nothing. So, per connection:
+
+- the first sync after a (re)connect asks for both lists (the account list is complete);
+- a list that answered an empty list or 501 is remembered in `sync_state[LISTS_KEY]`, with the
+  day it was asked and the consent (credentials id) it was asked under, and is asked again only
+  once that day is LIST_RECHECK_DAYS local days past (a bank that starts answering is picked up
+  then), or after a reconnect (a new consent: exchange_code forgets the notes);
+- a list the granted scopes do not cover (`sync_state[SCOPES_KEY]`, from the token response or
+  /me at connect) is never asked (the bank would refuse it with 403 access_denied);
+- both lists are never skipped together: a connection whose lists both answered nothing asks
+  both again (two calls, and nothing it stores could be hidden by mistake).
+A list that answered something is asked every sync (its accounts' details and the "vanished
+account" check depend on it). Skipping a remembered-empty list hides nothing: the sync that
+heard it empty already hid any account it used to list."""
 
 from __future__ import annotations
 
@@ -9,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from integrations_core.models import AccountType
 from integrations_core.providers.base import AuthType, Capability, Family
@@ -28,6 +49,12 @@ FULL_HISTORY_DAYS = 730
 FALLBACK_HISTORY_DAYS = 89
 # A 429 without Retry-After: TrueLayer's limits are the bank's few unattended calls a day.
 DEFAULT_RETRY_AFTER = 3600
+# The connection's sync_state keys this provider owns (see the module docstring).
+LISTS_KEY = "truelayer_lists"
+SCOPES_KEY = "truelayer_scopes"
+# A list that answered nothing is asked again after this many local days (weekly).
+LIST_RECHECK_DAYS = 7
+EMPTY, NOT_SUPPORTED = "empty", "not_supported"
 
 
 class TrueLayerProvider(OAuth2Provider):
@@ -77,19 +104,28 @@ class TrueLayerProvider(OAuth2Provider):
                       params: dict[str, Any]) -> TokenSet:
         tokens = super().exchange_code(connection, code=code, redirect_uri=redirect_uri,
                                        code_verifier=code_verifier, params=params)
-        return self._with_consent(tokens)
+        return self._with_consent(connection, tokens)
 
-    def _with_consent(self, tokens: TokenSet) -> TokenSet:
+    def _with_consent(self, connection, tokens: TokenSet) -> TokenSet:
         """Read the consent's expiry (and the credentials id) from /me. A /me failure does not
-        undo the connection: the first sync will meet the same fault and report it properly."""
+        undo the connection: the first sync will meet the same fault and report it properly.
+        A new consent starts with no remembered lists, and with the scopes it granted."""
         consent = timezone.now() + timedelta(days=self.consent_days)
         external_id = ""
+        scopes = tokens.scope.split()
         try:
             me = self.client(tokens.access_token).me()
             consent = mapper.consent_expiry(me) or consent
             external_id = str(me.get("credentials_id") or "")
+            if not scopes and isinstance(me.get("scopes"), list):
+                scopes = [str(s) for s in me["scopes"]]
         except ProviderError as exc:
             logger.warning("truelayer /me failed code=%s", exc.code)
+        # authorization_complete saves the whole connection after this returns.
+        state = {k: v for k, v in (connection.sync_state or {}).items() if k not in (LISTS_KEY, SCOPES_KEY)}
+        if scopes:
+            state[SCOPES_KEY] = sorted(set(scopes))
+        connection.sync_state = state
         return dataclasses.replace(tokens, consent_expires_at=consent, external_id=external_id)
 
     def revoke(self, connection) -> None:
@@ -120,14 +156,24 @@ class TrueLayerSource:
         return self.client.calls
 
     def list_accounts(self) -> list[AccountRecord]:
+        """The accounts and cards of the consent, asking only the lists worth asking today (the
+        rule is in the module docstring)."""
+        notes = ListNotes(self.connection)
+        lists = ((mapper.ACCOUNTS, self.client.accounts, mapper.account_record),
+                 (mapper.CARDS, self.client.cards, mapper.card_record))
+        asked = notes.worth_asking([endpoint for endpoint, _, _ in lists])
         records: list[AccountRecord] = []
-        for fetch, to_record in ((self.client.accounts, mapper.account_record),
-                                 (self.client.cards, mapper.card_record)):
+        for endpoint, fetch, to_record in lists:
+            if endpoint not in asked:
+                continue
             try:
                 items = fetch()
             except EndpointNotSupported:
-                continue  # a card-only bank has no /accounts, most banks have no /cards
+                notes.heard(endpoint, NOT_SUPPORTED)  # a card-only bank has no /accounts, many have no /cards
+                continue
+            notes.heard(endpoint, None if items else EMPTY)
             records.extend(to_record(item) for item in items)
+        notes.save()
         return records
 
     def fetch_account(self, account: AccountRecord, *, since: date | None) -> AccountData:
@@ -159,3 +205,55 @@ class TrueLayerSource:
             window_from=date_from,
             window_to=today,
         )
+
+
+class ListNotes:
+    """What the connection remembers about its lists (`sync_state[LISTS_KEY]`):
+    {endpoint: {"answer": "empty" | "not_supported", "asked_at": ISO time, "credentials_id": ...}}.
+    Written back only when a note changes (the first sync, a weekly re-check, a bank that starts
+    or stops answering), so an ordinary daily sync writes nothing."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        state = connection.sync_state or {}
+        self.notes: dict[str, dict] = dict(state.get(LISTS_KEY) or {})
+        granted = state.get(SCOPES_KEY)
+        self.granted: set[str] | None = set(granted) if isinstance(granted, list) and granted else None
+        self.changed = False
+
+    def _remembered(self, endpoint: str) -> bool:
+        """A note that still holds today: same consent, asked less than LIST_RECHECK_DAYS local days ago."""
+        note = self.notes.get(endpoint)
+        if not isinstance(note, dict) or note.get("answer") not in (EMPTY, NOT_SUPPORTED):
+            return False
+        if note.get("credentials_id", "") != (self.connection.external_id or ""):
+            return False  # asked under another consent
+        asked_at = parse_datetime(str(note.get("asked_at") or ""))
+        if asked_at is None or timezone.is_naive(asked_at):
+            return False
+        # Local days, not 168 hours: a re-check a week on is due whatever the clocks did and
+        # whatever minute of the morning either sync ran.
+        return timezone.localdate() < timezone.localdate(asked_at) + timedelta(days=LIST_RECHECK_DAYS)
+
+    def worth_asking(self, endpoints: list[str]) -> set[str]:
+        allowed = [e for e in endpoints if self.granted is None or e in self.granted]
+        asked = {e for e in allowed if not self._remembered(e)}
+        return asked or set(allowed)  # never skip every list the consent covers
+
+    def heard(self, endpoint: str, answer: str | None) -> None:
+        """`answer` EMPTY / NOT_SUPPORTED, or None when the list had something (no note)."""
+        if answer is None:
+            self.changed |= self.notes.pop(endpoint, None) is not None
+            return
+        self.notes[endpoint] = {"answer": answer, "asked_at": timezone.now().isoformat(),
+                                "credentials_id": self.connection.external_id or ""}
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        state = {k: v for k, v in (self.connection.sync_state or {}).items() if k != LISTS_KEY}
+        if self.notes:
+            state[LISTS_KEY] = self.notes
+        self.connection.sync_state = state
+        self.connection.save(update_fields=["sync_state", "updated_at"])
