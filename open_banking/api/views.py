@@ -198,10 +198,10 @@ class BankTransactionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return BankTransaction.objects.none()
-        account = None
-        if "account_pk" in self.kwargs:
-            account = selectors.bank_account_get(self.request.user, self.kwargs["account_pk"])
-        return selectors.bank_transaction_rows(self.request.user, account=account)
+        account_id = None
+        if "account_pk" in self.kwargs:  # another person's account is a 404, not an empty list
+            account_id = selectors.bank_account_id_get(self.request.user, self.kwargs["account_pk"])
+        return selectors.bank_transaction_rows(self.request.user, account_id=account_id)
 
     # The lean list (integrations_core.api.lean): the page read as values() rows and turned into
     # the serialiser's own output by converters planned once per serialiser class, instead of 50

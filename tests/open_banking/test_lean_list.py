@@ -19,6 +19,8 @@ from open_banking.models import MANUAL_PROVIDER, BankAccount, BankConnection, Ba
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/open-banking"
 UTC = dt.UTC
+# The 404 body as get_object_or_404 on the account made it before (the id check replaced it).
+NOT_FOUND = {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
 
 
 def _account(user, provider, name, currency, n):
@@ -183,7 +185,9 @@ def test_another_persons_account_is_still_a_404(varied, other_user, client, monk
     client.force_login(other_user)
     for lean in (True, False):
         monkeypatch.setattr(BankTransactionViewSet, "lean_list", lean)
-        assert client.get(f"{BASE}/accounts/{varied['current'].pk}/transactions/").status_code == 404
+        response = client.get(f"{BASE}/accounts/{varied['current'].pk}/transactions/")
+        assert response.status_code == 404
+        assert response.json() == NOT_FOUND
         assert client.get(f"{BASE}/transactions/").json()["results"] == []
 
 
