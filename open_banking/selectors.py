@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from integrations_core.models import ConnectionStatus
@@ -51,6 +53,16 @@ def bank_account_list(user) -> QuerySet[BankAccount]:
 
 def bank_account_get(user, pk) -> BankAccount:
     return get_object_or_404(bank_account_list(user), pk=pk)
+
+
+def bank_account_id_get(user, pk) -> UUID:
+    """The id of the person's account `pk` (Http404 if it is not theirs): for a list under one
+    account, which needs the check, not the account (loading it with its connection decrypted
+    the connection's tokens on every page)."""
+    found = BankAccount.objects.filter(connection__user=user, pk=pk).values_list("pk", flat=True).first()
+    if found is None:
+        raise Http404("No BankAccount matches the given query.")
+    return found
 
 
 # --- what money totals count ------------------------------------------------------------------
@@ -99,7 +111,8 @@ def bank_transaction_list(user, *, account: BankAccount | None = None) -> QueryS
     return qs
 
 
-def bank_transaction_rows(user, *, account: BankAccount | None = None) -> QuerySet[BankTransaction]:
+def bank_transaction_rows(user, *, account: BankAccount | None = None,
+                          account_id: UUID | None = None) -> QuerySet[BankTransaction]:
     """The person's transactions as a list shows them (the API): the account's name, its
     connection and the connection's provider are read in the rows' own query, as
     `listed_account_name`, `listed_connection_id` and `listed_provider`, over the joins the
@@ -110,6 +123,8 @@ def bank_transaction_rows(user, *, account: BankAccount | None = None) -> QueryS
                     listed_provider=F("account__connection__provider")))
     if account is not None:
         qs = qs.filter(account=account)
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
     return qs
 
 

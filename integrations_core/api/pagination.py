@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -191,6 +192,9 @@ class KeysetCursorPagination(CursorPagination):
         return after
 
     def _get_position_from_instance(self, instance, ordering):
+        # A model instance, or a values() row (the lean list path): the same text either way.
+        if isinstance(instance, Mapping):
+            return json.dumps([str(instance[o.lstrip("-")]) for o in ordering])
         return json.dumps([str(getattr(instance, o.lstrip("-"))) for o in ordering])
 
     def get_next_link(self):

@@ -181,6 +181,10 @@ class BankTransactionSerializer(FastReadMixin, serializers.ModelSerializer):
     running_balance = MoneyField(allow_null=True)
     original_amount = MoneyField(currency_source="original_currency", allow_null=True)
 
+    # For the list's lean path (integrations_core.api.lean): the model property `type` shows, and
+    # the columns it reads.
+    lean_properties = {"transaction_type": ("amount",)}
+
     class Meta:
         model = BankTransaction
         fields = ["id", "account", "account_name", "connection", "provider", "booked_date", "value_date",

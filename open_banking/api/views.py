@@ -15,6 +15,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from integrations_core.api.filtering import FilterParamsBackend
+from integrations_core.api.lean import lean_plan
 from integrations_core.api.serializers import ErrorSerializer
 from integrations_core.api.sync_now import sync_now_response
 from integrations_core.api.throttles import ConnectionCreateThrottle, SyncRequestThrottle
@@ -197,15 +198,31 @@ class BankTransactionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return BankTransaction.objects.none()
-        account = None
-        if "account_pk" in self.kwargs:
-            account = selectors.bank_account_get(self.request.user, self.kwargs["account_pk"])
-        return selectors.bank_transaction_rows(self.request.user, account=account)
+        account_id = None
+        if "account_pk" in self.kwargs:  # another person's account is a 404, not an empty list
+            account_id = selectors.bank_account_id_get(self.request.user, self.kwargs["account_pk"])
+        return selectors.bank_transaction_rows(self.request.user, account_id=account_id)
+
+    # The lean list (integrations_core.api.lean): the page read as values() rows and turned into
+    # the serialiser's own output by converters planned once per serialiser class, instead of 50
+    # model instances through a field set DRF rebuilds per request (two thirds of a page's CPU).
+    # The same JSON byte for byte (tests/open_banking/test_lean_list.py compares both paths);
+    # the serialiser still declares the schema and serves everything else.
+    lean_list = True
 
     def list(self, request, *args, **kwargs):
         if getattr(request.accepted_renderer, "format", "") == "csv":
             return self._csv(self.filter_queryset(self.get_queryset()))
-        return super().list(request, *args, **kwargs)
+        if not self.lean_list:
+            return super().list(request, *args, **kwargs)
+        plan = lean_plan(self.get_serializer_class())
+        # The paginator's cursor reads the ordering's columns from the page's last row.
+        columns = dict.fromkeys((*plan.columns, *self.ordering_fields, "id"))
+        rows = self.filter_queryset(self.get_queryset()).values(*columns)
+        page = self.paginate_queryset(rows)
+        if page is None:
+            return Response(plan.represent(rows))
+        return self.get_paginated_response(plan.represent(page))
 
     def _csv(self, queryset) -> StreamingHttpResponse:
         def rows():
