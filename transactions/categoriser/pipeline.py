@@ -64,6 +64,11 @@ ACCEPT_CONFIDENCE = 0.6
 MODEL_MIN_CONFIDENCE = 0.6
 DEFAULT_CONFIDENCE = 0.1
 PREPARED_CACHE_SIZE = 200_000
+# What `_prepare` computes depends only on the text and the merchant dictionary, so categorisers
+# on the default dictionary share one cache per process: a sync's categoriser no longer starts
+# empty, and a shop one person's sync prepared is a hit for the next person's (statements repeat
+# the same shops across people). About half a kilobyte an entry; cleared when full.
+SHARED_PREPARED_CACHE_SIZE = 100_000
 RULE_CONFIDENCE = 1.0
 LEARNED_CONFIDENCE = 0.97
 LEARNED_VARIANT_CONFIDENCE = 0.9  # the same merchant spelled differently (truncated, another town)
@@ -151,6 +156,9 @@ class Prepared:
     refund: bool = False  # the line says refund or chargeback
 
 
+_shared_prepared: dict[tuple[str, str], Prepared] = {}
+
+
 def _better(a: Answer | None, b: Answer | None) -> Answer | None:
     if a is None:
         return b
@@ -181,7 +189,10 @@ class Categoriser:
         self.model_threshold = model_threshold
         self.accept = accept
         self.dictionary = dictionary or default_dictionary()
-        self._prepared: dict[tuple[str, str], Prepared] = {}
+        if self.dictionary is default_dictionary():
+            self._prepared, self._prepared_max = _shared_prepared, SHARED_PREPARED_CACHE_SIZE
+        else:  # another dictionary prepares the same text differently
+            self._prepared, self._prepared_max = {}, PREPARED_CACHE_SIZE
         self._mcc_answers: dict[tuple, Answer | None] = {}
 
     def refunds_forget(self) -> None:
@@ -192,12 +203,14 @@ class Categoriser:
     # --- steps 1-5 ----------------------------------------------------------------------------
     def _prepare(self, description: str, merchant_name: str) -> Prepared:
         """Everything about a transaction that depends only on its text, computed once per
-        distinct (description, merchant name): bank data repeats the same strings all the time."""
+        distinct (description, merchant name): bank data repeats the same strings all the time.
+        Never modified once built, except `by_sign`, which is filled with what the text and sign
+        alone decide, so sharing it between categorisers (and threads) is safe."""
         key = (description, merchant_name)
         prepared = self._prepared.get(key)
         if prepared is None:
             prepared = self._prepare_new(description, merchant_name)
-            if len(self._prepared) >= PREPARED_CACHE_SIZE:
+            if len(self._prepared) >= self._prepared_max:
                 self._prepared.clear()
             self._prepared[key] = prepared
         return prepared

@@ -68,9 +68,13 @@ def imported_rows(account, data, result, chunk: int = 900, inserted: list[dict] 
         # The import's own new-row values, already categorised before the insert gave them ids:
         # nothing to read back for these.
         # The dicts carry every CATEGORISE_FIELDS key: the import fills the defaults on insert.
-        known = {row["id"]: row for row in inserted if "id" in row}
-        rows = [known[pk] for pk in new_ids if pk in known]
-        new_ids = [pk for pk in new_ids if pk not in known]
+        if len(inserted) == len(new_ids) and all(row.get("id") is pk for row, pk in zip(inserted, new_ids, strict=True)):
+            # The insert returns its rows' ids in order (the usual case): no lookup needed.
+            rows, new_ids = list(inserted), []
+        else:
+            known = {row["id"]: row for row in inserted if "id" in row}
+            rows = [known[pk] for pk in new_ids if pk in known]
+            new_ids = [pk for pk in new_ids if pk not in known]
     found: list[tuple] = []
     for start in range(0, len(new_ids), chunk):
         # The category columns too: a pre-insert hook may already have filled them.
@@ -147,10 +151,11 @@ def user_account_types(user) -> dict:
 def transfer_candidates(*, account_ids, date_from, date_to, amounts) -> list[dict]:
     """Unpaired transactions in these accounts, in a date window, with one of these amounts. Paired
     legs are marked with the transfer source, which is cheaper to filter on than the pair table."""
+    # Unordered: the caller picks among them itself (the model's default ordering was a sort).
     return categorise_rows(
         transaction_model().objects.filter(account_id__in=list(account_ids), booked_date__gte=date_from,
                                        booked_date__lte=date_to, amount__in=list(amounts))
-        .exclude(category_source=SOURCE_TRANSFER).exclude(amount=0))
+        .exclude(category_source=SOURCE_TRANSFER).exclude(amount=0).order_by())
 
 
 def rules_active_for_user(user) -> list[CategoryRule]:

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections import defaultdict
 from decimal import Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
@@ -79,6 +80,7 @@ def tx_input(row: dict) -> TxInput:
                    provider_category=row["provider_category"] or "", account_id=row["account_id"])
 
 
+@lru_cache(maxsize=4096)  # a handful of distinct scores (rounded to 3 places) for every row
 def confidence_decimal(value: float) -> Decimal:
     return Decimal(f"{min(max(value, 0.0), 1.0):.3f}")
 

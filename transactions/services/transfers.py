@@ -90,9 +90,13 @@ def transfers_pair(*, user, rows: list[dict], account_types: dict | None = None)
     low = min(r["booked_date"] for r in new) - timedelta(days=WINDOW_DAYS)
     high = max(r["booked_date"] for r in new) + timedelta(days=WINDOW_DAYS)
     wanted = sorted({-r["amount"] for r in new})
+    # A leg is never paired within its own account: when every row is of one account (a sync's
+    # hook), that account's rows are no candidates and need not be read.
+    own = {r["account_id"] for r in new}
+    accounts = [a for a in account_types if a not in own] if len(own) == 1 else list(account_types)
     pool: dict[tuple, list[dict]] = defaultdict(list)
     for start in range(0, len(wanted), _AMOUNT_CHUNK):
-        for row in transfer_candidates(account_ids=account_types, date_from=low, date_to=high,
+        for row in transfer_candidates(account_ids=accounts, date_from=low, date_to=high,
                                        amounts=wanted[start:start + _AMOUNT_CHUNK]):
             if may_be_transfer(row):
                 pool[(row["amount"], row["currency"])].append(row)
