@@ -238,7 +238,7 @@ def _report(r: dict, quick: bool) -> None:
     fleet, runs = r["fleet"], r["runs"]
     print(f"\nfleet seeded: {r['n']:,} connections ({r['personas']} personas x {len(COMBOS)} provider/bank pairs, "
           f"{r['accounts']:,} accounts, {fleet.cloned_rows:,} rows copied from {len(fleet.templates)} template "
-          f"first syncs, the newest {fleet.removed_rows:,} booked rows removed for today's sync to find); "
+          f"first syncs against the sandbox as it was yesterday); "
           + ", ".join(f"{k} {v:.1f}s" for k, v in fleet.seconds.items()))
     rows = []
     for provider in sorted({run.provider for run in runs}):

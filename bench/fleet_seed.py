@@ -6,10 +6,22 @@ For each connection, on the sandbox's side: the person's consent, and their True
 their GoCardless agreement, linked requisition and account ids. On ours: a person, an active
 connection holding the same (encrypted) tokens, due now, and its accounts and recent history.
 
-The history is real: a few template connections per provider and bank, one per persona, run a
-real first sync against the sandbox, and every other connection of the same persona gets a copy
-of the template's rows (SQL, INSERT ... SELECT). Then each account's two newest booked rows are
-removed: they are what the bank booked since yesterday's sync, for today's to find.
+The history is real, and it is yesterday's: a few template connections per provider and bank,
+one per persona, run a real first sync against the sandbox with the sandbox's clock one day
+back, so they store what the bank served yesterday (its booked rows up to yesterday, yesterday's
+pending ones, yesterday's balances), and every other connection of the same persona gets a copy
+of the template's rows (SQL, INSERT ... SELECT). Today's sync then meets exactly what the bank
+changed overnight: the rows booked since, pending rows booked under their own or a new id, new
+pending rows. The sandbox is pure (a book is a function of bank, person and date), so every run
+on the same day draws the same workload. (Until 3 Dec 2026 each account's two newest booked
+rows were deleted instead, newest by `booked_date, id` with random UUID ids: same-date ties broke
+differently per run, and in some runs today's sync re-keyed and amended a dozen rows per account
+and deleted two, in others it only added two.)
+
+TrueLayer connections also carry what that first sync remembered about their lists (the
+sandbox's Monzo and Santander have no cards: `/cards` answered an empty list, see
+open_banking/providers/truelayer/provider.py), copied from their template and dated yesterday,
+and the scopes their consent granted, as the connect flow records them.
 
 Personas repeat (a few dozen people's statements for 2,000 connections) because the sandbox
 builds a person's whole statement on first use, about 0.3 s of CPU: that is the mock bank's
@@ -19,6 +31,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -27,7 +40,6 @@ from bench.harness import Timer
 # (provider, sandbox institution): two accounts each (a current account and savings).
 COMBOS = [("truelayer", "monzo"), ("gocardless", "santander"), ("truelayer", "santander"), ("gocardless", "monzo")]
 CLONED_HISTORY_DAYS = 60  # rows older than this never meet a daily sync; the API bench fills the table
-NEW_SINCE_YESTERDAY = 2  # booked rows per account the daily sync will find
 
 
 @dataclass
@@ -36,7 +48,6 @@ class Fleet:
     templates: list = field(default_factory=list)
     accounts: int = 0
     cloned_rows: int = 0
-    removed_rows: int = 0
     seconds: dict = field(default_factory=dict)
 
 
@@ -52,7 +63,7 @@ def fleet_books(n: int, personas: int) -> list[str]:
 def _sandbox_rows(i: int, provider: str, slug: str, who: str, now, keys: list[str]):
     """The sandbox's side of connection i, unsaved: (consent, [other rows], connection fields)."""
     from open_banking.providers.gocardless.provider import ACCESS_SCOPE
-    from open_banking.providers.truelayer.provider import TrueLayerProvider
+    from open_banking.providers.truelayer.provider import SCOPES_KEY, TrueLayerProvider
     from sandbox import tokens
     from sandbox.institutions import institution_by_slug
     from sandbox.models import (
@@ -76,7 +87,8 @@ def _sandbox_rows(i: int, provider: str, slug: str, who: str, now, keys: list[st
                                refresh_token_hash=tokens.digest(refresh), access_expires_at=expired,
                                created_at=yesterday)
         fields.update(institution_id=institution.truelayer_id, access_token=access, refresh_token=refresh,
-                      token_expires_at=expired, external_id=str(consent.id))
+                      token_expires_at=expired, external_id=str(consent.id),
+                      sync_state={SCOPES_KEY: sorted(scopes)})  # as the connect flow records them
         return consent, [token], fields, {}
     agreement = GoCardlessAgreement(id=uuid.uuid4(), created=yesterday, institution_id=institution.gocardless_id,
                                     max_historical_days=90, access_valid_for_days=90, access_scope=list(scopes),
@@ -146,8 +158,57 @@ def _sync_templates(connections) -> None:
         finally:
             db.close()
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    with _sandbox_yesterday(), ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(one, connections))
+
+
+@contextmanager
+def _sandbox_yesterday():
+    """The sandbox's clock one day back (its clock is an offset in the database, which the
+    fleet's sandbox server reads too): what it serves meanwhile is what it served yesterday."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from sandbox.models import GoCardlessApiToken, SandboxClock, TrueLayerToken
+
+    row, _ = SandboxClock.objects.get_or_create(pk=1)
+    before, since = row.offset_days, timezone.now() - timedelta(days=1)  # the sandbox's "now" from here
+    SandboxClock.objects.filter(pk=1).update(offset_days=before - 1)
+    try:
+        yield
+    finally:
+        SandboxClock.objects.filter(pk=1).update(offset_days=before)
+        # The tokens it issued meanwhile are dated a day early; the platform dated them by its
+        # own clock. Both now agree (otherwise the daily sync would meet a 401 on the
+        # platform's GoCardless API token, which the platform believes good for hours).
+        day = timedelta(days=1)
+        GoCardlessApiToken.objects.filter(created_at__gte=since).update(
+            created_at=F("created_at") + day, access_expires_at=F("access_expires_at") + day,
+            refresh_expires_at=F("refresh_expires_at") + day)
+        TrueLayerToken.objects.filter(created_at__gte=since).update(
+            created_at=F("created_at") + day, access_expires_at=F("access_expires_at") + day)
+
+
+def _yesterdays_list_notes(templates: dict, targets: list, yesterday) -> None:
+    """Each TrueLayer connection's list notes as its first sync (yesterday) left them: the
+    template's own, under the connection's own consent."""
+    from open_banking.models import BankConnection
+    from open_banking.providers.truelayer.provider import LISTS_KEY
+
+    notes = {key: (conn.sync_state or {}).get(LISTS_KEY) or {} for key, conn in templates.items()}
+    changed = []
+    for conn in [*templates.values(), *targets]:
+        if conn.provider != "truelayer":
+            continue
+        mine = notes[(conn.provider, conn.institution_id, conn.persona)]
+        state = {k: v for k, v in (conn.sync_state or {}).items() if k != LISTS_KEY}
+        if mine:
+            state[LISTS_KEY] = {endpoint: {**note, "asked_at": yesterday.isoformat(),
+                                           "credentials_id": conn.external_id}
+                                for endpoint, note in mine.items()}
+        conn.sync_state = state
+        changed.append(conn)
+    BankConnection.objects.bulk_update(changed, ["sync_state"], batch_size=500)
 
 
 def _clone(templates: dict, targets: list, gc_ids: dict, today) -> tuple[int, int]:
@@ -202,7 +263,7 @@ def seed_fleet(n: int, personas: int) -> Fleet:
     from django.db import connection as db
     from django.utils import timezone
 
-    from open_banking.models import BankConnection, BankTransaction
+    from open_banking.models import BalanceSnapshot, BankConnection
 
     fleet = Fleet()
     now, today = timezone.now(), timezone.localdate()
@@ -216,7 +277,8 @@ def seed_fleet(n: int, personas: int) -> Fleet:
     templates = {}
     for i, conn in zip(template_indices, template_rows, strict=True):
         conn.refresh_from_db()
-        templates[(conn.provider, conn.institution_id, persona(i, personas))] = conn
+        conn.persona = persona(i, personas)
+        templates[(conn.provider, conn.institution_id, conn.persona)] = conn
     target_indices = list(range(len(template_indices), n))
     with Timer() as t:
         target_rows, gc_ids = _create(target_indices, personas, now) if target_indices else ([], {})
@@ -227,20 +289,13 @@ def seed_fleet(n: int, personas: int) -> Fleet:
     fleet.seconds["create + copy the rest"] = t.seconds
     fleet.connection_ids = [c.pk for c in template_rows] + [c.pk for c in target_rows]
     fleet.accounts += sum(c.accounts.count() for c in template_rows)
-    # Yesterday's state: what the banks booked since then is for today's sync to find (each
-    # account's newest booked rows: TrueLayer dates a row by its transaction, a day or two before
-    # it books, so "the last N days" would not be the same thing for both); every connection is
-    # due now, and TrueLayer access tokens (one hour) have expired overnight.
-    table = BankTransaction._meta.db_table
-    with db.cursor() as cursor:
-        cursor.execute(
-            f'SELECT id FROM (SELECT t.id, row_number() OVER (PARTITION BY t.account_id '  # noqa: S608
-            f'ORDER BY t.booked_date DESC, t.id DESC) AS n FROM "{table}" t JOIN open_banking_bankaccount a '
-            f'ON a.id = t.account_id WHERE t.status = %s AND a.connection_id = ANY(%s)) newest WHERE n <= %s',
-            ["booked", fleet.connection_ids, NEW_SINCE_YESTERDAY])
-        newest = [row[0] for row in cursor.fetchall()]
-    fleet.removed_rows = len(newest)
-    BankTransaction.objects.filter(pk__in=newest).delete()  # the ORM: transfer pairs go with them
+    # Yesterday's state (the template syncs saw the sandbox as it was yesterday): the templates'
+    # balance snapshots are yesterday's, every connection is due now, TrueLayer access tokens
+    # (one hour) have expired overnight, and its list notes are yesterday's.
+    yesterday = now - timedelta(days=1)
+    BalanceSnapshot.objects.filter(account__connection_id__in=[c.pk for c in template_rows], date=today).update(
+        date=timezone.localdate(yesterday), recorded_at=yesterday)
+    _yesterdays_list_notes(templates, target_rows, yesterday)
     BankConnection.objects.filter(pk__in=fleet.connection_ids).update(
         next_sync_at=now - timedelta(minutes=1), last_synced_at=now - timedelta(days=1), retry_after=None,
         consecutive_failures=0, last_error="", last_error_code="")

@@ -181,6 +181,9 @@ def run(quick: bool = False, profile: bool | None = None) -> dict:
           f"per connection (not the platform's); target: platform <= 40 ms per connection")
     print(f"queries per connection: platform {r['platform_queries'] / max(1, r['n']):.1f}, "
           f"mock banks {r['bank_queries'] / max(1, r['n']):.1f}")
+    # The workload the sandbox drew (bench/fleet_seed.py): tells the runs' workloads apart.
+    print(f"rows: {sum(run.added for run in r['runs']):,} added, {sum(run.updated for run in r['runs']):,} amended, "
+          f"{sum(run.removed for run in r['runs']):,} removed")
     if r["profile"]:
         print("the platform's statements, most frequent first (count over all syncs):")
         for sql, times in r["statements"].most_common(40):

@@ -19,11 +19,12 @@ from open_banking.providers.truelayer.provider import LIST_RECHECK_DAYS, LISTS_K
 from open_banking.services.connections import bank_connection_reconnect
 
 from ..conftest import TL_AUTH
+from . import test_truelayer  # the module, not its test class: the contract is collected there only
 from .contract import load_payload
-from .test_truelayer import ACCOUNT_ID, CARD_ID, DATA, TestTrueLayerContract
+from .test_truelayer import ACCOUNT_ID, CARD_ID, DATA
 
 LONDON = ZoneInfo("Europe/London")
-contract = TestTrueLayerContract()
+contract = test_truelayer.TestTrueLayerContract()
 NO_CARDS = {"json": {"results": [], "status": "Succeeded"}}
 CARDS_NOT_SUPPORTED = {"status": 501, "json": {"error": "endpoint_not_supported"}}
 
