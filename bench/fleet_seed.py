@@ -77,8 +77,14 @@ def _sandbox_rows(i: int, provider: str, slug: str, who: str, now, keys: list[st
     institution = institution_by_slug(slug)
     yesterday, expires = now - timedelta(days=1), now + timedelta(days=89)
     scopes = TrueLayerProvider.scopes if provider == "truelayer" else ACCESS_SCOPE
+    # A person's first consent decides which of their banks their salary, rent and bills land at
+    # (sandbox/persona.py: the earliest by authorised_at, then id). Every consent at the same instant
+    # would leave that to random UUIDs: a persona's main bank could differ between the templates'
+    # first syncs and today's, and today's sync would then see a different statement (hundreds of
+    # rows amended and removed in some runs, none in others). Connection i consented i microseconds
+    # after the first, so each persona's first consent is always its template's first connection.
     consent = Consent(id=uuid.uuid4(), provider=provider, institution_slug=slug, username=who, scopes=list(scopes),
-                      authorised_at=yesterday, expires_at=expires)
+                      authorised_at=yesterday + timedelta(microseconds=i), expires_at=expires)
     fields = {"institution_name": institution.name, "consent_expires_at": expires}
     if provider == "truelayer":
         expired = now - timedelta(hours=23)
