@@ -101,6 +101,15 @@ class OAuth2Provider(Provider):
 
         try:
             return call()
+        except Warning as changed:
+            # oauthlib raises a bare Warning, carrying the token, when the server granted other
+            # scopes than were asked (RFC 6749 3.3 lets it; a person may refuse a permission).
+            # The grant is good: keep the token and its granted `scope`, which providers read to
+            # skip what the consent cannot answer, instead of failing the connect or the refresh.
+            token = getattr(changed, "token", None)
+            if token is None or "access_token" not in token:
+                raise
+            return dict(token)
         except InvalidGrantError as exc:
             raise ConsentExpired("The provider refused the grant", provider_code="invalid_grant") from exc
         except OAuth2Error as exc:

@@ -156,3 +156,28 @@ def test_mobile_complete_endpoint(api_client, other_api_client, pending):
     assert "access_token" not in ok.content.decode() and "new-access-XYZ" not in ok.content.decode()
     replay = api_client.post(url, {"code": "c0de", "state": params["state"]})
     assert replay.status_code == 400 and replay.json()["error"]["code"] == "state_used"
+
+
+@responses.activate
+def test_a_narrower_granted_scope_still_connects_and_is_kept(pending, user, fake_provider):
+    """RFC 6749 3.3: the server may grant fewer scopes than asked (a person refused one). oauthlib
+    signals that by raising a bare Warning; the grant is good, so the connect goes through with the
+    scopes actually granted, for the provider to skip what the consent cannot answer."""
+    params = start(pending)
+    responses.add(responses.POST, TOKEN_URL, json={"access_token": "narrow-access", "refresh_token": "narrow-refresh",
+                                                   "expires_in": 3600, "token_type": "Bearer",
+                                                   "scope": "accounts offline_access"})
+    tokens = fake_provider.exchange_code(pending, code="c0de", redirect_uri="http://testserver/cb/",
+                                         code_verifier=None, params={})
+    assert tokens.access_token == "narrow-access" and tokens.refresh_token == "narrow-refresh"
+    assert tokens.scope.split() == ["accounts", "offline_access"]
+    connection = authorization_complete(user=user, provider_slug="fakebank", state=params["state"], code="c0de")
+    assert connection.status == ConnectionStatus.ACTIVE
+
+
+def test_a_warning_without_a_token_is_not_swallowed(fake_provider):
+    def call():
+        raise Warning("something else")
+
+    with pytest.raises(Warning, match="something else"):
+        fake_provider._call_token_endpoint(call)

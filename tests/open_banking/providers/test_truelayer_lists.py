@@ -192,8 +192,7 @@ def test_a_consent_without_the_cards_scope_never_asks_for_cards(db, user, rsps, 
 
 
 def test_the_scopes_granted_at_connect_are_kept(db, user, rsps):
-    """From /me when the token response does not name them (a narrower `scope` there is refused
-    by oauthlib before the provider sees it)."""
+    """From /me when the token response does not name them."""
     from open_banking.services import bank_connection_initiate
 
     authorization = bank_connection_initiate(user=user, provider_slug="truelayer")
@@ -208,6 +207,25 @@ def test_the_scopes_granted_at_connect_are_kept(db, user, rsps):
     connection = authorization_complete(user=user, provider_slug="truelayer", state=state, code="c",
                                         params={"code": "c", "state": state})
     connection.refresh_from_db()
+    assert connection.sync_state[SCOPES_KEY] == ["accounts", "balance", "info", "offline_access", "transactions"]
+
+
+def test_a_narrower_scope_in_the_token_response_connects_and_is_kept(db, user, rsps):
+    """A token response granting fewer scopes than asked (no `cards`) is a good grant: the connect
+    goes through and the granted scopes are what the syncs go by."""
+    from open_banking.services import bank_connection_initiate
+
+    authorization = bank_connection_initiate(user=user, provider_slug="truelayer")
+    state = OAuthState.objects.get(connection_id=authorization.connection.pk).state
+    token = load_payload("truelayer", "token")
+    token["scope"] = "info accounts balance transactions offline_access"
+    rsps.post(f"{TL_AUTH}/connect/token", json=token)
+    rsps.get(f"{DATA}/me", json=load_payload("truelayer", "me"))
+    rsps.get(f"{DATA}/accounts", status=500, json={"error": "internal_error"})
+    connection = authorization_complete(user=user, provider_slug="truelayer", state=state, code="c",
+                                        params={"code": "c", "state": state})
+    connection.refresh_from_db()
+    assert connection.access_token == token["access_token"]
     assert connection.sync_state[SCOPES_KEY] == ["accounts", "balance", "info", "offline_access", "transactions"]
 
 
