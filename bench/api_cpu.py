@@ -3,16 +3,20 @@ returning the same page, in one process with Django's test client. CPU time
 (`time.process_time`), never wall time: it is what a loaded machine can reproduce.
 
 The floor view is the least a Django endpoint can do for the same answer: the same middleware
-and session sign-in, the same selector (`bank_transaction_list`, newest first), one page of 51
-rows read with `values()` and returned with JsonResponse. Whatever the DRF path costs above it
-is authentication, throttling, content negotiation, django-filter, the cursor paginator and
-the serialiser. With `BENCH_API_CPU_PROFILE=1` it prints cProfile's top entries for the DRF
-first page."""
+and session sign-in, the same rows, columns and join (`bank_transaction_rows`, newest first), one
+page of 51 rows read with `values()`, each value formatted by hand as the API formats it, the same
+`next` link, returned with JsonResponse: the same JSON as the API's first page (checked by
+tests/bench/test_api_cpu_floor.py). Whatever the DRF path costs above it is authentication,
+throttling, content negotiation, django-filter, the cursor paginator and the serialiser. The
+narrow floor the earlier passes measured against (9 columns, no join, no links: not the same
+page) is printed too, for comparison with their tables. With `BENCH_API_CPU_PROFILE=1` it prints cProfile's top entries for the DRF
+first page (or, with `BENCH_API_CPU_PROFILE=category`, the path whose label names it)."""
 
 from __future__ import annotations
 
 import cProfile
 import io
+import json
 import os
 import pstats
 import time
@@ -21,9 +25,67 @@ from bench.harness import print_table
 
 BASE = "/api/v1/open-banking"
 FLOOR = "/bench-floor/transactions/"
+NARROW_FLOOR = "/bench-floor/transactions-narrow/"
+PAGE = 50
 
 
 def floor_view(request):
+    """The same page as the API's first page, by hand: the same rows and columns (the account
+    name, connection and provider joined in the same query), each value formatted as the API
+    formats it (money at its currency's minor unit, times in the current zone with `Z` for UTC),
+    the same `next` cursor link, compact JSON. tests/bench/test_api_cpu_floor.py checks the two
+    answers are equal, so the ratio compares like with like."""
+    from base64 import b64encode
+    from urllib.parse import urlencode
+
+    from django.http import HttpResponseForbidden, JsonResponse
+    from django.utils import timezone
+
+    from integrations_core.money import money_text
+    from open_banking.selectors import bank_transaction_rows
+
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden()
+    zone = timezone.get_current_timezone()
+
+    def when(value):
+        if value is None:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def day(value):
+        return None if value is None else value.isoformat()
+
+    rows = list(bank_transaction_rows(request.user).order_by("-booked_date", "-id").values(
+        "id", "account_id", "listed_account_name", "listed_connection_id", "listed_provider", "booked_date",
+        "value_date", "booked_at", "amount", "currency", "status", "description", "merchant_name", "category",
+        "provider_category", "running_balance", "original_amount", "original_currency", "notes",
+        "created_at")[:PAGE + 1])
+    page = rows[:PAGE]
+    results = [{
+        "id": str(r["id"]), "account": str(r["account_id"]), "account_name": r["listed_account_name"],
+        "connection": str(r["listed_connection_id"]), "provider": r["listed_provider"],
+        "booked_date": day(r["booked_date"]), "value_date": day(r["value_date"]), "booked_at": when(r["booked_at"]),
+        "amount": money_text(r["amount"], r["currency"]), "currency": r["currency"],
+        "type": "debit" if r["amount"] < 0 else "credit", "status": r["status"], "description": r["description"],
+        "merchant_name": r["merchant_name"], "category": r["category"], "provider_category": r["provider_category"],
+        "running_balance": None if r["running_balance"] is None else money_text(r["running_balance"], r["currency"]),
+        "original_amount": (None if r["original_amount"] is None
+                            else money_text(r["original_amount"], r["original_currency"])),
+        "original_currency": r["original_currency"], "notes": r["notes"], "created_at": when(r["created_at"]),
+    } for r in page]
+    next_link = None
+    if len(rows) > PAGE:
+        position = json.dumps([str(page[-1]["booked_date"]), str(page[-1]["id"])])
+        cursor = b64encode(urlencode({"p": position}).encode("ascii")).decode("ascii")
+        next_link = request.build_absolute_uri(f"{request.path}?{urlencode({'cursor': cursor})}")
+    return JsonResponse({"next": next_link, "previous": None, "results": results},
+                        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+
+
+def narrow_floor_view(request):
+    """The earlier passes' floor: 9 of the page's 21 columns, no join, no cursor link."""
     from django.http import HttpResponseForbidden, JsonResponse
 
     from open_banking.selectors import bank_transaction_list
@@ -65,6 +127,7 @@ def run(quick: bool = False) -> None:
     txns = f"{BASE}/transactions/"
     paths = [
         ("floor: bare Django view, same page", FLOOR, {}),
+        ("earlier floor: 9 columns, no join, no link", NARROW_FLOOR, {}),
         ("DRF: first page", txns, {}),
         ("DRF: category filter", txns, {"category": "FOOD_AND_DRINK_GROCERIES"}),
         ("DRF: one account (nested)", f"{BASE}/accounts/{accounts[0].pk}/transactions/", {}),
@@ -79,11 +142,14 @@ def run(quick: bool = False) -> None:
             floor = floor if floor is not None else p50
             rows.append([label, n, p50, samples[int(len(samples) * 0.95) - 1] * 1000, p50 / floor])
         profile_text = ""
-        if os.environ.get("BENCH_API_CPU_PROFILE") == "1":
+        profiled = os.environ.get("BENCH_API_CPU_PROFILE", "")
+        if profiled:
+            # "1": the first page; otherwise the path whose label contains the text ("category").
+            _, path, params = next((p for p in paths if profiled != "1" and profiled in p[0]), paths[2])
             profiler = cProfile.Profile(time.process_time)
             profiler.enable()
             for _ in range(n):
-                client.get(txns, secure=True)
+                client.get(path, params, secure=True)
             profiler.disable()
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bench.api_cpu import FLOOR, floor_view
+from bench.api_cpu import FLOOR, NARROW_FLOOR, floor_view, narrow_floor_view
 from config.urls import urlpatterns as project_urls
 
-urlpatterns = [path(FLOOR.lstrip("/"), floor_view), *project_urls]
+urlpatterns = [path(FLOOR.lstrip("/"), floor_view), path(NARROW_FLOOR.lstrip("/"), narrow_floor_view), *project_urls]

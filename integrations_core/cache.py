@@ -35,6 +35,22 @@ def cache_add_strict(cache, key, value, timeout=None) -> bool:
     return strict(key, value, timeout) if strict is not None else cache.add(key, value, timeout)
 
 
+def counter_incr(cache, key, *, timeout: int) -> int:
+    """Add one to the counter `key` and answer its new value; a new counter starts at one and
+    expires after `timeout` seconds (a later increment does not extend it). On Redis one round
+    trip; elsewhere (LocMem in development and tests) add then incr. Fails open: with Redis down
+    it answers 0, which counts nothing against anyone."""
+    counter = getattr(cache, "counter_incr", None)
+    if counter is not None:
+        return counter(key, timeout=timeout)
+    cache.add(key, 0, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two calls: this is the first of a new counter
+        cache.add(key, 1, timeout)
+        return 1
+
+
 class _OneClientPerPool(RedisCacheClient):
     """Django's client builds a new `redis.Redis` for every cache call, which copies its table of
     ~170 response callbacks each time: ~0.25 ms of CPU per call, two calls per API request (the
@@ -106,6 +122,20 @@ class ResilientRedisCache(RedisCache):
         except _UNAVAILABLE as exc:
             _warn(exc)
             raise ValueError("cache unavailable") from exc
+
+    def counter_incr(self, key, *, timeout: int, version=None) -> int:
+        """SET key 0 EX timeout NX, then INCR, pipelined: one round trip. Django's own incr is two
+        (EXISTS, then INCR) and needs the key to exist already."""
+        key = self.make_and_validate_key(key, version=version)
+        try:
+            client = self._cache.get_client(key, write=True)
+            pipe = client.pipeline(transaction=False)
+            pipe.set(key, 0, ex=max(1, int(timeout)), nx=True)
+            pipe.incr(key)
+            return int(pipe.execute()[1])
+        except _UNAVAILABLE as exc:
+            _warn(exc)
+            return 0
 
     def touch(self, key, timeout=None, version=None):
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from integrations_core.api.filtering import FixedFilterSet
 from integrations_core.api.pagination import (  # noqa: F401 (TieBreakOrderingFilter: re-exported for views)
     KeysetCursorPagination,
     TieBreakOrderingFilter,
@@ -40,7 +41,7 @@ class BankAccountFilter(django_filters.FilterSet):
         fields = ["connection", "type", "provider", "is_active"]
 
 
-class BankTransactionFilter(django_filters.FilterSet):
+class BankTransactionFilter(FixedFilterSet):
     account = django_filters.UUIDFilter(field_name="account_id")
     connection = django_filters.UUIDFilter(field_name="account__connection_id")
     provider = django_filters.CharFilter(field_name="account__connection__provider")

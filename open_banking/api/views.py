@@ -200,7 +200,9 @@ class BankTransactionViewSet(viewsets.ReadOnlyModelViewSet):
             return BankTransaction.objects.none()
         account_id = None
         if "account_pk" in self.kwargs:  # another person's account is a 404, not an empty list
-            account_id = selectors.bank_account_id_get(self.request.user, self.kwargs["account_pk"])
+            account_id = self.kwargs["account_pk"]  # a UUID: the URL converter made it one
+            if not self._account_checked_after_page:
+                account_id = selectors.bank_account_id_get(self.request.user, account_id)
         return selectors.bank_transaction_rows(self.request.user, account_id=account_id)
 
     # The lean list (integrations_core.api.lean): the page read as values() rows and turned into
@@ -209,6 +211,10 @@ class BankTransactionViewSet(viewsets.ReadOnlyModelViewSet):
     # The same JSON byte for byte (tests/open_banking/test_lean_list.py compares both paths);
     # the serialiser still declares the schema and serves everything else.
     lean_list = True
+    # Under one account the rows' own query is the person's rows of that account: a page with
+    # rows proves the account is theirs, so the lean list asks whether it is (a query) only when
+    # the page comes back empty, and answers another person's account with the same 404.
+    _account_checked_after_page = False
 
     def list(self, request, *args, **kwargs):
         if getattr(request.accepted_renderer, "format", "") == "csv":
@@ -218,8 +224,11 @@ class BankTransactionViewSet(viewsets.ReadOnlyModelViewSet):
         plan = lean_plan(self.get_serializer_class())
         # The paginator's cursor reads the ordering's columns from the page's last row.
         columns = dict.fromkeys((*plan.columns, *self.ordering_fields, "id"))
+        self._account_checked_after_page = "account_pk" in self.kwargs
         rows = self.filter_queryset(self.get_queryset()).values(*columns)
         page = self.paginate_queryset(rows)
+        if self._account_checked_after_page and not page:
+            selectors.bank_account_id_get(request.user, self.kwargs["account_pk"])  # Http404 if not theirs
         if page is None:
             return Response(plan.represent(rows))
         return self.get_paginated_response(plan.represent(page))

@@ -216,3 +216,21 @@ def test_a_field_the_plan_cannot_read_from_a_row_is_refused():
     for serializer in (Method, Dotted, NotAProperty):
         with pytest.raises(LeanUnsupported):
             LeanPlan(serializer)
+
+
+def test_under_one_account_the_check_is_asked_only_when_the_page_is_empty(web, varied, other_user, client,
+                                                                          django_assert_num_queries):
+    from uuid import uuid4
+
+    own = f"{BASE}/accounts/{varied['current'].pk}/transactions/"
+    with django_assert_num_queries(3):  # session, person, the page: the rows prove the account is theirs
+        assert len(web.get(own).json()["results"]) == 6
+    # Nothing matches: the account is still theirs, an empty page (one more query to know).
+    with django_assert_num_queries(4):
+        assert web.get(own, {"search": "no such text"}).json()["results"] == []
+    assert web.get(f"{BASE}/accounts/{uuid4()}/transactions/").status_code == 404
+    # Another person's account is a 404 whatever the filters or the cursor, the CSV too.
+    client.force_login(other_user)
+    for params in ({}, {"search": "ROW"}, {"page_size": 1}, {"format": "csv"}):
+        response = client.get(own, params)
+        assert response.status_code == 404, params
