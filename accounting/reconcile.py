@@ -10,12 +10,28 @@ from datetime import date
 
 from django.urls import reverse
 
-from reconciliation.registry import ItemKind, OutstandingItem, ReconItem, register_items, register_outstanding
+from integrations_core.models import ConnectionStatus
+from reconciliation.registry import (
+    ItemKind,
+    OutstandingItem,
+    ReconItem,
+    register_counterparts,
+    register_items,
+    register_outstanding,
+)
 
-from .models import BookPayment, Invoice, InvoiceKind
+from .models import BookPayment, BooksConnection, Invoice, InvoiceKind
 from .selectors import OPEN_STATUSES
 
 GONE = ("voided", "deleted", "draft")
+
+
+@register_counterparts
+def books_counterparts(user_id) -> bool:
+    """Whether the person has invoice or bill payments a bank row may match: a books connection
+    not revoked (a revoked one's payments are not offered, below; a run still drops their open
+    matches, reconciliation.hooks.reconciliation_can_change)."""
+    return BooksConnection.objects.filter(user_id=user_id).exclude(status=ConnectionStatus.REVOKED).exists()
 
 
 @register_items

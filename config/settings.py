@@ -552,9 +552,12 @@ ALERT_EXPIRY_DAYS = env.int("ALERT_EXPIRY_DAYS", default=7)
 ALERT_QUOTA_HEADROOM = env.float("ALERT_QUOTA_HEADROOM", default=0.25)
 ADMINS = [tuple(item.split(":", 1)) for item in env.list("ADMINS", default=[]) if ":" in item]  # "Name:email"
 
-# Reconciliation (issue 16): re-match the person's items after every sync (integrations_core's
-# SYNC_AFTER_RUN_HOOKS), looking back this many days.
-SYNC_AFTER_RUN_HOOKS = env.list("SYNC_AFTER_RUN_HOOKS", default=["reconciliation.hooks.reconcile_after_sync"])
+# Called once a sync has finished (integrations_core's SYNC_AFTER_RUN_HOOKS), `hook(connection=, run=)`:
+# the transactions app's follow-up tasks, once per sync that changed something; the reconciliation
+# (issue 16) re-matches the person's items when they have something a bank row can match,
+# looking back RECONCILIATION_LOOKBACK_DAYS.
+SYNC_AFTER_RUN_HOOKS = env.list("SYNC_AFTER_RUN_HOOKS", default=["transactions.hooks.followups_after_sync",
+                                                                 "reconciliation.hooks.reconcile_after_sync"])
 RECONCILIATION_LOOKBACK_DAYS = env.int("RECONCILIATION_LOOKBACK_DAYS", default=400)
 
 # --- Payment processors (payments/) ---------------------------------------------------------------

@@ -5,7 +5,12 @@ The engine opens a scope around each connection's sync (services/sync.py); a hoo
 the sync runs (a person's categoriser: their rules, corrections and the current model). Inside a
 scope `build()` runs once per key; outside one (a statement upload, a test calling a hook
 directly) every call builds, exactly as without the scope. The scope ends with the sync, so
-nothing outlives it: the next sync sees the person's newest rules."""
+nothing outlives it: the next sync sees the person's newest rules.
+
+`sync_scope_active()` tells a hook whether it runs inside a sync: a hook that queues work once
+per sync (from an after-run hook, settings.SYNC_AFTER_RUN_HOOKS) leaves it to that hook there,
+and queues it itself for a statement upload or a direct call. The after-run hooks run once the
+scope has closed, so there it is False."""
 
 from __future__ import annotations
 
@@ -38,3 +43,8 @@ def sync_scoped(key: Hashable, build: Callable[[], T]) -> T:
     if key not in store:
         store[key] = build()
     return store[key]
+
+
+def sync_scope_active() -> bool:
+    """Whether a sync's scope is open here (False outside a sync, and in its after-run hooks)."""
+    return _scope.get() is not None

@@ -15,11 +15,19 @@ from datetime import date
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from integrations_core.models import ConnectionStatus
 from integrations_core.providers.registry import UnknownProvider, registry
-from reconciliation.registry import IncomeLine, ItemKind, ReconItem, register_income, register_items
+from reconciliation.registry import (
+    IncomeLine,
+    ItemKind,
+    ReconItem,
+    register_counterparts,
+    register_income,
+    register_items,
+)
 
 from . import selectors
-from .models import BalanceTransaction, Payout
+from .models import BalanceTransaction, PaymentsConnection, Payout
 
 UNBANKED = ("failed", "canceled")
 
@@ -55,6 +63,14 @@ def charge_item(row: BalanceTransaction) -> ReconItem:
                      reference=row.reference, counterparty=row.counterparty,
                      label=f"{name} charge {row.source_id or row.external_id}", source=name,
                      url=_url("web:payments-transactions", row.account_id))
+
+
+@register_counterparts
+def payments_counterparts(user_id) -> bool:
+    """Whether the person has payouts or charges a bank row may match: a processor connection
+    not revoked (a revoked one's items are not offered, below; a run still drops their open
+    matches, reconciliation.hooks.reconciliation_can_change)."""
+    return PaymentsConnection.objects.filter(user_id=user_id).exclude(status=ConnectionStatus.REVOKED).exists()
 
 
 @register_items

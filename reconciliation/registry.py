@@ -7,7 +7,12 @@ A family puts a `reconcile.py` module in its app and registers, at import time:
   charges, paid invoices and bills), dated within [since, until];
 - `register_income(fn)`: `fn(user, *, since, until) -> Iterable[IncomeLine]`, money in per source;
 - `register_outstanding(fn)`: `fn(user, *, today) -> Iterable[OutstandingItem]`, unpaid invoices
-  and bills.
+  and bills;
+- `register_counterparts(fn)`: `fn(user_id) -> bool`, one cheap query saying whether the person
+  has items of that family a bank row can be matched against (a processor's payouts, the books'
+  payments). The after-sync hook (hooks.py) queues a run only when one of them says yes or the
+  person has open matches to clean up, so a bank-only person's syncs queue none. A family whose
+  items are only bank rows registers none.
 `autodiscover()` imports every installed app's `reconcile` module once."""
 
 from __future__ import annotations
@@ -83,10 +88,12 @@ class OutstandingItem:
 ItemsFn = Callable[..., Iterable[ReconItem]]
 IncomeFn = Callable[..., Iterable[IncomeLine]]
 OutstandingFn = Callable[..., Iterable[OutstandingItem]]
+CounterpartsFn = Callable[[object], bool]
 
 _items: dict[str, ItemsFn] = {}
 _income: dict[str, IncomeFn] = {}
 _outstanding: dict[str, OutstandingFn] = {}
+_counterparts: dict[str, CounterpartsFn] = {}
 _discovered = False
 _lock = threading.Lock()
 
@@ -107,6 +114,11 @@ def register_income(fn: IncomeFn) -> IncomeFn:
 
 def register_outstanding(fn: OutstandingFn) -> OutstandingFn:
     _outstanding[_name(fn)] = fn
+    return fn
+
+
+def register_counterparts(fn: CounterpartsFn) -> CounterpartsFn:
+    _counterparts[_name(fn)] = fn
     return fn
 
 
@@ -132,3 +144,8 @@ def income_sources() -> list[IncomeFn]:
 def outstanding_sources() -> list[OutstandingFn]:
     autodiscover()
     return list(_outstanding.values())
+
+
+def counterpart_checks() -> list[CounterpartsFn]:
+    autodiscover()
+    return list(_counterparts.values())

@@ -1,4 +1,11 @@
-"""Sync hooks the transactions app plugs into the import pipeline (see SYNC_POST_IMPORT_HOOKS)."""
+"""Sync hooks the transactions app plugs into the import pipeline (SYNC_PRE_INSERT_HOOKS,
+SYNC_POST_IMPORT_HOOKS) and the sync engine's after-run step (SYNC_AFTER_RUN_HOOKS).
+
+The follow-up tasks (budget alerts, recurring detection) read every account of the person, so a
+sync queues them once, after the whole sync (`followups_after_sync`), not once per account: the
+pull runner commits each account separately, and a task queued after the first account could
+run before the second is written. A statement upload or a direct call of the post-import hook
+is no sync, and queues them itself."""
 
 from __future__ import annotations
 
@@ -7,8 +14,8 @@ from contextvars import ContextVar
 
 from django.db import transaction
 
-from integrations_core.ledger import ledger_for
-from integrations_core.sync_scope import sync_scoped
+from integrations_core.ledger import categorised_ledger, ledger_for
+from integrations_core.sync_scope import sync_scope_active, sync_scoped
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +54,8 @@ def categorise_after_import(*, account, data, result) -> None:
     accounts. Runs inside the account's import transaction, so the rows never show uncategorised.
 
     A failure here must not lose the bank data: it rolls back to a savepoint, logs, and leaves the
-    rows for the periodic categorisation pass."""
+    rows for the periodic categorisation pass. Outside a sync it queues the follow-up tasks after
+    commit; inside one `followups_after_sync` queues them once the whole sync is done."""
     from .selectors.transactions import imported_rows
     from .services.categorisation import rows_categorise
     from .services.transfers import transfers_pair
@@ -71,7 +79,25 @@ def categorise_after_import(*, account, data, result) -> None:
     except Exception:
         logger.exception("categorisation after import failed account=%s", account.pk)
         return
-    transaction.on_commit(lambda: _after_commit(user.pk))
+    if not sync_scope_active():
+        transaction.on_commit(lambda: _after_commit(user.pk))
+
+
+FOLLOWED_UP_OUTCOMES = {"succeeded", "partial"}
+
+
+def followups_after_sync(*, connection, run) -> None:
+    """After-run hook: queue the follow-up tasks once per sync of a categorised connection (a
+    bank's), after commit, when the sync finished well enough and changed something. A sync
+    that changed nothing leaves the budgets and recurring payments as they were."""
+    if getattr(run, "outcome", None) not in FOLLOWED_UP_OUTCOMES:
+        return
+    if run.added + run.updated + run.removed == 0:
+        return
+    if not isinstance(connection, categorised_ledger().connections):
+        return  # a processor's, a platform's: the transactions app follows none of their rows
+    user_id = connection.user_id
+    transaction.on_commit(lambda: _after_commit(user_id))
 
 
 def categorise_before_insert(*, account, rows: list[dict]) -> None:
@@ -107,10 +133,15 @@ def categorise_before_insert(*, account, rows: list[dict]) -> None:
 
 def _after_commit(user_id) -> None:
     """Budget alerts and recurring payments depend on the new categories; they run as tasks so a
-    slow detection never holds the sync, and a broker outage never fails it."""
+    slow detection never holds the sync, and a broker outage never fails it. Budget alerts only
+    for a person with a budget: for anyone else the task finds nothing (one query spares a task)."""
+    from .models import Budget
     from .tasks import budget_alerts_check_for_user, recurring_detect_for_user
 
-    for task in (budget_alerts_check_for_user, recurring_detect_for_user):
+    tasks = [recurring_detect_for_user]
+    if Budget.objects.filter(user_id=user_id).exists():
+        tasks.insert(0, budget_alerts_check_for_user)
+    for task in tasks:
         try:
             task.delay(user_id)
         except Exception:  # the periodic tasks catch up
