@@ -5,16 +5,26 @@ the sandbox banks served over HTTP by gunicorn with SANDBOX_LATENCY_MS=100 on ev
 Everything runs on this machine: PostgreSQL, Redis, the sandbox server (the banks), the Celery
 workers (the platform) and this process. The fleet is seeded as it stands after yesterday's sync
 (bench/fleet_seed.py). Every process started here is stopped at the end, on errors and on
-Ctrl-C (each runs in its own process group, which is what is signalled)."""
+Ctrl-C (each runs in its own process group, which is what is signalled).
+
+The workers' CPU is taken twice: when the last connection has synced (the window), and once the
+follow-up tasks those syncs queued (recurring detection, budget alerts, reconciliation) have run
+too (drained), so what a sync costs the platform is counted whole. With BENCH_FLEET_PROFILE=1
+py-spy samples every worker process through the window and the report prints the top entries,
+inclusive and self (idle threads not sampled: a thread waiting on the bank or for the GIL is
+not burning CPU)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
 import socket
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from urllib.parse import quote
 
 from bench.fleet_seed import COMBOS, fleet_books, seed_fleet
@@ -130,6 +140,87 @@ def _wait_for_runs(ids: list, since, procs: Processes, timeout: float) -> None:
     raise TimeoutError(f"only some connections synced within {timeout}s:\n{procs.tail()}")
 
 
+def _tasks_run(logs: str) -> Counter:
+    return Counter(line.split("Task ")[1].split("[")[0] for line in logs.splitlines()
+                   if " succeeded in " in line and "Task " in line)
+
+
+def _wait_drained(redis_db, procs: Processes, timeout: float) -> bool:
+    """Until no task is queued or running (kombu's Redis transport keeps a message in `unacked`
+    until the task has finished, tasks being acknowledged late), or `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if redis_db.llen("celery") == 0 and redis_db.hlen("unacked") == 0:
+            return True
+        if procs.dead():
+            raise RuntimeError(f"{procs.dead()} died while draining:\n{procs.tail()}")
+        time.sleep(0.5)
+    return False
+
+
+# --- the profile (BENCH_FLEET_PROFILE=1) -------------------------------------------------------------
+def _profile_start(procs: Processes, workers: int) -> list[Path]:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    outs = []
+    for k in range(workers):
+        pid = next(proc.pid for name, proc, _ in procs.children if name == f"worker{k}")
+        out = procs.logdir / f"worker{k}.pyspy.txt"
+        # --nonblocking: the worker is never paused to be sampled, so the profile costs it nothing.
+        procs.start(f"profiler{k}", [spy, "record", "--pid", str(pid), "--rate", "100", "--format", "raw",
+                                     "--output", str(out), "--nonblocking"], dict(os.environ))
+        outs.append(out)
+    time.sleep(1)  # attached before the fan-out
+    return outs
+
+
+def _profile_stop(procs: Processes, outs: list[Path]) -> dict:
+    profilers = [proc for name, proc, _ in procs.children if name.startswith("profiler")]
+    for proc in profilers:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+    for proc in profilers:
+        proc.wait(timeout=60)
+    return profile_summary([out.read_text() for out in outs if out.exists()])
+
+
+_FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
+
+
+def _frame_name(frame: str) -> str:
+    match = _FRAME.match(frame.strip())
+    if not match:
+        return frame.strip()
+    path = match["file"]
+    for marker in ("site-packages/", "/lib/python3", str(ROOT) + "/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{match['func']} ({path})"
+
+
+def profile_summary(texts: list[str], top: int = 25) -> dict:
+    """py-spy's raw (collapsed) stacks -> samples, and the top entries by inclusive and by self
+    samples. A function counted once per stack however often it recurs in it."""
+    inclusive: Counter = Counter()
+    own: Counter = Counter()
+    total = 0
+    for text in texts:
+        for line in text.splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack or not count.isdigit():
+                continue
+            frames = [_frame_name(f) for f in stack.split(";") if f and not f.startswith("process ")
+                      and not f.startswith("thread ")]
+            if not frames:
+                continue
+            n = int(count)
+            total += n
+            for name in set(frames):
+                inclusive[name] += n
+            own[frames[-1]] += n
+    return {"samples": total, "inclusive": inclusive.most_common(top), "self": own.most_common(top)}
+
+
 def run(quick: bool) -> None:
     from django.db import connection
 
@@ -199,6 +290,7 @@ def _run(n, personas, workers, threads, sandbox_workers, sandbox_threads, broker
         fleet = seed_fleet(n, personas)
     _wait_log(procs, [f"worker{k}" for k in range(workers)], "ready.", READY_TIMEOUT)
 
+    profiles = _profile_start(procs, workers) if os.environ.get("BENCH_FLEET_PROFILE") == "1" else []
     before = cpu_snapshot(procs)
     since = timezone.now()
     start = time.monotonic()
@@ -210,6 +302,12 @@ def _run(n, personas, workers, threads, sandbox_workers, sandbox_threads, broker
     _wait_for_runs(fleet.connection_ids, since, procs, timeout=240 if n <= 200 else 1500)
     wall = time.monotonic() - start
     after = cpu_snapshot(procs)
+    profile = _profile_stop(procs, profiles) if profiles else None
+    left_in_queue = redis_db.llen("celery")
+    drain_started = time.monotonic()
+    drained = _wait_drained(redis_db, procs, timeout=120 if n <= 200 else 900)
+    drain_seconds = time.monotonic() - drain_started
+    after_drain = cpu_snapshot(procs)
 
     runs = list(SyncRun.objects.filter(connection_id__in=fleet.connection_ids, started_at__gte=since)
                 .order_by("started_at"))
@@ -225,9 +323,11 @@ def _run(n, personas, workers, threads, sandbox_workers, sandbox_threads, broker
         "refreshes": TrueLayerToken.objects.filter(created_at__gte=since).count(),
         "server_tokens": GoCardlessApiToken.objects.filter(created_at__gte=since).count(),
         "cpu": {k: after[k] - before[k] for k in before},
-        "follow_ups": Counter(line.split("Task ")[1].split("[")[0] for line in logs.splitlines()
-                              if " succeeded in " in line and "Task " in line),
-        "left_in_queue": redis_db.llen("celery"),
+        "cpu_drained": {k: after_drain[k] - before[k] for k in before}, "drained": drained,
+        "follow_ups_drained": _tasks_run("\n".join(procs.log(f"worker{k}") for k in range(workers))),
+        "drain_seconds": drain_seconds, "profile": profile,
+        "follow_ups": _tasks_run(logs),
+        "left_in_queue": left_in_queue,
         "fan_out": next((float(line.split(" succeeded in ")[1].split("s:")[0]) for line in logs.splitlines()
                          if "sync_due_connections" in line and " succeeded in " in line), float("nan")),
         "last_finished": max(r.finished_at for r in first.values()) - since,
@@ -285,3 +385,17 @@ def _report(r: dict, quick: bool) -> None:
           + ", ".join(f"{k} {v:.0f}s" for k, v in cpu.items())
           + f", other jobs on the machine {busy - sum(cpu.values()):.0f}s. Platform CPU per connection "
           f"{platform / r['n'] * 1000:.0f} ms, the banks' {cpu['sandbox (the banks)'] / r['n'] * 1000:.0f} ms")
+    drained = r["cpu_drained"]["Celery workers (the platform)"]
+    print(f"drained: the follow-up tasks left queued ran in {r['drain_seconds']:.1f}s more (tasks run in all: "
+          + ", ".join(f"{k.rsplit('.', 1)[-1]} {v:,}" for k, v in sorted(r["follow_ups_drained"].items())) + ")"
+          + ("" if r["drained"] else " (NOT drained by the timeout)")
+          + f"; the workers' CPU with every follow-up counted {drained:.0f}s = {drained / r['n'] * 1000:.0f} ms "
+          f"per connection; target <= 40 ms -> {'met' if drained / r['n'] <= 0.040 else 'NOT met'}")
+    profile = r.get("profile")
+    if profile and profile["samples"]:
+        samples = profile["samples"]
+        for kind in ("inclusive", "self"):
+            print_table(f"py-spy, the Celery workers through the window: top entries by {kind} samples "
+                        f"({samples:,} samples at 100 Hz, idle threads not sampled)",
+                        ["function (file)", "samples", "% of samples"],
+                        [[name, count, 100 * count / samples] for name, count in profile[kind]])
