@@ -191,10 +191,12 @@ def _frame_name(frame: str) -> str:
     if not match:
         return frame.strip()
     path = match["file"]
-    for marker in ("site-packages/", "/lib/python3", str(ROOT) + "/"):
-        if marker in path:
-            path = path.split(marker, 1)[1]
-            break
+    if "site-packages/" in path:
+        path = path.split("site-packages/", 1)[1]
+    elif str(ROOT) + "/" in path:
+        path = path.split(str(ROOT) + "/", 1)[1]
+    else:
+        path = re.sub(r"^.*/lib/python3\.\d+/", "", path)  # the standard library
     return f"{match['func']} ({path})"
 
 
