@@ -114,6 +114,9 @@ def test_plaid_link_accounts_transactions_webhook_incremental_sync_budget(page, 
     run = SyncRun.objects.filter(connection_id=connection.pk).order_by("-started_at").first()
     assert SyncRun.objects.filter(connection_id=connection.pk).count() == runs_before + 1
     assert (run.trigger, run.outcome, run.updated, run.removed) == ("webhook", "succeeded", 1, 1)
+    # The stored row first, then the page: a failure says which of the two is behind.
+    stored = BankTransaction.objects.get(pk=changed.pk)
+    assert stored.amount == changed.amount - Decimal("12.34"), (stored.amount, stored.external_id, run.account_results)
 
     page.goto(f"/transactions/?q={changed.description[:20]}")
     row = page.locator(f'tr[data-transaction="{changed.pk}"]')
