@@ -10,9 +10,10 @@ Ctrl-C (each runs in its own process group, which is what is signalled).
 The workers' CPU is taken twice: when the last connection has synced (the window), and once the
 follow-up tasks those syncs queued (recurring detection, budget alerts, reconciliation) have run
 too (drained), so what a sync costs the platform is counted whole. With BENCH_FLEET_PROFILE=1
-py-spy samples every worker process through the window and the report prints the top entries,
-inclusive and self (idle threads not sampled: a thread waiting on the bank or for the GIL is
-not burning CPU)."""
+py-spy samples every worker process through the window (the thread holding the GIL only: one
+waiting on the bank, the database or the GIL burns no CPU) and the report prints the top
+entries, inclusive and self. The sampler's own CPU lands in "other jobs on the machine" and
+slows the run: a profiled run's wall time is not the fleet's."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from bench.processes import Processes, cpu_snapshot, terminate_as_interrupt
 LATENCY_MS = 100
 DEFAULT_BROKER = "redis://127.0.0.1:6379/15"  # a Redis database of its own, flushed before and after
 READY_TIMEOUT = 120
+PROFILE_HZ = 50
 
 
 # --- set-up -------------------------------------------------------------------------------------------
@@ -167,8 +169,10 @@ def _profile_start(procs: Processes, workers: int) -> list[Path]:
         pid = next(proc.pid for name, proc, _ in procs.children if name == f"worker{k}")
         out = procs.logdir / f"worker{k}.pyspy.txt"
         # --nonblocking: the worker is never paused to be sampled, so the profile costs it nothing.
-        procs.start(f"profiler{k}", [spy, "record", "--pid", str(pid), "--rate", "100", "--format", "raw",
-                                     "--output", str(out), "--nonblocking"], dict(os.environ))
+        # --gil: only the thread holding the GIL is sampled, so a thread waiting on the bank, the
+        # database or a lock is not counted: the samples are where the workers' Python CPU goes.
+        procs.start(f"profiler{k}", [spy, "record", "--pid", str(pid), "--rate", str(PROFILE_HZ), "--format", "raw",
+                                     "--output", str(out), "--nonblocking", "--gil"], dict(os.environ))
         outs.append(out)
     time.sleep(1)  # attached before the fan-out
     return outs
@@ -398,7 +402,7 @@ def _report(r: dict, quick: bool) -> None:
     if profile and profile["samples"]:
         samples = profile["samples"]
         for kind in ("inclusive", "self"):
-            print_table(f"py-spy, the Celery workers through the window: top entries by {kind} samples "
-                        f"({samples:,} samples at 100 Hz, idle threads not sampled)",
+            print_table(f"py-spy --gil, the Celery workers through the window: top entries by {kind} samples "
+                        f"({samples:,} samples at {PROFILE_HZ} Hz of the thread holding the GIL)",
                         ["function (file)", "samples", "% of samples"],
                         [[name, count, 100 * count / samples] for name, count in profile[kind]])
