@@ -210,6 +210,7 @@ def profile_summary(texts: list[str], top: int = 25) -> dict:
     samples. A function counted once per stack however often it recurs in it."""
     inclusive: Counter = Counter()
     own: Counter = Counter()
+    by_task: Counter = Counter()
     total = 0
     for text in texts:
         for line in text.splitlines():
@@ -225,7 +226,14 @@ def profile_summary(texts: list[str], top: int = 25) -> dict:
             for name in set(frames):
                 inclusive[name] += n
             own[frames[-1]] += n
-    return {"samples": total, "inclusive": inclusive.most_common(top), "self": own.most_common(top)}
+            # The task a sample belongs to: the frame Celery's tracer calls (`__protected_call__`).
+            called = next((frames[i + 1] for i, f in enumerate(frames[:-1]) if f.startswith(_TASK_CALL)), None)
+            by_task[called.split(" (")[0] if called else "Celery itself (no task's code)"] += n
+    return {"samples": total, "inclusive": inclusive.most_common(top), "self": own.most_common(top),
+            "by_task": by_task.most_common()}
+
+
+_TASK_CALL = "_install_stack_protection.<locals>.__protected_call__"
 
 
 def run(quick: bool) -> None:
@@ -401,6 +409,9 @@ def _report(r: dict, quick: bool) -> None:
     profile = r.get("profile")
     if profile and profile["samples"]:
         samples = profile["samples"]
+        print_table(f"py-spy --gil, the Celery workers through the window: samples by task ({samples:,})",
+                    ["task", "samples", "% of samples"],
+                    [[name, count, 100 * count / samples] for name, count in profile["by_task"]])
         for kind in ("inclusive", "self"):
             print_table(f"py-spy --gil, the Celery workers through the window: top entries by {kind} samples "
                         f"({samples:,} samples at {PROFILE_HZ} Hz of the thread holding the GIL)",

@@ -24,3 +24,13 @@ def test_inclusive_and_self_samples_per_function():
     assert own == {"execute (django/db/backends/utils.py)": 60,
                    "sync (/srv/app/integrations_core/services/sync.py)": 20, "log (logging/__init__.py)": 10}
     assert not any(name.startswith(("thread", "process")) for name in inclusive)
+
+
+def test_samples_by_the_task_celery_was_running():
+    protected = "_install_stack_protection.<locals>.__protected_call__ (celery/app/trace.py:700)"
+    raw = (f"run (threading.py:1);{protected};sync_connection (/x/integrations_core/tasks.py:40);"
+           "connection_sync (/x/integrations_core/services/sync.py:9) 7\n"
+           f"run (threading.py:1);{protected};recurring_detect_for_user (/x/transactions/tasks.py:40) 2\n"
+           "run (threading.py:1);_epoll.poll (kombu/utils/eventio.py:83) 1\n")
+    assert dict(profile_summary([raw])["by_task"]) == {"sync_connection": 7, "recurring_detect_for_user": 2,
+                                                        "Celery itself (no task's code)": 1}
