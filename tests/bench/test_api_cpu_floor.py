@@ -36,13 +36,25 @@ def web(client, user, settings):
     return client
 
 
-def test_the_floor_answers_the_same_json_as_the_api_first_page(web, two_pages):
-    floor, api = web.get(FLOOR, secure=True), web.get(API, secure=True)
+@pytest.mark.parametrize("params", [{}, {"category": "FOOD_AND_DRINK_GROCERIES"}, {"search": "plain"},
+                                    {"search": "tesco"}, {"search": "no such text"}])
+def test_the_floor_answers_the_same_bytes_as_the_api(web, two_pages, params):
+    floor, api = web.get(FLOOR, params, secure=True), web.get(API, params, secure=True)
     assert floor.status_code == api.status_code == 200
     # The one difference is the floor's own path in its `next` link.
-    answer = floor.content.replace(FLOOR.encode(), API.encode())
-    assert api.json()["next"] and len(api.json()["results"]) == PAGE
-    assert answer == api.content  # the same bytes: compact JSON, unescaped text, the same cursor
+    assert floor.content.replace(FLOOR.encode(), API.encode()) == api.content
+    if not params:
+        assert api.json()["next"] and len(api.json()["results"]) == PAGE
+
+
+def test_under_one_account_too_and_another_persons_is_a_404(web, two_pages, client, other_user):
+    nested = f"/accounts/{two_pages['current'].pk}/transactions/"
+    floor = web.get(f"/bench-floor{nested}", secure=True)
+    api = web.get(f"/api/v1/open-banking{nested}", secure=True)
+    assert floor.status_code == api.status_code == 200 and api.json()["next"]
+    assert floor.content.replace(b"/bench-floor/", b"/api/v1/open-banking/") == api.content
+    client.force_login(other_user)
+    assert client.get(f"/bench-floor{nested}", secure=True).status_code == 404
 
 
 def test_the_floor_is_only_for_a_signed_in_person(client, settings, two_pages):
