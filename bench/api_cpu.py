@@ -113,15 +113,19 @@ def narrow_floor_view(request):
     return JsonResponse({"next": None, "previous": None, "results": rows[:50]})
 
 
-def _measure(client, path: str, params: dict, n: int) -> list[float]:
-    for _ in range(3):  # warm: URL resolver, caches, prepared state
-        assert client.get(path, params, secure=True).status_code == 200, path
-    samples = []
+def _measure(client, paths: list[tuple[str, dict]], n: int) -> list[list[float]]:
+    """CPU seconds per request, n per path, the paths taken in turn (one request of each, n
+    rounds): a path and its floor see the same machine, whatever else runs meanwhile."""
+    for path, params in paths:
+        for _ in range(3):  # warm: URL resolver, caches, prepared state
+            assert client.get(path, params, secure=True).status_code == 200, path
+    samples: list[list[float]] = [[] for _ in paths]
     for _ in range(n):
-        started = time.process_time()
-        response = client.get(path, params, secure=True)
-        samples.append(time.process_time() - started)
-        assert response.status_code == 200
+        for i, (path, params) in enumerate(paths):
+            started = time.process_time()
+            response = client.get(path, params, secure=True)
+            samples[i].append(time.process_time() - started)
+            assert response.status_code == 200
     return samples
 
 
@@ -157,8 +161,9 @@ def run(quick: bool = False) -> None:
     ]
     rows, floors = [], {}
     with override_settings(ROOT_URLCONF="bench.api_cpu_urls"):
-        for label, path, params, floor in paths:
-            samples = sorted(_measure(client, path, params, n))
+        measured = _measure(client, [(path, params) for _, path, params, _ in paths], n)
+        for (label, _, _, floor), samples in zip(paths, measured, strict=True):
+            samples = sorted(samples)
             p50 = samples[len(samples) // 2] * 1000
             floors[label] = p50
             rows.append([label, n, p50, samples[int(len(samples) * 0.95) - 1] * 1000,
