@@ -319,6 +319,7 @@ def _run(n, personas, workers, threads, sandbox_workers, sandbox_threads, broker
     after = cpu_snapshot(procs)
     profile = _profile_stop(procs, profiles) if profiles else None
     left_in_queue = redis_db.llen("celery")
+    logs = "\n".join(procs.log(f"worker{k}") for k in range(workers))  # what had run by the window's end
     drain_started = time.monotonic()
     drained = _wait_drained(redis_db, procs, timeout=120 if n <= 200 else 900)
     drain_seconds = time.monotonic() - drain_started
@@ -329,7 +330,6 @@ def _run(n, personas, workers, threads, sandbox_workers, sandbox_threads, broker
     first = {}
     for run in runs:
         first.setdefault(run.connection_id, run)
-    logs = "\n".join(procs.log(f"worker{k}") for k in range(workers))
     return {
         "n": n, "personas": personas, "workers": workers, "threads": threads, "wall": wall,
         "sandbox": (sandbox_workers, sandbox_threads, sandbox_ready), "fleet": fleet,
