@@ -234,3 +234,23 @@ def test_under_one_account_the_check_is_asked_only_when_the_page_is_empty(web, v
     for params in ({}, {"search": "ROW"}, {"page_size": 1}, {"format": "csv"}):
         response = client.get(own, params)
         assert response.status_code == 404, params
+
+
+@pytest.mark.parametrize("params", [{"cursor": "not-base64!"}, {"date_from": "2026-02-31"}, {"amount_min": "lots"},
+                                    {"status": "nope"}, {"page_size": "many"}])
+def test_bad_input_under_one_account_is_a_json_4xx_whoever_asks(web, varied, other_user, client, params):
+    """The account check after the page must not turn bad input into a 500, for the owner or
+    anyone else (another person gets a 4xx either way, never their rows)."""
+    own = f"{BASE}/accounts/{varied['current'].pk}/transactions/"
+    response = web.get(own, params)
+    assert response.status_code in (400, 200), params  # page_size falls back to the default
+    if response.status_code == 400:
+        assert response.json()["error"]["code"] and response["Content-Type"].startswith("application/json")
+    client.force_login(other_user)
+    refused = client.get(own, params)
+    assert refused.status_code in (400, 404), params
+    assert "results" not in refused.json()
+
+
+def test_a_malformed_account_id_is_a_404(web):
+    assert web.get(f"{BASE}/accounts/not-a-uuid/transactions/").status_code == 404

@@ -85,3 +85,22 @@ def test_a_parameter_that_may_feed_a_filter_is_recognised():
     assert filtering._names_a_filter({"date_from": "x"}, names)
     assert filtering._names_a_filter({"search_0": "x"}, names), "a multi-widget's part"
     assert not filtering._names_a_filter({"ordering": "amount", "cursor": "abc", "page_size": "5"}, names)
+
+
+def test_every_list_skips_the_filterset_when_no_filter_is_named(web, rows, monkeypatch):
+    """DEFAULT_FILTER_BACKENDS is FilterParamsBackend: the accounts list (the default backends)
+    builds no FilterSet for a plain request, and still filters and refuses bad values."""
+    built = []
+    real = filtering.DjangoFilterBackend.filter_queryset
+
+    def spy(self, request, queryset, view):
+        built.append(dict(request.query_params))
+        return real(self, request, queryset, view)
+
+    monkeypatch.setattr(filtering.DjangoFilterBackend, "filter_queryset", spy)
+    everything = web.get(f"{BASE}/accounts/").json()["results"]
+    assert built == [] and len(everything) == BankAccount.objects.count() >= 1
+    assert web.get(f"{BASE}/accounts/", {"is_active": "false"}).json()["results"] == []
+    assert len(built) == 1
+    refused = web.get(f"{BASE}/accounts/", {"type": "sideways"})
+    assert refused.status_code == 400 and "type" in refused.json()["error"]["fields"]
